@@ -1,0 +1,252 @@
+//! Errors in a pipeline file, with their place and a hint, rendered like the
+//! Rust compiler's.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::SourceFile;
+
+/// A place in a pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file's name, as given when it was read.
+    pub file: String,
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1, counted in characters.
+    pub column: usize,
+    /// The text of the whole line.
+    pub line_text: String,
+    /// How many characters of the line the problem covers, at least 1.
+    pub width: usize,
+}
+
+/// One problem in a pipeline file: what is wrong, where, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What is wrong, in lowercase with no trailing period.
+    pub message: String,
+    /// Where, when the problem has a place.
+    pub location: Option<Location>,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with a message and no place yet.
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            location: None,
+            hint: None,
+        }
+    }
+
+    /// Places the diagnostic at a span of the file's interpolated text.
+    pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
+        self.location = Some(file.location(span));
+        self
+    }
+
+    /// Places the diagnostic at a span of the file's text as written.
+    pub fn at_original(mut self, file: &SourceFile, span: Range<usize>) -> Self {
+        self.location = Some(file.original_location(span));
+        self
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `file:line:column`, or the file alone.
+    pub fn position(&self) -> Option<String> {
+        self.location
+            .as_ref()
+            .map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        if let Some(location) = &self.location {
+            let number = location.line.to_string();
+            let pad = " ".repeat(number.len());
+            writeln!(
+                f,
+                "{pad}--> {}:{}:{}",
+                location.file, location.line, location.column
+            )?;
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{number} | {}", location.line_text)?;
+            let indent: String = location
+                .line_text
+                .chars()
+                .take(location.column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            writeln!(f, "{pad} | {indent}{}", "^".repeat(location.width))?;
+            if let Some(hint) = &self.hint {
+                writeln!(f, "{pad} = hint: {hint}")?;
+            }
+        } else if let Some(hint) = &self.hint {
+            writeln!(f, "  = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything wrong with a pipeline file; at least one [`Diagnostic`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, in the order they were found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ConfigError {
+    /// An error made of these diagnostics.
+    pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        ConfigError { diagnostics }
+    }
+}
+
+impl From<Diagnostic> for ConfigError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        ConfigError::new(vec![diagnostic])
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The candidate closest to `input`, when one is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(input, candidate), candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Turns a serde error message about a pipeline value into a message and a
+/// hint a user can act on.
+pub(crate) fn explain_serde_message(message: &str) -> (String, String) {
+    let message = message.trim_end().trim_end_matches('.').to_owned();
+    let hint = if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = split_expected(rest);
+        hint_for_choice("keys", field, &expected)
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (variant, expected) = split_expected(rest);
+        hint_for_choice("values", variant, &expected)
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.trim_end_matches('`');
+        format!("add `{field} = ...` to this table; `tributary schema` describes it")
+    } else if let Some((_, expected)) = message.split_once(", expected ") {
+        format!("write {} here", describe_expected(expected))
+    } else {
+        "`tributary schema` lists the keys and value types allowed here".to_owned()
+    };
+    (message, hint)
+}
+
+/// Says serde's expected type the way a TOML writer thinks of it.
+fn describe_expected(expected: &str) -> &str {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "a whole number, without quotes"
+        }
+        "f32" | "f64" => "a number, without quotes",
+        "a boolean" => "`true` or `false`, without quotes",
+        "a string" => "a string, in quotes",
+        other => other,
+    }
+}
+
+/// Splits "`name`, expected one of `a`, `b`" into the name and the choices.
+fn split_expected(rest: &str) -> (&str, Vec<&str>) {
+    let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
+    let expected = tail.split('`').skip(1).step_by(2).collect();
+    (name, expected)
+}
+
+fn hint_for_choice(what: &str, input: &str, expected: &[&str]) -> String {
+    let listed = expected
+        .iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match did_you_mean(input, expected.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`? The {what} allowed here are {listed}"),
+        None if expected.is_empty() => format!("no {what} are allowed here"),
+        None => format!("the {what} allowed here are {listed}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_place_line_caret_and_hint() {
+        let file = SourceFile::new(
+            "pipeline.toml",
+            "[source]\ntype = \"kinesis\"\nbatchsize = 100\n",
+            |_| None,
+        )
+        .unwrap();
+        let start = file.text().find("batchsize").unwrap();
+        let diagnostic = Diagnostic::new("unknown field `batchsize`")
+            .at(&file, start..start + 9)
+            .hint("did you mean `batch_size`?");
+        assert_eq!(
+            diagnostic.to_string(),
+            "error: unknown field `batchsize`\n \
+             --> pipeline.toml:3:1\n  \
+             |\n\
+             3 | batchsize = 100\n  \
+             | ^^^^^^^^^\n  \
+             = hint: did you mean `batch_size`?\n"
+        );
+        assert_eq!(diagnostic.position().unwrap(), "pipeline.toml:3:1");
+    }
+
+    #[test]
+    fn explains_serde_messages() {
+        let (message, hint) =
+            explain_serde_message("unknown field `batchsize`, expected `batch_size` or `codec`");
+        assert_eq!(
+            message,
+            "unknown field `batchsize`, expected `batch_size` or `codec`"
+        );
+        assert_eq!(
+            hint,
+            "did you mean `batch_size`? The keys allowed here are `batch_size`, `codec`"
+        );
+        let (_, hint) = explain_serde_message("missing field `name`");
+        assert_eq!(
+            hint,
+            "add `name = ...` to this table; `tributary schema` describes it"
+        );
+        let (_, hint) = explain_serde_message("invalid type: string \"x\", expected u32");
+        assert_eq!(hint, "write a whole number, without quotes here");
+        let (_, hint) = explain_serde_message(
+            "unknown variant `retyr`, expected one of `retry`, `skip`, `dead-letter`",
+        );
+        assert!(hint.starts_with("did you mean `retry`?"), "{hint}");
+    }
+}

@@ -1,0 +1,26 @@
+//! tributary's pipeline TOML: reading it, interpolating the environment into
+//! it, and reporting what is wrong with it at `file:line:column`.
+//!
+//! A pipeline file has a `[pipeline]` table, one `[source]`, an optional
+//! `[[processors]]` list and one or more `[sinks.NAME]` tables. This crate
+//! knows the shape of the file but not the components: each source, processor
+//! and sink is a [`Component`] with a `type` and its [`Options`], which the
+//! crate that owns the component deserializes into its own config struct. That
+//! keeps this crate free of the runtime, and lets a user's own processor get the
+//! same precise errors as the built-in ones: [`Options::deserialize`] reports a
+//! bad key or value at its line and column, with a hint.
+//!
+//! Errors are [`Diagnostic`]s: a message, the place, the offending text and a
+//! hint, rendered like the Rust compiler's.
+#![warn(missing_docs)]
+
+mod component;
+mod diagnostic;
+mod interpolate;
+mod pipeline;
+mod source_file;
+
+pub use component::{Component, Options};
+pub use diagnostic::{ConfigError, Diagnostic, Location, did_you_mean};
+pub use pipeline::{OnError, PipelineConfig, PipelineSection};
+pub use source_file::SourceFile;

@@ -1,0 +1,106 @@
+//! Writing recordings.
+
+use std::io::{self, Write};
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use tributary_core::Origin;
+
+use super::Header;
+
+/// Writes a recording: the header, then one line a record.
+pub struct RecordingWriter<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> RecordingWriter<W> {
+    /// Starts a recording by writing its header.
+    pub fn new(mut out: W, header: &Header) -> io::Result<Self> {
+        serde_json::to_writer(&mut out, header)?;
+        out.write_all(b"\n")?;
+        Ok(RecordingWriter {
+            out,
+            line: Vec::with_capacity(1024),
+        })
+    }
+
+    /// Writes one record.
+    pub fn write(&mut self, origin: &Origin, data: &[u8]) -> io::Result<()> {
+        self.line.clear();
+        encode_record::<()>(&mut self.line, origin, data, None);
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a, E: Serialize> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<&'a str>,
+    shard: &'a str,
+    sequence: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_sequence: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_name: Option<&'a str>,
+    arrival_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<E>,
+}
+
+/// Appends one record line (without its newline) to `out`: the record's
+/// origin and its data, and, for a dead letter, an `error` object.
+pub fn encode_record<E: Serialize>(
+    out: &mut Vec<u8>,
+    origin: &Origin,
+    data: &[u8],
+    error: Option<E>,
+) {
+    let text = std::str::from_utf8(data)
+        .ok()
+        .filter(|text| is_single_line_json(text));
+    let line = Line {
+        stream: None,
+        shard: &origin.shard,
+        sequence: &origin.sequence,
+        sub_sequence: origin.sub_sequence,
+        partition_key: origin.partition_key.as_deref(),
+        keys: origin.item_keys.as_ref(),
+        event_name: origin.event_name.as_deref(),
+        arrival_ms: origin.arrival_ms,
+        data: text.and_then(|text| serde_json::from_str::<&RawValue>(text).ok()),
+        data_base64: match text {
+            Some(_) => None,
+            None => Some(base64::engine::general_purpose::STANDARD.encode(data)),
+        },
+        error,
+    };
+    serde_json::to_writer(out, &line).expect("writing JSON to a Vec cannot fail");
+}
+
+/// Whether `text` is exactly one JSON text on one line, with no white space
+/// around it, so that embedding it verbatim keeps every byte.
+fn is_single_line_json(text: &str) -> bool {
+    let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    trimmed.len() == text.len()
+        && !text.is_empty()
+        && !text.contains(['\n', '\r'])
+        && serde_json::from_str::<IgnoredAny>(text).is_ok()
+}

@@ -1,0 +1,165 @@
+//! `type = "jsonl"`: each output record as one line of JSON, to a file or stdout.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, Sink};
+
+/// Writes each record's payload as one line of JSON (JSON Lines), to a file
+/// or to standard output. For local runs, replays and tests.
+///
+/// ```toml
+/// [sinks.out]
+/// type = "jsonl"
+/// path = "out/clicks.jsonl"
+/// ```
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonlSinkConfig {
+    /// The file to write, relative to the working directory; its folder is
+    /// created if missing. `-` or no path writes to standard output.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Append to the file instead of replacing it. Default false.
+    #[serde(default)]
+    pub append: bool,
+}
+
+impl JsonlSinkConfig {
+    /// Opens the file (or standard output).
+    pub fn build(&self) -> io::Result<JsonlSink> {
+        let path = self.path.as_ref().filter(|p| p.as_os_str() != "-");
+        let out: Box<dyn Write + Send> = match path {
+            None => Box::new(io::stdout()),
+            Some(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    fs::create_dir_all(parent)?;
+                }
+                let file: File = if self.append {
+                    OpenOptions::new().create(true).append(true).open(path)?
+                } else {
+                    File::create(path)?
+                };
+                Box::new(file)
+            }
+        };
+        Ok(JsonlSink::new(out))
+    }
+}
+
+/// The JSON Lines sink: one compact JSON document a line.
+pub struct JsonlSink {
+    out: Box<dyn Write + Send>,
+    buffer: Vec<u8>,
+}
+
+impl JsonlSink {
+    /// A sink writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        JsonlSink {
+            out,
+            buffer: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    fn write_batch(&mut self, records: &mut [Record]) -> Delivery {
+        let mut delivery = Delivery::default();
+        self.buffer.clear();
+        for (index, record) in records.iter_mut().enumerate() {
+            let start = self.buffer.len();
+            match record.payload.write_json_line(&mut self.buffer) {
+                Ok(()) => self.buffer.push(b'\n'),
+                Err(error) => {
+                    self.buffer.truncate(start);
+                    delivery.failures.push(DeliveryFailure {
+                        index,
+                        error: error.into(),
+                        transient: false,
+                    });
+                }
+            }
+        }
+        if let Err(error) = self
+            .out
+            .write_all(&self.buffer)
+            .and_then(|()| self.out.flush())
+        {
+            // Nothing of this batch is known to be written: all of it failed.
+            let message = error.to_string();
+            delivery.failures = (0..records.len())
+                .map(|index| DeliveryFailure {
+                    index,
+                    error: message.clone().into(),
+                    transient: true,
+                })
+                .collect();
+        }
+        delivery
+    }
+}
+
+impl Sink for JsonlSink {
+    fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
+        let delivery = self.write_batch(records);
+        Box::pin(async move { delivery })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tributary_core::{InputIndex, Origin, Payload, SourceKind};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn record(i: u32, data: &'static [u8]) -> Record {
+        let origin = Origin::new(SourceKind::Kinesis, "s", "shard-0", i.to_string());
+        Record::new(origin, Payload::from_bytes(data), InputIndex(i))
+    }
+
+    #[test]
+    fn writes_one_line_a_record_and_fails_only_the_invalid_ones() {
+        let out = Shared::default();
+        let mut sink = JsonlSink::new(Box::new(out.clone()));
+        let mut records = vec![
+            record(0, b"{\"a\":1}"),
+            record(1, b"not json"),
+            record(2, b"[1,\n2]"),
+        ];
+        let delivery = sink.write_batch(&mut records);
+        assert_eq!(
+            String::from_utf8(out.0.lock().unwrap().clone()).unwrap(),
+            "{\"a\":1}\n[1,2]\n"
+        );
+        assert_eq!(delivery.failures.len(), 1);
+        assert_eq!(delivery.failures[0].index, 1);
+        assert!(!delivery.failures[0].transient);
+    }
+
+    #[test]
+    fn creates_the_folder_of_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/out.jsonl");
+        let config = JsonlSinkConfig {
+            path: Some(path.clone()),
+            append: false,
+        };
+        let mut sink = config.build().unwrap();
+        sink.write_batch(&mut [record(0, b"{}")]);
+        assert_eq!(fs::read_to_string(path).unwrap(), "{}\n");
+    }
+}

@@ -1,0 +1,39 @@
+//! `type = "kinesis"`: a Kinesis data stream.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::Codec;
+
+/// A Kinesis data stream, read by a Lambda event source mapping.
+///
+/// ```toml
+/// [source]
+/// type = "kinesis"
+/// stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+/// batch_size = 500
+/// ```
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KinesisSourceConfig {
+    /// The stream's name or ARN. Used to deploy and to record; a replay or a
+    /// local run does not need it. No default.
+    #[serde(default)]
+    pub stream: Option<String>,
+    /// The most records Lambda passes to one invocation, from 1 to 10000.
+    /// Default 100, as Lambda's.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+    /// How long Lambda gathers records before invoking, in seconds, from 0 to
+    /// 300. Default 0.
+    #[serde(default)]
+    pub batching_window_secs: u32,
+    /// How each record's data becomes a payload: `json` (the default), `text`
+    /// or `bytes`.
+    #[serde(default)]
+    pub codec: Codec,
+}
+
+fn default_batch_size() -> u32 {
+    100
+}

@@ -1,0 +1,169 @@
+//! The `[source]` of a pipeline.
+
+mod codec;
+mod dynamodb_streams;
+mod eventbridge;
+mod kinesis;
+
+pub use codec::{Codec, DecodeError};
+pub use dynamodb_streams::DynamodbStreamsSourceConfig;
+pub use eventbridge::EventbridgeSourceConfig;
+pub use kinesis::KinesisSourceConfig;
+
+use schemars::Schema;
+use tributary_config::{Component, Diagnostic};
+use tributary_core::SourceKind;
+
+/// A pipeline's source, as configured.
+#[derive(Debug, Clone)]
+pub enum SourceConfig {
+    /// `type = "kinesis"`.
+    Kinesis(KinesisSourceConfig),
+    /// `type = "dynamodb_streams"`.
+    DynamodbStreams(DynamodbStreamsSourceConfig),
+    /// `type = "eventbridge"`.
+    Eventbridge(EventbridgeSourceConfig),
+}
+
+/// The source types, as written in TOML.
+pub const SOURCE_TYPES: [&str; 3] = ["dynamodb_streams", "eventbridge", "kinesis"];
+
+impl SourceConfig {
+    /// Reads the `[source]` table.
+    pub fn from_component(component: &Component) -> Result<Self, Diagnostic> {
+        let options = component.options();
+        let config = match component.kind() {
+            "kinesis" => SourceConfig::Kinesis(options.deserialize()?),
+            "dynamodb_streams" => SourceConfig::DynamodbStreams(options.deserialize()?),
+            "eventbridge" => SourceConfig::Eventbridge(options.deserialize()?),
+            _ => return Err(component.unknown_kind("source", &SOURCE_TYPES)),
+        };
+        config.batching().check(options)?;
+        Ok(config)
+    }
+
+    /// The kind of source.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            SourceConfig::Kinesis(_) => SourceKind::Kinesis,
+            SourceConfig::DynamodbStreams(_) => SourceKind::DynamodbStreams,
+            SourceConfig::Eventbridge(_) => SourceKind::Eventbridge,
+        }
+    }
+
+    /// How Lambda batches this source's records.
+    pub fn batching(&self) -> Batching {
+        match self {
+            SourceConfig::Kinesis(c) => Batching {
+                batch_size: c.batch_size,
+                max_batch_size: 10_000,
+            },
+            SourceConfig::DynamodbStreams(c) => Batching {
+                batch_size: c.batch_size,
+                max_batch_size: 10_000,
+            },
+            SourceConfig::Eventbridge(_) => Batching {
+                batch_size: 1,
+                max_batch_size: 1,
+            },
+        }
+    }
+
+    /// How the source's record bytes become payloads.
+    pub fn codec(&self) -> Codec {
+        match self {
+            SourceConfig::Kinesis(c) => c.codec,
+            SourceConfig::DynamodbStreams(_) | SourceConfig::Eventbridge(_) => Codec::Json,
+        }
+    }
+
+    /// The JSON Schema of each source type's options, by type.
+    pub fn schemas() -> Vec<(&'static str, Schema)> {
+        vec![
+            (
+                "dynamodb_streams",
+                schemars::schema_for!(DynamodbStreamsSourceConfig),
+            ),
+            (
+                "eventbridge",
+                schemars::schema_for!(EventbridgeSourceConfig),
+            ),
+            ("kinesis", schemars::schema_for!(KinesisSourceConfig)),
+        ]
+    }
+}
+
+/// How Lambda's event source mapping batches a source's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batching {
+    /// The most records in one invocation.
+    pub batch_size: u32,
+    /// The largest `batch_size` Lambda accepts for this source.
+    pub max_batch_size: u32,
+}
+
+impl Batching {
+    /// The largest invocation payload Lambda accepts, in bytes.
+    pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+    fn check(&self, options: &tributary_config::Options) -> Result<(), Diagnostic> {
+        if self.batch_size == 0 || self.batch_size > self.max_batch_size {
+            return Err(options
+                .error_at(
+                    "batch_size",
+                    format!("`batch_size` must be between 1 and {}", self.max_batch_size),
+                )
+                .hint(format!(
+                    "Lambda accepts 1 to {} records per batch for this source",
+                    self.max_batch_size
+                )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tributary_config::{PipelineConfig, SourceFile};
+
+    fn source(text: &str) -> Result<SourceConfig, Diagnostic> {
+        let text =
+            format!("[pipeline]\nname = \"t\"\n[source]\n{text}\n[sinks.out]\ntype = \"jsonl\"\n");
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
+        SourceConfig::from_component(&config.source)
+    }
+
+    #[test]
+    fn reads_each_source_type_with_defaults() {
+        let SourceConfig::Kinesis(kinesis) = source("type = \"kinesis\"").unwrap() else {
+            panic!()
+        };
+        assert_eq!((kinesis.batch_size, kinesis.codec), (100, Codec::Json));
+        assert_eq!(
+            source("type = \"dynamodb_streams\"").unwrap().kind(),
+            SourceKind::DynamodbStreams
+        );
+        assert_eq!(
+            source("type = \"eventbridge\"")
+                .unwrap()
+                .batching()
+                .batch_size,
+            1
+        );
+    }
+
+    #[test]
+    fn rejects_batch_sizes_lambda_does_not_accept() {
+        let error = source("type = \"kinesis\"\nbatch_size = 20000").unwrap_err();
+        assert_eq!(error.message, "`batch_size` must be between 1 and 10000");
+        assert_eq!(error.position().unwrap(), "p.toml:5:14");
+    }
+
+    #[test]
+    fn unknown_source_types_suggest_the_closest() {
+        let error = source("type = \"kinesys\"").unwrap_err();
+        assert!(error.hint.unwrap().starts_with("did you mean `kinesis`?"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Where a record came from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of source a record was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A Kinesis data stream.
+    Kinesis,
+    /// A DynamoDB table's stream.
+    DynamodbStreams,
+    /// An EventBridge event bus.
+    Eventbridge,
+}
+
+impl SourceKind {
+    /// The name used in pipeline TOML and recordings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Kinesis => "kinesis",
+            SourceKind::DynamodbStreams => "dynamodb_streams",
+            SourceKind::Eventbridge => "eventbridge",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where one record came from: enough to name it in an error message and to
+/// report it back to Lambda as a batch item failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The kind of source.
+    pub source: SourceKind,
+    /// The stream ARN, the table's stream ARN, or the event bus.
+    pub stream: Arc<str>,
+    /// The shard id (for EventBridge, the event bus again: it has no shards).
+    pub shard: Arc<str>,
+    /// The sequence number, as the source writes it (for EventBridge, the event id).
+    pub sequence: String,
+    /// The position of a user record inside a KPL-aggregated record.
+    pub sub_sequence: Option<u64>,
+    /// The Kinesis partition key.
+    pub partition_key: Option<String>,
+    /// The DynamoDB item keys, as plain JSON.
+    pub item_keys: Option<serde_json::Value>,
+    /// When the record arrived in the stream, in milliseconds since the Unix epoch.
+    pub arrival_ms: i64,
+    /// The change kind for DynamoDB Streams (`INSERT`, `MODIFY`, `REMOVE`).
+    pub event_name: Option<String>,
+}
+
+impl Origin {
+    /// An origin with only the fields every source has.
+    pub fn new(
+        source: SourceKind,
+        stream: impl Into<Arc<str>>,
+        shard: impl Into<Arc<str>>,
+        sequence: impl Into<String>,
+    ) -> Self {
+        Origin {
+            source,
+            stream: stream.into(),
+            shard: shard.into(),
+            sequence: sequence.into(),
+            sub_sequence: None,
+            partition_key: None,
+            item_keys: None,
+            arrival_ms: 0,
+            event_name: None,
+        }
+    }
+}
+
+/// Names the record the way error messages do: `shard S, sequence N`.
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "shard {}, sequence {}", self.shard, self.sequence)?;
+        if let Some(sub) = self.sub_sequence {
+            write!(f, " (sub-sequence {sub})")?;
+        }
+        Ok(())
+    }
+}

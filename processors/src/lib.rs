@@ -1,0 +1,22 @@
+//! tributary's processors, and the [`Registry`] that maps a pipeline's
+//! `type = "..."` to one.
+//!
+//! A processor is two types, in one file named after its TOML `type`: a
+//! config struct (what the user writes, deserialized with
+//! `deny_unknown_fields`, each field documented, since those comments become
+//! the reference in `tributary schema`) and the runtime struct it builds,
+//! which holds compiled state rather than config. The config implements
+//! [`ProcessorConfig`]; the runtime struct implements
+//! [`Processor`](tributary_core::Processor) when it needs the whole batch, or
+//! [`RecordProcessor`](tributary_core::RecordProcessor) when it decides one
+//! record at a time.
+//!
+//! Adding a processor is one file and one line in [`Registry::builtin`]. A
+//! user's own processor registers through the same [`Registry::register`]
+//! and gets the same checked config and precise errors.
+#![warn(missing_docs)]
+
+mod registry;
+
+pub use registry::{BuildContext, BuildError, ProcessorConfig, Registration, Registry};
+pub use tributary_core as core;
