@@ -1,1 +1,7 @@
-fn main() {}
+//! The `tributary` command line, with the built-in processors.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tributary::cli::run(tributary_processors::Registry::builtin())
+}

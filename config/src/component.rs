@@ -68,6 +68,7 @@ impl Component {
             .join(", ");
         let hint = match did_you_mean(&self.kind, known.iter().copied()) {
             Some(best) => format!("did you mean `{best}`? Known {what} types: {listed}"),
+            None if known.is_empty() => format!("no {what} types are registered in this build"),
             None => format!("known {what} types: {listed}"),
         };
         Diagnostic::new(format!("unknown {what} type `{}`", self.kind))

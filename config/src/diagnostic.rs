@@ -146,7 +146,7 @@ pub fn did_you_mean<'a>(
 /// Turns a serde error message about a pipeline value into a message and a
 /// hint a user can act on.
 pub(crate) fn explain_serde_message(message: &str) -> (String, String) {
-    let message = message.trim_end().trim_end_matches('.').to_owned();
+    let mut message = message.trim_end().trim_end_matches('.').to_owned();
     let hint = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (field, expected) = split_expected(rest);
         hint_for_choice("keys", field, &expected)
@@ -156,24 +156,27 @@ pub(crate) fn explain_serde_message(message: &str) -> (String, String) {
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.trim_end_matches('`');
         format!("add `{field} = ...` to this table; `tributary schema` describes it")
-    } else if let Some((_, expected)) = message.split_once(", expected ") {
-        format!("write {} here", describe_expected(expected))
+    } else if let Some((found, expected)) = message.split_once(", expected ") {
+        let (noun, advice) = describe_expected(expected);
+        let hint = format!("write {noun}{advice} here");
+        message = format!("{found}, expected {noun}");
+        hint
     } else {
         "`tributary schema` lists the keys and value types allowed here".to_owned()
     };
     (message, hint)
 }
 
-/// Says serde's expected type the way a TOML writer thinks of it.
-fn describe_expected(expected: &str) -> &str {
+/// Says serde's expected type the way a TOML writer thinks of it, with advice.
+fn describe_expected(expected: &str) -> (&str, &'static str) {
     match expected {
         "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-            "a whole number, without quotes"
+            ("a whole number", ", without quotes,")
         }
-        "f32" | "f64" => "a number, without quotes",
-        "a boolean" => "`true` or `false`, without quotes",
-        "a string" => "a string, in quotes",
-        other => other,
+        "f32" | "f64" => ("a number", ", without quotes,"),
+        "a boolean" => ("`true` or `false`", ", without quotes,"),
+        "a string" => ("a string", ", in quotes,"),
+        other => (other, ""),
     }
 }
 
@@ -242,8 +245,12 @@ mod tests {
             hint,
             "add `name = ...` to this table; `tributary schema` describes it"
         );
-        let (_, hint) = explain_serde_message("invalid type: string \"x\", expected u32");
-        assert_eq!(hint, "write a whole number, without quotes here");
+        let (message, hint) = explain_serde_message("invalid type: string \"x\", expected u32");
+        assert_eq!(
+            message,
+            "invalid type: string \"x\", expected a whole number"
+        );
+        assert_eq!(hint, "write a whole number, without quotes, here");
         let (_, hint) = explain_serde_message(
             "unknown variant `retyr`, expected one of `retry`, `skip`, `dead-letter`",
         );

@@ -13,6 +13,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tributary_core::Origin;
 
+use crate::sources::SourceRecord;
+
 use super::{FORMAT_VERSION, Header};
 
 /// A recording that cannot be read, with the place that is wrong.
@@ -40,17 +42,6 @@ pub enum RecordingError {
         /// What to do.
         hint: &'static str,
     },
-}
-
-/// One recorded record: its origin, and its data as the source delivered it.
-#[derive(Debug, Clone)]
-pub struct RecordedRecord {
-    /// Where the record came from.
-    pub origin: Origin,
-    /// The record's bytes.
-    pub data: Bytes,
-    /// Whether `data` is known to be one JSON text (it was stored under `data`).
-    pub data_is_json: bool,
 }
 
 #[derive(Deserialize)]
@@ -163,7 +154,7 @@ impl RecordingReader {
     }
 
     /// Reads the next record; `None` at the end.
-    pub fn next_record(&mut self) -> Option<Result<RecordedRecord, RecordingError>> {
+    pub fn next_record(&mut self) -> Option<Result<SourceRecord, RecordingError>> {
         loop {
             self.line.clear();
             let read = match self.input.read_line(&mut self.line) {
@@ -186,7 +177,7 @@ impl RecordingReader {
         }
     }
 
-    fn parse_line(&mut self) -> Result<RecordedRecord, RecordingError> {
+    fn parse_line(&mut self) -> Result<SourceRecord, RecordingError> {
         let invalid = |column, message: String| RecordingError::Invalid {
             file: self.name.clone(),
             line: self.line_number,
@@ -238,7 +229,7 @@ impl RecordingReader {
         origin.item_keys = line.keys;
         origin.event_name = line.event_name.map(Cow::into_owned);
         origin.arrival_ms = line.arrival_ms;
-        Ok(RecordedRecord {
+        Ok(SourceRecord {
             origin,
             data,
             data_is_json,
@@ -247,7 +238,7 @@ impl RecordingReader {
 }
 
 impl Iterator for RecordingReader {
-    type Item = Result<RecordedRecord, RecordingError>;
+    type Item = Result<SourceRecord, RecordingError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record()
@@ -293,7 +284,7 @@ mod tests {
 
         let reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(reader.header(), &header);
-        let records: Vec<RecordedRecord> = reader.map(Result::unwrap).collect();
+        let records: Vec<SourceRecord> = reader.map(Result::unwrap).collect();
         assert_eq!(records.len(), payloads.len());
         for (i, (record, payload)) in records.iter().zip(payloads).enumerate() {
             assert_eq!(&record.data[..], payload, "record {i}");

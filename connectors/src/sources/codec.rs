@@ -33,9 +33,11 @@ pub enum DecodeError {
 }
 
 impl Codec {
-    /// Turns a record's bytes into its payload.
-    pub fn decode(self, bytes: Bytes) -> Result<Payload, DecodeError> {
+    /// Turns a record's bytes into its payload. `known_json` says the bytes
+    /// were already checked to be one JSON text, so the check is not repeated.
+    pub fn decode(self, bytes: Bytes, known_json: bool) -> Result<Payload, DecodeError> {
         match self {
+            Codec::Json if known_json => Ok(Payload::from_json_text(bytes)),
             Codec::Json => Ok(Payload::from_bytes(bytes)),
             Codec::Text => match std::str::from_utf8(&bytes) {
                 Ok(text) => Ok(Payload::from_value(Value::String(text.to_owned()))),
@@ -57,18 +59,20 @@ mod tests {
     #[test]
     fn decodes_each_codec() {
         let mut json = Codec::Json
-            .decode(Bytes::from_static(b"{\"a\":1}"))
+            .decode(Bytes::from_static(b"{\"a\":1}"), false)
             .unwrap();
         assert_eq!(json.json().unwrap()["a"], 1);
-        let mut text = Codec::Text.decode(Bytes::from_static(b"hello")).unwrap();
+        let mut text = Codec::Text
+            .decode(Bytes::from_static(b"hello"), false)
+            .unwrap();
         assert_eq!(text.json().unwrap(), "hello");
         let mut bytes = Codec::Bytes
-            .decode(Bytes::from_static(&[0xff, 0x00]))
+            .decode(Bytes::from_static(&[0xff, 0x00]), false)
             .unwrap();
         assert_eq!(bytes.json().unwrap(), "/wA=");
         assert_eq!(
             Codec::Text
-                .decode(Bytes::from_static(b"ab\xffc"))
+                .decode(Bytes::from_static(b"ab\xffc"), false)
                 .unwrap_err(),
             DecodeError::NotUtf8 { offset: 2 }
         );

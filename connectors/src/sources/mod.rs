@@ -10,9 +10,21 @@ pub use dynamodb_streams::DynamodbStreamsSourceConfig;
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 
+use bytes::Bytes;
 use schemars::Schema;
 use tributary_config::{Component, Diagnostic};
-use tributary_core::SourceKind;
+use tributary_core::{Origin, SourceKind};
+
+/// One record as a source delivers it, before its codec makes a payload of it.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    /// Where the record came from.
+    pub origin: Origin,
+    /// The record's bytes.
+    pub data: Bytes,
+    /// Whether `data` is already known to be one JSON text.
+    pub data_is_json: bool,
+}
 
 /// A pipeline's source, as configured.
 #[derive(Debug, Clone)]

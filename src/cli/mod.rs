@@ -1,0 +1,86 @@
+//! Defines tributary's command line: `validate`, `schema`, `replay`.
+//!
+//! [`run`] takes the processor [`Registry`], so a user who adds processors
+//! gets the whole command line with them by calling it from their own `main`.
+
+mod replay;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tributary_processors::Registry;
+
+/// Declare a stream pipeline in TOML; run it on AWS Lambda; replay it locally.
+#[derive(Debug, Parser)]
+#[command(name = "tributary", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check pipeline files; exit 0 when all are valid, 1 otherwise.
+    Validate {
+        /// The pipeline files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the pipeline file, for editors.
+    Schema,
+    /// Replay a recorded stream through a pipeline, in Lambda-sized batches.
+    Replay {
+        /// The pipeline file.
+        pipeline: PathBuf,
+        /// The recording to replay (see docs/recording-format.md).
+        #[arg(long)]
+        recording: PathBuf,
+        /// Records per batch; default: the source's `batch_size`.
+        #[arg(long)]
+        batch_size: Option<u32>,
+        /// Never show a progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+}
+
+/// Exit status for a pipeline or recording the user must fix.
+const EXIT_INVALID: u8 = 1;
+/// Exit status for a failure while running.
+const EXIT_FAILED: u8 = 2;
+
+/// Parses the command line and runs the command, with processors from `registry`.
+pub fn run(registry: Registry) -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Validate { files } => validate::run(&files, &registry),
+        Command::Schema => {
+            let schema = crate::schema::pipeline_schema(&registry);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("a JSON value serializes")
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Replay {
+            pipeline,
+            recording,
+            batch_size,
+            no_progress,
+        } => replay::run(&pipeline, &recording, batch_size, !no_progress, &registry),
+    }
+}
+
+/// Human-readable logs on standard error; `TRIBUTARY_LOG` sets the filter
+/// (default `warn`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRIBUTARY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,64 @@
+//! `tributary replay PIPELINE --recording FILE`
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use tributary_connectors::recording::RecordingReader;
+use tributary_processors::Registry;
+
+use super::{EXIT_FAILED, EXIT_INVALID};
+use crate::Plan;
+use crate::replay::{ReplayOptions, replay};
+
+pub(super) fn run(
+    pipeline: &Path,
+    recording: &Path,
+    batch_size: Option<u32>,
+    progress: bool,
+    registry: &Registry,
+) -> ExitCode {
+    let plan = match Plan::load(pipeline, registry) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprint!("{error}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let reader = match RecordingReader::open(recording) {
+        Ok(reader) => reader,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let options = ReplayOptions {
+        batch_size,
+        progress,
+    };
+    match run_replay(plan, reader, recording, &options) {
+        Ok(report) => {
+            eprintln!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn run_replay(
+    plan: Plan,
+    reader: RecordingReader,
+    recording: &Path,
+    options: &ReplayOptions,
+) -> anyhow::Result<crate::replay::ReplayReport> {
+    let total_bytes = std::fs::metadata(recording).ok().map(|m| m.len());
+    let mut pipeline = plan.start()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(replay(&mut pipeline, reader, total_bytes, options))?;
+    Ok(report)
+}

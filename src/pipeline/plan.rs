@@ -1,0 +1,112 @@
+//! A pipeline file, checked and ready to start.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tributary_config::{ConfigError, OnError, PipelineConfig};
+use tributary_connectors::sinks::SinkConfig;
+use tributary_connectors::sources::SourceConfig;
+use tributary_core::Processor;
+use tributary_processors::{BuildContext, Registry};
+
+use super::Pipeline;
+
+/// A pipeline whose file is valid: the source and sinks read, the processors
+/// built. Nothing is opened yet.
+pub struct Plan {
+    pub(super) name: String,
+    pub(super) on_error: OnError,
+    pub(super) source: SourceConfig,
+    pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
+    pub(super) sinks: Vec<(Arc<str>, SinkConfig)>,
+    pub(super) dead_letter: Option<(Arc<str>, SinkConfig)>,
+}
+
+impl Plan {
+    /// Reads and checks a pipeline file, with processors from `registry`.
+    pub fn load(path: &Path, registry: &Registry) -> Result<Self, ConfigError> {
+        Self::from_config(&PipelineConfig::load(path)?, registry)
+    }
+
+    /// Checks a parsed pipeline file: every problem is reported, not only the first.
+    pub fn from_config(config: &PipelineConfig, registry: &Registry) -> Result<Self, ConfigError> {
+        let mut diagnostics = Vec::new();
+        let source = SourceConfig::from_component(&config.source)
+            .map_err(|d| diagnostics.push(d))
+            .ok();
+        let source_kind = source
+            .as_ref()
+            .map_or(tributary_core::SourceKind::Kinesis, SourceConfig::kind);
+        let mut processors = Vec::with_capacity(config.processors.len());
+        for (index, component) in config.processors.iter().enumerate() {
+            let label = config.processor_label(index);
+            let context = BuildContext {
+                pipeline: config.pipeline.name.clone(),
+                label: label.clone(),
+                source: source_kind,
+            };
+            match registry.build(component, &context) {
+                Ok(processor) => processors.push((Arc::from(label), processor)),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        let mut sinks = Vec::with_capacity(config.sinks.len());
+        let mut dead_letter = None;
+        for (name, component) in &config.sinks {
+            match SinkConfig::from_component(component) {
+                Ok(sink) if config.pipeline.dead_letter.as_deref() == Some(name.as_str()) => {
+                    dead_letter = Some((Arc::from(name.as_str()), sink));
+                }
+                Ok(sink) => sinks.push((Arc::from(name.as_str()), sink)),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        match source {
+            Some(source) if diagnostics.is_empty() => Ok(Plan {
+                name: config.pipeline.name.clone(),
+                on_error: config.pipeline.on_error,
+                source,
+                processors,
+                sinks,
+                dead_letter,
+            }),
+            _ => Err(ConfigError::new(diagnostics)),
+        }
+    }
+
+    /// The pipeline's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pipeline's source.
+    pub fn source(&self) -> &SourceConfig {
+        &self.source
+    }
+
+    /// Opens the sinks and gives the running pipeline.
+    pub fn start(self) -> anyhow::Result<Pipeline> {
+        let open = |(name, config): (Arc<str>, SinkConfig)| {
+            let sink = config
+                .build()
+                .map_err(anyhow::Error::from_boxed)
+                .with_context(|| format!("cannot start sink `{name}`"))?;
+            anyhow::Ok((name, sink))
+        };
+        let sinks = self
+            .sinks
+            .into_iter()
+            .map(open)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let dead_letter = self.dead_letter.map(open).transpose()?;
+        Ok(Pipeline::new(
+            self.name,
+            self.on_error,
+            self.source,
+            self.processors,
+            sinks,
+            dead_letter,
+        ))
+    }
+}

@@ -1,0 +1,136 @@
+//! Cutting a recording into Lambda-sized batches, per shard.
+
+use std::sync::Arc;
+
+use tributary_connectors::sources::{Batching, SourceRecord};
+
+/// What a record adds to an invocation payload beyond its base64 data: the
+/// JSON envelope of a Kinesis event record (ARNs, ids, keys, timestamps).
+const RECORD_OVERHEAD_BYTES: usize = 700;
+
+struct Pending {
+    shard: Arc<str>,
+    records: Vec<SourceRecord>,
+    payload_bytes: usize,
+}
+
+/// Gathers each shard's records into batches of at most `batch_size`
+/// records and at most Lambda's invocation payload size.
+pub(super) struct Batcher {
+    batch_size: usize,
+    pending: Vec<Pending>,
+}
+
+impl Batcher {
+    pub(super) fn new(batch_size: usize) -> Self {
+        Batcher {
+            batch_size: batch_size.max(1),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Adds a record; returns a full batch when the record's shard had one.
+    pub(super) fn push(&mut self, record: SourceRecord) -> Option<Vec<SourceRecord>> {
+        let size = record.data.len().div_ceil(3) * 4 + RECORD_OVERHEAD_BYTES;
+        let index = match self
+            .pending
+            .iter()
+            .position(|p| p.shard == record.origin.shard)
+        {
+            Some(index) => index,
+            None => {
+                self.pending.push(Pending {
+                    shard: record.origin.shard.clone(),
+                    records: Vec::with_capacity(self.batch_size),
+                    payload_bytes: 0,
+                });
+                self.pending.len() - 1
+            }
+        };
+        let pending = &mut self.pending[index];
+        let full = !pending.records.is_empty()
+            && pending.payload_bytes + size > Batching::MAX_PAYLOAD_BYTES;
+        let ready = full.then(|| take(pending, self.batch_size));
+        pending.payload_bytes += size;
+        pending.records.push(record);
+        if ready.is_none() && pending.records.len() >= self.batch_size {
+            return Some(take(pending, self.batch_size));
+        }
+        ready
+    }
+
+    /// The last, partial batch of each shard, in the order shards first appeared.
+    pub(super) fn finish(&mut self) -> Vec<Vec<SourceRecord>> {
+        self.pending
+            .iter_mut()
+            .filter(|p| !p.records.is_empty())
+            .map(|p| take(p, 0))
+            .collect()
+    }
+
+    /// How many shards the records came from.
+    pub(super) fn shards(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+fn take(pending: &mut Pending, capacity: usize) -> Vec<SourceRecord> {
+    pending.payload_bytes = 0;
+    std::mem::replace(&mut pending.records, Vec::with_capacity(capacity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use tributary_core::{Origin, SourceKind};
+
+    fn record(shard: &str, sequence: usize, size: usize) -> SourceRecord {
+        SourceRecord {
+            origin: Origin::new(SourceKind::Kinesis, "s", shard, sequence.to_string()),
+            data: Bytes::from(vec![b'x'; size]),
+            data_is_json: false,
+        }
+    }
+
+    fn sequences(batch: &[SourceRecord]) -> Vec<String> {
+        batch
+            .iter()
+            .map(|r| format!("{}/{}", r.origin.shard, r.origin.sequence))
+            .collect()
+    }
+
+    #[test]
+    fn batches_per_shard_in_order_by_count() {
+        let mut batcher = Batcher::new(2);
+        let mut batches = Vec::new();
+        for (i, shard) in ["a", "b", "a", "a", "b", "b", "a"].into_iter().enumerate() {
+            batches.extend(batcher.push(record(shard, i, 10)));
+        }
+        batches.extend(batcher.finish());
+        let batches: Vec<_> = batches.iter().map(|b| sequences(b)).collect();
+        assert_eq!(
+            batches,
+            [
+                vec!["a/0", "a/2"],
+                vec!["b/1", "b/4"],
+                vec!["a/3", "a/6"],
+                vec!["b/5"]
+            ]
+        );
+        assert_eq!(batcher.shards(), 2);
+    }
+
+    #[test]
+    fn cuts_batches_at_the_invocation_payload_limit() {
+        let mut batcher = Batcher::new(10_000);
+        let mut batches = Vec::new();
+        // 1 MB records: base64 makes each about 1.33 MB, so four fit in 6 MB.
+        for i in 0..10 {
+            batches.extend(batcher.push(record("a", i, 1024 * 1024)));
+        }
+        batches.extend(batcher.finish());
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [4, 4, 2]);
+    }
+}

@@ -1,0 +1,85 @@
+//! The summary a replay prints.
+
+use std::fmt;
+use std::time::Duration;
+
+use tributary_core::SourceKind;
+
+use crate::Totals;
+
+/// What a replay did.
+#[derive(Debug, Clone)]
+pub struct ReplayReport {
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The recording's source kind.
+    pub source: SourceKind,
+    /// Counts of input records by fate.
+    pub totals: Totals,
+    /// How many batches (invocations) ran.
+    pub batches: u64,
+    /// How many shards the records came from.
+    pub shards: usize,
+    /// How long the replay took.
+    pub elapsed: Duration,
+}
+
+impl ReplayReport {
+    pub(super) fn new(pipeline: &str, source: SourceKind) -> Self {
+        ReplayReport {
+            pipeline: pipeline.to_owned(),
+            source,
+            totals: Totals::default(),
+            batches: 0,
+            shards: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Input records per second.
+    pub fn records_per_sec(&self) -> f64 {
+        self.totals.records_in as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+impl fmt::Display for ReplayReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.totals;
+        writeln!(
+            f,
+            "replayed {} {} records through `{}`",
+            t.records_in, self.source, self.pipeline
+        )?;
+        writeln!(f, "  records in     {:>10}", t.records_in)?;
+        writeln!(f, "  delivered      {:>10}", t.delivered)?;
+        writeln!(
+            f,
+            "  dropped        {:>10}   by processors, on purpose",
+            t.dropped
+        )?;
+        if t.skipped > 0 {
+            writeln!(
+                f,
+                "  skipped        {:>10}   could not be processed (on_error = \"skip\")",
+                t.skipped
+            )?;
+        }
+        writeln!(f, "  dead-lettered  {:>10}", t.dead_lettered)?;
+        writeln!(
+            f,
+            "  failed         {:>10}   Lambda would retry these",
+            t.failed
+        )?;
+        writeln!(
+            f,
+            "  batches        {:>10}   from {} shard(s)",
+            self.batches, self.shards
+        )?;
+        write!(
+            f,
+            "  throughput     {:>10.0}   records/s ({:.3} s)",
+            self.records_per_sec(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}

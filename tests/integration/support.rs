@@ -1,0 +1,38 @@
+//! Running the `tributary` binary from tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's root folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `tributary` command, run from the repository's root.
+pub fn tributary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tributary"));
+    command
+        .current_dir(root())
+        .env_remove("TRIBUTARY_OUT")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs a command and returns its output, with stdout and stderr as text.
+pub fn run(command: &mut Command) -> (Output, String, String) {
+    let output = command.output().expect("the tributary binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
+}
+
+/// Every file with the given extension in a folder, sorted.
+pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
+}

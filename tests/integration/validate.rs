@@ -1,0 +1,103 @@
+//! `tributary validate` on the examples and on a corpus of broken pipelines.
+
+use std::path::Path;
+
+use crate::support::{files_in, root, run, tributary};
+
+#[test]
+fn every_example_pipeline_is_valid() {
+    let examples: Vec<_> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("pipeline.toml"))
+        .filter(|path| path.exists())
+        .collect();
+    assert!(!examples.is_empty());
+    let (output, stdout, stderr) = run(tributary().arg("validate").args(&examples));
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
+        examples.len()
+    );
+}
+
+/// Each broken pipeline's first line says what `validate` must report:
+/// `# expect: LINE:COLUMN message`.
+#[test]
+fn every_broken_pipeline_is_reported_at_its_place_with_a_hint() {
+    let corpus = files_in(&root().join("tests/pipelines/invalid"), "toml");
+    assert!(
+        corpus.len() >= 15,
+        "the corpus has {} pipelines",
+        corpus.len()
+    );
+    for file in &corpus {
+        let relative = file.strip_prefix(root()).unwrap();
+        let (position, message) = expectation(file);
+        let (output, stdout, stderr) = run(tributary().arg("validate").arg(relative));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {stdout}{stderr}",
+            relative.display()
+        );
+        let place = format!("--> {}:{position}", relative.display());
+        let block = stderr
+            .split("\nerror: ")
+            .find(|block| block.contains(&place))
+            .unwrap_or_else(|| panic!("{}: no error at {position}:\n{stderr}", relative.display()));
+        assert!(
+            block.contains(&message),
+            "{}: expected `{message}` in:\n{block}",
+            relative.display()
+        );
+        assert!(
+            block.contains(" = hint: "),
+            "{}: no hint in:\n{block}",
+            relative.display()
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn one_broken_file_among_valid_ones_fails_the_run() {
+    let (output, stdout, _) = run(tributary().args([
+        "validate",
+        "examples/clickstream/pipeline.toml",
+        "tests/pipelines/invalid/unknown-key.toml",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout.contains("ok: examples/clickstream/pipeline.toml"));
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_crash() {
+    let (output, _, stderr) = run(tributary().args(["validate", "no/such/pipeline.toml"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("cannot read pipeline file `no/such/pipeline.toml`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn variables_fill_in_from_the_environment() {
+    let file = "tests/pipelines/invalid/undefined-variable.toml";
+    let (output, _, stderr) = run(tributary()
+        .args(["validate", file])
+        .env("TRIBUTARY_TEST_SURELY_UNSET", "/tmp"));
+    assert!(output.status.success(), "{stderr}");
+}
+
+fn expectation(file: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let first = text.lines().next().unwrap_or_default();
+    let rest = first.strip_prefix("# expect: ").unwrap_or_else(|| {
+        panic!(
+            "{} does not start with `# expect: LINE:COL message`",
+            file.display()
+        )
+    });
+    let (position, message) = rest.split_once(' ').unwrap();
+    (position.to_owned(), message.to_owned())
+}
