@@ -60,12 +60,15 @@ pub trait ProcessorConfig: DeserializeOwned + JsonSchema + 'static {
     fn build(self, context: &BuildContext) -> Result<Box<dyn Processor>, BuildError>;
 }
 
+/// Builds a processor from its table: deserialize the config, then build it.
+type BuildFn = fn(&Component, &BuildContext) -> Result<Box<dyn Processor>, Diagnostic>;
+
 /// One registered processor type.
 #[derive(Clone, Copy)]
 pub struct Registration {
     /// The TOML `type`.
     pub kind: &'static str,
-    build: fn(&Component, &BuildContext) -> Result<Box<dyn Processor>, Diagnostic>,
+    build: BuildFn,
     schema: fn() -> Schema,
 }
 

@@ -14,3 +14,6 @@ mod run;
 pub use outcome::{BatchOutcome, Fate, Totals};
 pub use plan::Plan;
 pub use run::Pipeline;
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use tributary_config::{ConfigError, OnError, PipelineConfig};
+use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
 use tributary_connectors::sinks::SinkConfig;
 use tributary_connectors::sources::SourceConfig;
 use tributary_core::Processor;
@@ -27,6 +27,13 @@ impl Plan {
     /// Reads and checks a pipeline file, with processors from `registry`.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, ConfigError> {
         Self::from_config(&PipelineConfig::load(path)?, registry)
+    }
+
+    /// Reads and checks a pipeline from TOML text, interpolating the process
+    /// environment; `name` stands for the file in messages.
+    pub fn parse(name: &str, text: &str, registry: &Registry) -> Result<Self, ConfigError> {
+        let file = SourceFile::new(name, text, |var| std::env::var(var).ok())?;
+        Self::from_config(&PipelineConfig::parse(file)?, registry)
     }
 
     /// Checks a parsed pipeline file: every problem is reported, not only the first.

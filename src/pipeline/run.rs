@@ -186,6 +186,8 @@ impl Pipeline {
         if letters.is_empty() {
             return;
         }
+        // In stream order, so a dead-letter file replays like the stream did.
+        letters.sort_by_key(|letter| letter.input);
         let (name, sink) = self
             .dead_letter
             .as_mut()
