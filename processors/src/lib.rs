@@ -16,6 +16,7 @@
 //! and gets the same checked config and precise errors.
 #![warn(missing_docs)]
 
+pub mod filter;
 mod registry;
 
 pub use registry::{BuildContext, BuildError, ProcessorConfig, Registration, Registry};

@@ -93,7 +93,9 @@ impl Registry {
 
     /// A registry with every built-in processor.
     pub fn builtin() -> Self {
-        Registry::empty()
+        let mut registry = Registry::empty();
+        registry.register::<crate::filter::FilterConfig>();
+        registry
     }
 
     /// Registers a processor type. A type registered again replaces the

@@ -161,27 +161,20 @@ impl Pipeline {
                     &failure,
                     &inputs.data[failure.record.input.0 as usize],
                 ));
-            } else if failure.kind == FailureKind::Record && self.on_error == OnError::Skip {
-                tracing::warn!(
-                    pipeline = %self.name,
-                    stage = %failure.stage,
-                    shard = %failure.record.origin.shard,
-                    sequence = %failure.record.origin.sequence,
-                    error = %failure.error,
-                    "record skipped"
-                );
-                upgrade(fates, failure.record.input, Fate::Skipped);
-            } else {
-                tracing::debug!(
-                    pipeline = %self.name,
-                    stage = %failure.stage,
-                    shard = %failure.record.origin.shard,
-                    sequence = %failure.record.origin.sequence,
-                    error = %failure.error,
-                    "record failed; it will be retried"
-                );
-                upgrade(fates, failure.record.input, Fate::Failed);
+                continue;
             }
+            let skip = failure.kind == FailureKind::Record && self.on_error == OnError::Skip;
+            let fate = if skip { Fate::Skipped } else { Fate::Failed };
+            tracing::warn!(
+                pipeline = %self.name,
+                stage = %failure.stage,
+                shard = %failure.record.origin.shard,
+                sequence = %failure.record.origin.sequence,
+                error = %failure.error,
+                outcome = if skip { "skipped" } else { "failed, Lambda will retry it" },
+                "record not processed"
+            );
+            upgrade(fates, failure.record.input, fate);
         }
         if letters.is_empty() {
             return;

@@ -1,0 +1,144 @@
+//! `type = "filter"`: keeps the records that match EventBridge event patterns.
+//!
+//! The patterns are the ones users already write for EventBridge rules,
+//! Pipes and Lambda filter criteria, with the same answers (see [`Pattern`]).
+//! They apply to the record's payload:
+//!
+//! - Kinesis: the record's data, decoded by the source's codec (a JSON
+//!   document with the `json` codec);
+//! - DynamoDB Streams: the change record, with its keys and images as plain JSON;
+//! - EventBridge: the whole event (`source`, `detail-type`, `detail`, ...).
+//!
+//! A record whose payload is not JSON fails, and the pipeline's `on_error`
+//! decides what becomes of it.
+
+mod operator;
+mod pattern;
+
+pub use pattern::{Pattern, PatternError};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use tributary_core::{Processor, Record, RecordProcessor, Verdict};
+
+use crate::{BuildContext, BuildError, ProcessorConfig};
+
+/// Keeps the records whose payload matches an EventBridge event pattern
+/// (or, with `invert`, those that match none).
+///
+/// ```toml
+/// [[processors]]
+/// type = "filter"
+/// pattern = { type = ["purchase"], price = [{ numeric = [">=", 100] }] }
+/// ```
+///
+/// A pattern is an inline table, or a JSON string (needed for `null`, which
+/// TOML cannot write): `pattern = '{"referrer": [null]}'`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilterConfig {
+    /// One event pattern. Give `pattern` or `patterns`, not both.
+    #[serde(default)]
+    pub pattern: Option<PatternSource>,
+    /// Several event patterns: a record is kept when any of them matches.
+    #[serde(default)]
+    pub patterns: Vec<PatternSource>,
+    /// Keep the records that match no pattern, and drop those that match.
+    /// Default false.
+    #[serde(default)]
+    pub invert: bool,
+}
+
+/// An event pattern as written in TOML.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PatternSource {
+    /// The pattern as JSON text.
+    Json(String),
+    /// The pattern as an inline table.
+    Table(serde_json::Map<String, Value>),
+}
+
+/// The filter processor: compiled patterns.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    patterns: Vec<Pattern>,
+    invert: bool,
+}
+
+impl Filter {
+    /// A filter keeping records that match any of `patterns` (or none, with `invert`).
+    pub fn new(patterns: Vec<Pattern>, invert: bool) -> Self {
+        Filter { patterns, invert }
+    }
+
+    /// Whether an event matches any pattern.
+    pub fn matches(&self, event: &Value) -> bool {
+        self.patterns.iter().any(|pattern| pattern.matches(event))
+    }
+}
+
+impl ProcessorConfig for FilterConfig {
+    const TYPE: &'static str = "filter";
+
+    fn build(self, _: &BuildContext) -> Result<Box<dyn Processor>, BuildError> {
+        let sources: Vec<(String, PatternSource)> = match (self.pattern, self.patterns.is_empty()) {
+            (Some(_), false) => {
+                return Err(
+                    BuildError::at("patterns", "give `pattern` or `patterns`, not both")
+                        .hint("put every pattern in `patterns`; a record is kept when any matches"),
+                );
+            }
+            (None, true) => {
+                return Err(BuildError::at("", "a filter needs `pattern` or `patterns`")
+                    .hint("such as pattern = { type = [\"purchase\"] }"));
+            }
+            (Some(pattern), true) => vec![("pattern".to_owned(), pattern)],
+            (None, false) => self
+                .patterns
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (format!("patterns.{i}"), p))
+                .collect(),
+        };
+        let patterns = sources
+            .into_iter()
+            .map(|(key, source)| compile(&key, source))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Box::new(Filter::new(patterns, self.invert)))
+    }
+}
+
+fn compile(key: &str, source: PatternSource) -> Result<Pattern, BuildError> {
+    let (compiled, inline) = match source {
+        PatternSource::Json(text) => (Pattern::parse(&text), false),
+        PatternSource::Table(table) => (Pattern::from_value(&Value::Object(table)), true),
+    };
+    compiled.map_err(|error| {
+        // Inside an inline table the error can point at the operator itself.
+        let key = if inline && !error.path.is_empty() {
+            format!("{key}.{}", error.path.join("."))
+        } else {
+            key.to_owned()
+        };
+        let built = BuildError::at(key, error.summary());
+        match error.hint {
+            Some(hint) => built.hint(hint),
+            None => built,
+        }
+    })
+}
+
+impl RecordProcessor for Filter {
+    fn process_record(&mut self, record: &mut Record) -> Verdict {
+        match record.payload.json() {
+            Ok(event) if self.matches(event) != self.invert => Verdict::Keep,
+            Ok(_) => Verdict::Drop,
+            Err(error) => Verdict::Fail(error.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,321 @@
+//! The operators of an event pattern, compiled, and how each tests one value.
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+/// A pattern value to compare with an event value: strings as strings,
+/// numbers as numbers (`300` equals `300.0`), and `true`, `false`, `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Literal {
+    String(String),
+    Number(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Literal {
+    pub(super) fn matches(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Literal::String(s), Value::String(v)) => s == v,
+            (Literal::Number(n), Value::Number(v)) => v.as_f64() == Some(*n),
+            (Literal::Bool(b), Value::Bool(v)) => b == v,
+            (Literal::Null, Value::Null) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One test of one leaf value of the event.
+#[derive(Debug, Clone)]
+pub(super) enum Operator {
+    /// `"value"`, `5`, `true`, `null`.
+    Exact(Literal),
+    /// `{"prefix": "us-"}`.
+    Prefix(String),
+    /// `{"prefix": {"equals-ignore-case": "us-"}}`, lowercased.
+    PrefixIgnoreCase(String),
+    /// `{"suffix": ".png"}`.
+    Suffix(String),
+    /// `{"suffix": {"equals-ignore-case": ".png"}}`, lowercased.
+    SuffixIgnoreCase(String),
+    /// `{"equals-ignore-case": "Running"}`, lowercased.
+    EqualsIgnoreCase(String),
+    /// `{"wildcard": "arn:*:bus/*"}`.
+    Wildcard(Wildcard),
+    /// `{"anything-but": ...}`: any value the inner test does not accept.
+    AnythingBut(AnythingBut),
+    /// `{"numeric": [">", 0, "<=", 5]}`.
+    Numeric(Range),
+    /// `{"cidr": "10.0.0.0/24"}`.
+    Cidr(Cidr),
+    /// `{"exists": true}` or `{"exists": false}`: decided on the field, not a value.
+    Exists(bool),
+}
+
+impl Operator {
+    /// Whether this operator accepts one leaf value (`Exists` is decided elsewhere).
+    pub(super) fn matches(&self, value: &Value) -> bool {
+        match self {
+            Operator::Exact(literal) => literal.matches(value),
+            Operator::Prefix(prefix) => value
+                .as_str()
+                .is_some_and(|v| v.starts_with(prefix.as_str())),
+            Operator::PrefixIgnoreCase(prefix) => value
+                .as_str()
+                .is_some_and(|v| lowercase(v).starts_with(prefix.as_str())),
+            Operator::Suffix(suffix) => {
+                value.as_str().is_some_and(|v| v.ends_with(suffix.as_str()))
+            }
+            Operator::SuffixIgnoreCase(suffix) => value
+                .as_str()
+                .is_some_and(|v| lowercase(v).ends_with(suffix.as_str())),
+            Operator::EqualsIgnoreCase(text) => {
+                value.as_str().is_some_and(|v| lowercase(v) == *text)
+            }
+            Operator::Wildcard(wildcard) => value.as_str().is_some_and(|v| wildcard.matches(v)),
+            Operator::AnythingBut(but) => !but.excludes(value),
+            Operator::Numeric(range) => value.as_f64().is_some_and(|v| range.contains(v)),
+            Operator::Cidr(cidr) => value
+                .as_str()
+                .and_then(|v| v.parse::<IpAddr>().ok())
+                .is_some_and(|ip| cidr.contains(ip)),
+            Operator::Exists(_) => false,
+        }
+    }
+}
+
+/// What `anything-but` excludes.
+#[derive(Debug, Clone)]
+pub(super) enum AnythingBut {
+    /// `{"anything-but": "x"}`, `{"anything-but": [1, "x"]}`.
+    Values(Vec<Literal>),
+    /// `{"anything-but": {"prefix": "x"}}`, or a list of prefixes.
+    Prefixes(Vec<String>),
+    /// `{"anything-but": {"suffix": "x"}}`, or a list of suffixes.
+    Suffixes(Vec<String>),
+    /// `{"anything-but": {"equals-ignore-case": "x"}}`, or a list; lowercased.
+    IgnoreCase(Vec<String>),
+    /// `{"anything-but": {"wildcard": "x*"}}`, or a list.
+    Wildcards(Vec<Wildcard>),
+}
+
+impl AnythingBut {
+    /// Whether `value` is one of the excluded ones. Values of another type
+    /// than the excluded ones (a number against prefixes, `null`) are never
+    /// excluded, so `anything-but` accepts them.
+    fn excludes(&self, value: &Value) -> bool {
+        match self {
+            AnythingBut::Values(values) => values.iter().any(|literal| literal.matches(value)),
+            AnythingBut::Prefixes(prefixes) => value
+                .as_str()
+                .is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p.as_str()))),
+            AnythingBut::Suffixes(suffixes) => value
+                .as_str()
+                .is_some_and(|v| suffixes.iter().any(|s| v.ends_with(s.as_str()))),
+            AnythingBut::IgnoreCase(texts) => value.as_str().is_some_and(|v| {
+                let v = lowercase(v);
+                texts.iter().any(|t| *t == v)
+            }),
+            AnythingBut::Wildcards(wildcards) => value
+                .as_str()
+                .is_some_and(|v| wildcards.iter().any(|w| w.matches(v))),
+        }
+    }
+}
+
+/// A numeric range: at most one lower and one upper bound, or one value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Range {
+    pub(super) lower: Option<(f64, bool)>,
+    pub(super) upper: Option<(f64, bool)>,
+}
+
+impl Range {
+    fn contains(&self, value: f64) -> bool {
+        let above = match self.lower {
+            Some((bound, inclusive)) => value > bound || (inclusive && value == bound),
+            None => true,
+        };
+        let below = match self.upper {
+            Some((bound, inclusive)) => value < bound || (inclusive && value == bound),
+            None => true,
+        };
+        above && below
+    }
+}
+
+/// An IPv4 or IPv6 network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Cidr {
+    network: u128,
+    mask: u128,
+    v6: bool,
+}
+
+impl Cidr {
+    /// Parses `10.0.0.0/24` or `2001:db8::/32`; a bare address is a /32 or /128.
+    pub(super) fn parse(text: &str) -> Option<Cidr> {
+        let (address, bits) = match text.split_once('/') {
+            Some((address, bits)) => (address, Some(bits.parse::<u32>().ok()?)),
+            None => (text, None),
+        };
+        let (value, width, v6) = match address.parse::<IpAddr>().ok()? {
+            IpAddr::V4(ip) => (u128::from(u32::from(ip)), 32, false),
+            IpAddr::V6(ip) => (u128::from(ip), 128, true),
+        };
+        let bits = bits.unwrap_or(width);
+        if bits > width {
+            return None;
+        }
+        let mask = if bits == 0 {
+            0
+        } else {
+            (u128::MAX << (width - bits)) & (u128::MAX >> (128 - width))
+        };
+        Some(Cidr {
+            network: value & mask,
+            mask,
+            v6,
+        })
+    }
+
+    fn contains(&self, ip: IpAddr) -> bool {
+        let (value, v6) = match ip {
+            IpAddr::V4(ip) => (u128::from(u32::from(ip)), false),
+            IpAddr::V6(ip) => (u128::from(ip), true),
+        };
+        v6 == self.v6 && value & self.mask == self.network
+    }
+}
+
+/// A wildcard pattern: `*` stands for any run of characters; `\*` is a
+/// literal star and `\\` a literal backslash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Wildcard {
+    /// The literal pieces between stars; one piece means no star at all.
+    pieces: Vec<String>,
+}
+
+impl Wildcard {
+    /// Parses a wildcard pattern, or says what is wrong with it.
+    pub(super) fn parse(text: &str) -> Result<Wildcard, String> {
+        let mut pieces = vec![String::new()];
+        let mut chars = text.chars().peekable();
+        let mut previous_star = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(escaped @ ('*' | '\\')) => {
+                        pieces.last_mut().expect("never empty").push(escaped);
+                        previous_star = false;
+                    }
+                    _ => return Err("`\\` must be followed by `*` or `\\`".to_owned()),
+                },
+                '*' if previous_star => return Err("consecutive `*` are not allowed".to_owned()),
+                '*' => {
+                    pieces.push(String::new());
+                    previous_star = true;
+                }
+                c => {
+                    pieces.last_mut().expect("never empty").push(c);
+                    previous_star = false;
+                }
+            }
+        }
+        Ok(Wildcard { pieces })
+    }
+
+    /// Whether `text` matches, in linear time: anchored first and last
+    /// pieces, and the middle pieces found leftmost in order.
+    pub(super) fn matches(&self, text: &str) -> bool {
+        if self.pieces.len() == 1 {
+            return text == self.pieces[0];
+        }
+        let first = &self.pieces[0];
+        let last = &self.pieces[self.pieces.len() - 1];
+        if text.len() < first.len() + last.len()
+            || !text.starts_with(first.as_str())
+            || !text.ends_with(last.as_str())
+        {
+            return false;
+        }
+        let mut rest = &text[first.len()..text.len() - last.len()];
+        for piece in &self.pieces[1..self.pieces.len() - 1] {
+            match rest.find(piece.as_str()) {
+                Some(at) => rest = &rest[at + piece.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Lowercases for `equals-ignore-case`: Unicode simple case folding by way
+/// of `to_lowercase`, without allocating for ASCII that is already lowercase.
+pub(super) fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().all(|b| !b.is_ascii_uppercase()) && text.is_ascii() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wildcards_match_like_globs_with_escapes() {
+        let w = |p: &str| Wildcard::parse(p).unwrap();
+        assert!(w("/Users/*/doc.txt").matches("/Users/ana/doc.txt"));
+        assert!(w("/Users/*/doc.txt").matches("/Users/a/b/doc.txt"));
+        assert!(!w("/Users/*/doc.txt").matches("/Users/doc.txt"));
+        assert!(w("*").matches(""));
+        assert!(
+            w("a*b*c").matches("abc") && w("a*b*c").matches("aXbYc") && !w("a*b*c").matches("acb")
+        );
+        assert!(!w("ab*ba").matches("aba") && w("ab*ba").matches("abba"));
+        assert!(w("").matches("") && !w("").matches("x"));
+        assert!(w(r"a\*b").matches("a*b") && !w(r"a\*b").matches("axb"));
+        assert!(w(r"a\\*").matches(r"a\anything"));
+        assert!(Wildcard::parse("a**b").is_err());
+        assert!(Wildcard::parse(r"a\b").is_err());
+    }
+
+    #[test]
+    fn cidr_covers_v4_and_v6() {
+        let net = Cidr::parse("10.0.0.0/24").unwrap();
+        assert!(net.contains("10.0.0.255".parse().unwrap()));
+        assert!(!net.contains("10.0.1.0".parse().unwrap()));
+        let v6 = Cidr::parse("2001:db8:1234:1a00::/64").unwrap();
+        assert!(v6.contains("2001:db8:1234:1a00::1".parse().unwrap()));
+        assert!(!v6.contains("2001:db8:1234:1a01::1".parse().unwrap()));
+        assert!(!v6.contains("10.0.0.1".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("xxxx:db8::/64").is_none());
+    }
+
+    #[test]
+    fn numbers_compare_as_numbers() {
+        assert!(Literal::Number(300.0).matches(&json!(300.0)));
+        assert!(Literal::Number(300.0).matches(&json!(300)));
+        assert!(!Literal::Number(300.0).matches(&json!("300")));
+        let range = Range {
+            lower: Some((0.0, false)),
+            upper: Some((5.0, true)),
+        };
+        assert!(
+            !range.contains(0.0)
+                && range.contains(0.5)
+                && range.contains(5.0)
+                && !range.contains(5.1)
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! The filter's rules, one operator and one rule at a time, from the AWS
+//! EventBridge user guide ("Event patterns", "Content filtering").
+
+use serde_json::{Value, json};
+
+use super::Pattern;
+
+fn matches(pattern: Value, event: Value) -> bool {
+    Pattern::from_value(&pattern)
+        .unwrap_or_else(|e| panic!("{pattern}: {e}"))
+        .matches(&event)
+}
+
+fn invalid(pattern: Value) -> String {
+    Pattern::from_value(&pattern)
+        .err()
+        .unwrap_or_else(|| panic!("{pattern} should be invalid"))
+        .to_string()
+}
+
+#[test]
+fn exact_values_of_every_type() {
+    assert!(matches(
+        json!({"state": ["running"]}),
+        json!({"state": "running"})
+    ));
+    assert!(!matches(
+        json!({"state": ["running"]}),
+        json!({"state": "Running"})
+    ));
+    assert!(matches(json!({"n": [5]}), json!({"n": 5.0})));
+    assert!(!matches(json!({"n": [5]}), json!({"n": "5"})));
+    assert!(matches(json!({"b": [true]}), json!({"b": true})));
+    assert!(!matches(json!({"b": [true]}), json!({"b": "true"})));
+    assert!(matches(json!({"x": [null]}), json!({"x": null})));
+    assert!(
+        !matches(json!({"x": [null]}), json!({})),
+        "null is not missing"
+    );
+    assert!(
+        !matches(json!({"x": [null]}), json!({"x": ""})),
+        "null is not empty"
+    );
+    assert!(matches(json!({"x": [""]}), json!({"x": ""})));
+    assert!(
+        matches(json!({"x": ["a", "b"]}), json!({"x": "b"})),
+        "any listed value"
+    );
+}
+
+#[test]
+fn arrays_in_the_event_match_when_any_element_does() {
+    assert!(matches(json!({"r": ["b"]}), json!({"r": ["a", "b"]})));
+    assert!(!matches(json!({"r": ["c"]}), json!({"r": ["a", "b"]})));
+    assert!(matches(
+        json!({"r": [{"numeric": [">", 10]}]}),
+        json!({"r": [1, 20]})
+    ));
+    assert!(
+        !matches(json!({"r": [{"exists": true}]}), json!({"r": []})),
+        "an empty array has no value"
+    );
+    assert!(matches(json!({"r": [{"exists": false}]}), json!({"r": []})));
+}
+
+#[test]
+fn fields_from_different_elements_of_one_array_are_not_combined() {
+    let pattern = json!({"items": {"sku": ["a"], "qty": [2]}});
+    assert!(matches(
+        pattern.clone(),
+        json!({"items": [{"sku": "b", "qty": 1}, {"sku": "a", "qty": 2}]})
+    ));
+    assert!(!matches(
+        pattern,
+        json!({"items": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]})
+    ));
+}
+
+#[test]
+fn exists_binds_to_an_array_element_like_any_other_field() {
+    let pattern = json!({"items": {"sku": [{"exists": true}], "qty": [2]}});
+    assert!(matches(
+        pattern.clone(),
+        json!({"items": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]})
+    ));
+    assert!(!matches(
+        pattern,
+        json!({"items": [{"sku": "a", "qty": 1}, {"qty": 2}]})
+    ));
+    let absent = json!({"items": {"qty": [2], "sku": [{"exists": false}]}});
+    assert!(matches(
+        absent.clone(),
+        json!({"items": [{"sku": "a", "qty": 2}, {"qty": 2}]})
+    ));
+    assert!(!matches(
+        absent,
+        json!({"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]})
+    ));
+}
+
+#[test]
+fn paths_are_dot_joined_and_case_sensitive() {
+    assert!(matches(json!({"a.b": ["x"]}), json!({"a": {"b": "x"}})));
+    assert!(matches(json!({"a": {"b": ["x"]}}), json!({"a.b": "x"})));
+    assert!(matches(json!({"a.b": ["x"]}), json!({"a.b": "x"})));
+    assert!(!matches(
+        json!({"a": {"b": ["x"]}}),
+        json!({"a.b": {"b": "x"}})
+    ));
+    assert!(!matches(json!({"Key": ["x"]}), json!({"key": "x"})));
+    assert!(
+        !matches(json!({"a": {"b": ["x"]}}), json!({"a": "b"})),
+        "a scalar has no fields"
+    );
+}
+
+#[test]
+fn prefix_and_suffix_with_and_without_case() {
+    assert!(matches(
+        json!({"t": [{"prefix": "2022-"}]}),
+        json!({"t": "2022-07-13"})
+    ));
+    assert!(!matches(
+        json!({"t": [{"prefix": "2022-"}]}),
+        json!({"t": 2022})
+    ));
+    assert!(matches(
+        json!({"t": [{"prefix": {"equals-ignore-case": "EVENTb"}}]}),
+        json!({"t": "EventBridge"})
+    ));
+    assert!(matches(
+        json!({"f": [{"suffix": ".png"}]}),
+        json!({"f": "a.png"})
+    ));
+    assert!(!matches(
+        json!({"f": [{"suffix": ".png"}]}),
+        json!({"f": "a.PNG"})
+    ));
+    assert!(matches(
+        json!({"f": [{"suffix": {"equals-ignore-case": ".png"}}]}),
+        json!({"f": "a.PNG"})
+    ));
+    assert!(matches(
+        json!({"f": [{"suffix": ""}]}),
+        json!({"f": "anything"})
+    ));
+    assert!(invalid(json!({"t": [{"prefix": ["a"]}]})).contains("at `t.0.prefix`"));
+}
+
+#[test]
+fn equals_ignore_case() {
+    assert!(matches(
+        json!({"s": [{"equals-ignore-case": "RUNNING"}]}),
+        json!({"s": "running"})
+    ));
+    assert!(matches(
+        json!({"s": [{"equals-ignore-case": "ÉTÉ"}]}),
+        json!({"s": "été"})
+    ));
+    assert!(!matches(
+        json!({"s": [{"equals-ignore-case": "run"}]}),
+        json!({"s": "running"})
+    ));
+    invalid(json!({"s": [{"equals-ignore-case": {"prefix": "a"}}]}));
+    invalid(json!({"s": [{"equals-ignore-case": 5}]}));
+}
+
+#[test]
+fn wildcard() {
+    assert!(matches(
+        json!({"a": [{"wildcard": "arn:*:bus/*"}]}),
+        json!({"a": "arn:aws:events:bus/x"})
+    ));
+    assert!(!matches(
+        json!({"a": [{"wildcard": "arn:*:bus/*"}]}),
+        json!({"a": "arn:aws:events:rule/x"})
+    ));
+    assert!(matches(
+        json!({"a": [{"wildcard": "a\\*b"}]}),
+        json!({"a": "a*b"})
+    ));
+    assert!(!matches(
+        json!({"a": [{"wildcard": ""}]}),
+        json!({"a": "x"})
+    ));
+    assert!(invalid(json!({"a": [{"wildcard": "a**"}]})).contains("consecutive `*`"));
+    invalid(json!({"a": [{"wildcard": ["a*"]}]}));
+}
+
+#[test]
+fn anything_but_in_every_form() {
+    let state = |v: Value| json!({"state": v});
+    assert!(matches(
+        json!({"state": [{"anything-but": "stopped"}]}),
+        state(json!("running"))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": "stopped"}]}),
+        state(json!("stopped"))
+    ));
+    assert!(
+        !matches(json!({"state": [{"anything-but": "stopped"}]}), json!({})),
+        "a missing field is not anything"
+    );
+    assert!(matches(
+        json!({"state": [{"anything-but": "stopped"}]}),
+        state(json!(null))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": [1, 2]}]}),
+        state(json!(2.0))
+    ));
+    assert!(matches(
+        json!({"state": [{"anything-but": [1, 2]}]}),
+        state(json!("2"))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": {"prefix": "init"}}]}),
+        state(json!("initializing"))
+    ));
+    assert!(matches(
+        json!({"state": [{"anything-but": {"prefix": ["a", "b"]}}]}),
+        state(json!(12))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": {"suffix": [".txt"]}}]}),
+        state(json!("a.txt"))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": {"equals-ignore-case": ["STOPPED"]}}]}),
+        state(json!("Stopped"))
+    ));
+    assert!(!matches(
+        json!({"state": [{"anything-but": {"wildcard": "*/tmp/*"}}]}),
+        state(json!("/a/tmp/b"))
+    ));
+    for bad in [
+        json!(null),
+        json!(true),
+        json!([]),
+        json!({"prefix": ""}),
+        json!({"prefix": {"equals-ignore-case": "x"}}),
+        json!({"exists": true}),
+        json!({"equals-ignore-case": [1]}),
+    ] {
+        invalid(json!({"state": [{"anything-but": bad}]}));
+    }
+}
+
+#[test]
+fn numeric_ranges() {
+    let n = |v: Value| json!({"n": v});
+    let range = json!({"n": [{"numeric": [">", 0, "<=", 5]}]});
+    assert!(!matches(range.clone(), n(json!(0))));
+    assert!(matches(range.clone(), n(json!(0.1))));
+    assert!(matches(range.clone(), n(json!(5))));
+    assert!(!matches(range.clone(), n(json!(5.01))));
+    assert!(
+        !matches(range.clone(), n(json!("3"))),
+        "strings are not numbers"
+    );
+    assert!(!matches(range, n(json!(null))));
+    assert!(matches(
+        json!({"n": [{"numeric": ["=", 301.8]}]}),
+        n(json!(301.8))
+    ));
+    assert!(matches(
+        json!({"n": [{"numeric": ["<", 10]}]}),
+        n(json!(-1e9))
+    ));
+    assert!(matches(
+        json!({"n": [{"numeric": [">=", 10]}]}),
+        n(json!([1, 10]))
+    ));
+    for bad in [
+        json!(10),
+        json!([">", 0, ">", 1]),
+        json!([">", 0, "<"]),
+        json!(["=", "5"]),
+        json!(["==", 5]),
+        json!(["=", 1, "<", 2]),
+        json!([">", 5, "<", 1]),
+    ] {
+        invalid(json!({"n": [{"numeric": bad}]}));
+    }
+}
+
+#[test]
+fn cidr() {
+    assert!(matches(
+        json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+        json!({"ip": "10.0.0.7"})
+    ));
+    assert!(!matches(
+        json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+        json!({"ip": "10.0.1.7"})
+    ));
+    assert!(!matches(
+        json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+        json!({"ip": 123})
+    ));
+    assert!(matches(
+        json!({"ip": [{"cidr": "2001:db8::/32"}]}),
+        json!({"ip": "2001:db8::1"})
+    ));
+    invalid(json!({"ip": [{"cidr": "xxxx:db8::/64"}]}));
+    invalid(json!({"ip": [{"cidr": "10.0.0.0/40"}]}));
+}
+
+#[test]
+fn exists() {
+    assert!(
+        matches(json!({"a": [{"exists": true}]}), json!({"a": null})),
+        "null exists"
+    );
+    assert!(matches(json!({"a": [{"exists": true}]}), json!({"a": ""})));
+    assert!(
+        !matches(json!({"a": [{"exists": true}]}), json!({"a": {"b": 1}})),
+        "objects are not leaves"
+    );
+    assert!(matches(json!({"a": [{"exists": false}]}), json!({})));
+    assert!(!matches(json!({"a": [{"exists": false}]}), json!({"a": 1})));
+    assert!(
+        matches(json!({"a": {"b": [{"exists": false}]}}), json!({})),
+        "missing parents mean a missing field"
+    );
+    invalid(json!({"a": [{"exists": "yes"}]}));
+}
+
+#[test]
+fn or_at_any_level() {
+    let pattern = json!({"source": ["shop"], "$or": [{"type": ["buy"]}, {"price": [{"numeric": [">", 100]}]}]});
+    assert!(matches(
+        pattern.clone(),
+        json!({"source": "shop", "type": "buy", "price": 1})
+    ));
+    assert!(matches(
+        pattern.clone(),
+        json!({"source": "shop", "type": "view", "price": 101})
+    ));
+    assert!(!matches(
+        pattern.clone(),
+        json!({"source": "shop", "type": "view", "price": 1})
+    ));
+    assert!(!matches(pattern, json!({"source": "other", "type": "buy"})));
+    assert!(matches(
+        json!({"d": {"$or": [{"a": [1]}, {"b": [2]}]}}),
+        json!({"d": {"b": 2}})
+    ));
+    invalid(json!({"$or": [{"a": [1]}]}));
+    invalid(json!({"$or": {"a": [1]}}));
+}
+
+#[test]
+fn malformed_patterns_name_the_place() {
+    assert_eq!(
+        invalid(json!({"int": 42})),
+        "invalid event pattern at `int`: a field's value must be an array of values and operators, or an object; write [42] to match the value 42"
+    );
+    assert!(invalid(json!({"d": {"x": [{"NUMERIC": ["=", 5]}]}})).starts_with("invalid event pattern at `d.x.0.NUMERIC`: unknown operator `NUMERIC`; did you mean `numeric`?"));
+    assert!(invalid(json!({"x": [{"prefix": "a", "suffix": "b"}]})).contains("exactly one key"));
+    assert!(invalid(json!([1])).contains("must be a JSON object"));
+    assert!(
+        Pattern::parse("{\"a\": [")
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON")
+    );
+}
