@@ -1,8 +1,10 @@
-//! Defines tributary's command line: `validate`, `schema`, `replay`.
+//! Defines tributary's command line: `validate`, `schema`, `replay`,
+//! `test-pattern` and `grep`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
+mod pattern;
 mod replay;
 mod validate;
 
@@ -44,6 +46,29 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Test an event against an EventBridge event pattern, like `aws events
+    /// test-event-pattern`: print `true` or `false`; exit 2 if either is invalid.
+    TestPattern {
+        /// The event pattern, as JSON.
+        #[arg(long)]
+        event_pattern: String,
+        /// The event, as JSON.
+        #[arg(long)]
+        event: String,
+    },
+    /// Print the JSON lines of FILE (or standard input) that match an event
+    /// pattern: exit 0 if any matched, 1 if none, 2 on an error. On a
+    /// recording, a line is a record: match its payload under `data`.
+    Grep {
+        /// The event pattern, as JSON.
+        #[arg(long)]
+        event_pattern: String,
+        /// The file; standard input when absent.
+        file: Option<PathBuf>,
+        /// Print the lines that do not match instead.
+        #[arg(short = 'v', long)]
+        invert_match: bool,
+    },
 }
 
 /// Exit status for a pipeline or recording the user must fix.
@@ -65,6 +90,15 @@ pub fn run(registry: Registry) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::TestPattern {
+            event_pattern,
+            event,
+        } => pattern::test_pattern(&event_pattern, &event),
+        Command::Grep {
+            event_pattern,
+            file,
+            invert_match,
+        } => pattern::grep(&event_pattern, file.as_ref(), invert_match),
         Command::Replay {
             pipeline,
             recording,

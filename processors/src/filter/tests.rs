@@ -367,3 +367,81 @@ fn malformed_patterns_name_the_place() {
             .contains("not valid JSON")
     );
 }
+
+mod as_a_processor {
+    use tributary_config::{PipelineConfig, SourceFile};
+    use tributary_core::{Batch, InputIndex, Origin, Payload, Record, SourceKind};
+
+    use crate::{BuildContext, Registry};
+
+    /// Builds a filter from its TOML options, in a pipeline file whose
+    /// `[[processors]]` table starts on line 5.
+    fn build(
+        options: &str,
+    ) -> Result<Box<dyn tributary_core::Processor>, tributary_config::Diagnostic> {
+        let text = format!(
+            "[pipeline]\nname = \"t\"\n[source]\ntype = \"kinesis\"\n[[processors]]\ntype = \"filter\"\n{options}\n[sinks.out]\ntype = \"jsonl\"\n"
+        );
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
+        let context = BuildContext {
+            pipeline: "t".into(),
+            label: "f".into(),
+            source: SourceKind::Kinesis,
+        };
+        Registry::builtin().build(&config.processors[0], &context)
+    }
+
+    fn run(options: &str, payloads: &[&'static str]) -> (Vec<u32>, u64, Vec<u32>) {
+        let mut filter = build(options).unwrap();
+        let records = payloads
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let origin = Origin::new(SourceKind::Kinesis, "s", "shard", i.to_string());
+                Record::new(
+                    origin,
+                    Payload::from_bytes(p.as_bytes()),
+                    InputIndex(i as u32),
+                )
+            })
+            .collect();
+        let mut batch = Batch::new(records);
+        filter.process(&mut batch).unwrap();
+        let kept = batch.records().iter().map(|r| r.input.0).collect();
+        let failed = batch.failed().iter().map(|f| f.record.input.0).collect();
+        (kept, batch.dropped(), failed)
+    }
+
+    const EVENTS: [&str; 4] = [
+        r#"{"type":"purchase","price":120}"#,
+        r#"{"type":"click"}"#,
+        "not json",
+        r#"{"type":"purchase","price":5}"#,
+    ];
+
+    #[test]
+    fn keeps_matches_drops_the_rest_and_fails_what_is_not_json() {
+        let pattern = r#"pattern = { type = ["purchase"], price = [{ numeric = [">=", 100] }] }"#;
+        assert_eq!(run(pattern, &EVENTS), (vec![0], 2, vec![2]));
+        let json = r#"pattern = '{"type": ["purchase"], "price": [{"numeric": [">=", 100]}]}'"#;
+        assert_eq!(run(json, &EVENTS), (vec![0], 2, vec![2]));
+    }
+
+    #[test]
+    fn several_patterns_keep_any_match_and_invert_keeps_none() {
+        let patterns = r#"patterns = [{ type = ["click"] }, { price = [5] }]"#;
+        assert_eq!(run(patterns, &EVENTS), (vec![1, 3], 1, vec![2]));
+        assert_eq!(
+            run(&format!("{patterns}\ninvert = true"), &EVENTS),
+            (vec![0], 2, vec![2])
+        );
+    }
+
+    #[test]
+    fn a_filter_needs_exactly_one_of_pattern_and_patterns() {
+        let error = build("invert = true").err().unwrap();
+        assert_eq!(error.message, "a filter needs `pattern` or `patterns`");
+        assert_eq!(error.position().unwrap(), "p.toml:5:1");
+    }
+}
