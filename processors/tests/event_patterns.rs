@@ -1,7 +1,7 @@
 //! Every EventBridge conformance case gives AWS's answer.
 
 use serde::Deserialize;
-use tributary_processors::filter::Pattern;
+use tributary_processors::filter::{Pattern, PatternSet};
 
 #[derive(Deserialize)]
 struct Case {
@@ -25,11 +25,17 @@ fn every_conformance_case_gives_the_aws_answer() {
             Ok(pattern) => {
                 let event: serde_json::Value =
                     serde_json::from_str(&case.event).expect("events are JSON");
-                if pattern.matches(&event) {
-                    "match"
-                } else {
-                    "no-match"
-                }
+                let parsed = pattern.matches(&event);
+                // The byte scanner, which reads only what the pattern tests, must agree.
+                let scanned = PatternSet::new([pattern])
+                    .matches_bytes(case.event.as_bytes())
+                    .expect("events are JSON");
+                assert_eq!(
+                    parsed, scanned,
+                    "{}: parsed and scanned events disagree",
+                    case.name
+                );
+                if parsed { "match" } else { "no-match" }
             }
         };
         if got != case.expect {

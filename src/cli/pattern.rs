@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tributary_processors::filter::Pattern;
+use tributary_processors::filter::{Pattern, PatternSet};
 
 use super::{EXIT_FAILED, EXIT_INVALID};
 
@@ -37,8 +37,8 @@ pub(super) fn test_pattern(pattern: &str, event: &str) -> ExitCode {
 /// Prints the JSON lines of a file (or standard input) that match, like
 /// grep: exit 0 when a line matched, 1 when none did, 2 on an error.
 pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitCode {
-    let pattern = match Pattern::parse(pattern) {
-        Ok(pattern) => pattern,
+    let mut pattern = match Pattern::parse(pattern) {
+        Ok(pattern) => PatternSet::new([pattern]),
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(EXIT_FAILED);
@@ -64,11 +64,12 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
                 return ExitCode::from(EXIT_FAILED);
             }
         };
-        let Ok(event) = serde_json::from_str(&line) else {
+        // Only the fields the pattern tests are read; nothing is parsed.
+        let Ok(matched_line) = pattern.matches_bytes(line.as_bytes()) else {
             not_json += 1;
             continue;
         };
-        if pattern.matches(&event) != invert {
+        if matched_line != invert {
             matched += 1;
             if writeln!(out, "{line}").is_err() {
                 // The reader went away (`| head`): stop quietly, as grep does.

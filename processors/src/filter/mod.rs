@@ -9,13 +9,22 @@
 //! - DynamoDB Streams: the change record, with its keys and images as plain JSON;
 //! - EventBridge: the whole event (`source`, `detail-type`, `detail`, ...).
 //!
-//! A record whose payload is not JSON fails, and the pipeline's `on_error`
-//! decides what becomes of it.
+//! The filter reads the payload's raw bytes, and only the parts some pattern
+//! tests; it parses nothing. A record whose payload is not JSON where the
+//! filter reads it fails, and the pipeline's `on_error` decides what becomes
+//! of it; one that is broken only where no pattern looks passes on, and the
+//! sink that encodes it fails it then.
 
+mod collect;
+mod fields;
 mod operator;
 mod pattern;
+mod set;
+mod solve;
 
+pub use collect::ScanError;
 pub use pattern::{Pattern, PatternError};
+pub use set::PatternSet;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -60,22 +69,32 @@ pub enum PatternSource {
     Table(serde_json::Map<String, Value>),
 }
 
-/// The filter processor: compiled patterns.
+/// The filter processor: its patterns compiled into one set.
 #[derive(Debug, Clone)]
 pub struct Filter {
-    patterns: Vec<Pattern>,
+    patterns: PatternSet,
     invert: bool,
 }
 
 impl Filter {
     /// A filter keeping records that match any of `patterns` (or none, with `invert`).
     pub fn new(patterns: Vec<Pattern>, invert: bool) -> Self {
-        Filter { patterns, invert }
+        Filter {
+            patterns: PatternSet::new(patterns),
+            invert,
+        }
     }
 
-    /// Whether an event matches any pattern.
-    pub fn matches(&self, event: &Value) -> bool {
-        self.patterns.iter().any(|pattern| pattern.matches(event))
+    /// Whether a record's payload matches any pattern: from its parsed tree
+    /// when a processor before parsed it, else from its raw bytes.
+    fn matches(&mut self, record: &mut Record) -> Result<bool, tributary_core::BoxError> {
+        if let Some(event) = record.payload.parsed() {
+            return Ok(self.patterns.matches_value(event));
+        }
+        match record.payload.raw() {
+            Some(bytes) => Ok(self.patterns.matches_bytes(bytes)?),
+            None => Ok(self.patterns.matches_value(record.payload.json()?)),
+        }
     }
 }
 
@@ -132,10 +151,10 @@ fn compile(key: &str, source: PatternSource) -> Result<Pattern, BuildError> {
 
 impl RecordProcessor for Filter {
     fn process_record(&mut self, record: &mut Record) -> Verdict {
-        match record.payload.json() {
-            Ok(event) if self.matches(event) != self.invert => Verdict::Keep,
+        match self.matches(record) {
+            Ok(matched) if matched != self.invert => Verdict::Keep,
             Ok(_) => Verdict::Drop,
-            Err(error) => Verdict::Fail(error.into()),
+            Err(error) => Verdict::Fail(error),
         }
     }
 }

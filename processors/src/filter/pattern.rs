@@ -27,26 +27,19 @@ use super::operator::{AnythingBut, Cidr, Literal, Operator, Range, Wildcard, low
 /// A compiled event pattern.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    root: Conjunction,
-    /// Every path the pattern tests, for flattening only what it needs.
-    paths: Vec<String>,
+    pub(super) goals: Vec<PathGoal>,
 }
 
-/// Goals that must all hold together.
-#[derive(Debug, Clone, Default)]
-struct Conjunction {
-    goals: Vec<Goal>,
-}
-
+/// A goal of a compiled pattern, with its field as a dot-joined path.
 #[derive(Debug, Clone)]
-enum Goal {
-    /// The field at this dot-joined path matches one of the operators.
+pub(super) enum PathGoal {
     Field {
         path: String,
         operators: Vec<Operator>,
+        if_present: bool,
+        if_absent: bool,
     },
-    /// One of the alternatives holds (`$or`).
-    AnyOf(Vec<Conjunction>),
+    AnyOf(Vec<Vec<PathGoal>>),
 }
 
 /// Why a pattern is invalid, and where in the pattern.
@@ -114,175 +107,28 @@ impl Pattern {
     /// Compiles a pattern from a JSON value.
     pub fn from_value(value: &Value) -> Result<Pattern, PatternError> {
         let mut compiler = Compiler { path: Vec::new() };
-        let root = match value {
-            Value::Object(object) => compiler.conjunction(object, "")?,
-            _ => {
-                return Err(compiler.error(
-                    "a pattern must be a JSON object",
-                    "such as {\"source\": [\"orders\"]}",
-                ));
-            }
-        };
-        let mut paths = Vec::new();
-        root.collect_paths(&mut paths);
-        paths.sort();
-        paths.dedup();
-        Ok(Pattern { root, paths })
-    }
-
-    /// Whether the event matches.
-    pub fn matches(&self, event: &Value) -> bool {
-        let fields = Fields::flatten(event, &self.paths);
-        let goals: Vec<&Goal> = self.root.goals.iter().collect();
-        solve(&goals, &fields, &mut Vec::new())
-    }
-}
-
-impl Conjunction {
-    fn collect_paths(&self, out: &mut Vec<String>) {
-        for goal in &self.goals {
-            match goal {
-                Goal::Field { path, .. } => out.push(path.clone()),
-                Goal::AnyOf(alternatives) => alternatives.iter().for_each(|a| a.collect_paths(out)),
-            }
-        }
-    }
-}
-
-/// Which element of which array a value was taken from: `(array, index)`
-/// pairs, from the outermost array in.
-type Trail = Vec<(u32, u32)>;
-
-/// The event's leaf values at the paths a pattern tests, each with its trail.
-struct Fields<'e> {
-    values: Vec<(&'e str, &'e Value, Trail)>,
-}
-
-impl<'e> Fields<'e> {
-    fn flatten(event: &'e Value, paths: &'e [String]) -> Self {
-        let mut fields = Fields { values: Vec::new() };
-        let mut arrays = 0;
-        let mut path = String::new();
-        fields.walk(event, paths, &mut path, &mut Vec::new(), &mut arrays);
-        fields
-    }
-
-    fn walk(
-        &mut self,
-        value: &'e Value,
-        paths: &'e [String],
-        path: &mut String,
-        trail: &mut Trail,
-        arrays: &mut u32,
-    ) {
         match value {
-            Value::Object(object) => {
-                for (key, child) in object {
-                    let length = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(key);
-                    if paths.iter().any(|p| {
-                        p == path
-                            || (p.starts_with(path.as_str()) && p.as_bytes()[path.len()] == b'.')
-                    }) {
-                        self.walk(child, paths, path, trail, arrays);
-                    }
-                    path.truncate(length);
-                }
-            }
-            Value::Array(items) => {
-                let id = *arrays;
-                *arrays += 1;
-                for (index, item) in items.iter().enumerate() {
-                    trail.push((id, index as u32));
-                    self.walk(item, paths, path, trail, arrays);
-                    trail.pop();
-                }
-            }
-            leaf => {
-                if let Some(known) = paths.iter().find(|p| *p == path) {
-                    self.values.push((known.as_str(), leaf, trail.clone()));
-                }
-            }
+            Value::Object(object) => Ok(Pattern {
+                goals: compiler.conjunction(object, "")?,
+            }),
+            _ => Err(compiler.error(
+                "a pattern must be a JSON object",
+                "such as {\"source\": [\"orders\"]}",
+            )),
         }
     }
 
-    fn at<'a>(&'a self, path: &'a str) -> impl Iterator<Item = (&'e Value, &'a Trail)> + 'a {
-        self.values
-            .iter()
-            .filter(move |(p, _, _)| *p == path)
-            .map(|(_, value, trail)| (*value, trail))
+    /// Whether a parsed event matches. To match many events, a
+    /// [`PatternSet`](super::PatternSet) reuses its scratch space and reads raw bytes.
+    pub fn matches(&self, event: &Value) -> bool {
+        super::PatternSet::new([self.clone()]).matches_value(event)
     }
 }
 
-/// Whether a trail agrees with the array elements chosen so far.
-fn consistent(bound: &Trail, trail: &Trail) -> bool {
-    trail
-        .iter()
-        .all(|(array, index)| bound.iter().all(|(a, i)| a != array || i == index))
-}
-
-/// Finds values for every goal, all from consistent array elements.
-/// `exists: false` holds when no value at its path agrees with the elements
-/// chosen for the other goals, so negative goals are decided last.
-fn solve(goals: &[&Goal], fields: &Fields<'_>, bound: &mut Trail) -> bool {
-    let Some(position) = goals
-        .iter()
-        .position(|goal| !is_negative_only(goal))
-        .or((!goals.is_empty()).then_some(0))
-    else {
-        return true;
-    };
-    let goal = goals[position];
-    let rest: Vec<&Goal> = goals
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != position)
-        .map(|(_, g)| *g)
-        .collect();
-    match goal {
-        Goal::AnyOf(alternatives) => alternatives.iter().any(|alternative| {
-            let mut next: Vec<&Goal> = alternative.goals.iter().collect();
-            next.extend(&rest);
-            solve(&next, fields, bound)
-        }),
-        Goal::Field { path, operators } => {
-            let wanted_present = operators
-                .iter()
-                .any(|op| matches!(op, Operator::Exists(true)));
-            let wanted_absent = operators
-                .iter()
-                .any(|op| matches!(op, Operator::Exists(false)));
-            let mut exists = false;
-            for (value, trail) in fields.at(path) {
-                if !consistent(bound, trail) {
-                    continue;
-                }
-                exists = true;
-                if wanted_present || operators.iter().any(|op| op.matches(value)) {
-                    let length = bound.len();
-                    for entry in trail {
-                        if !bound.contains(entry) {
-                            bound.push(*entry);
-                        }
-                    }
-                    let solved = solve(&rest, fields, bound);
-                    bound.truncate(length);
-                    if solved {
-                        return true;
-                    }
-                }
-            }
-            wanted_absent && !exists && solve(&rest, fields, bound)
-        }
-    }
-}
-
-/// A goal that only asks for a field's absence: decided once the others are bound.
-fn is_negative_only(goal: &Goal) -> bool {
-    matches!(goal, Goal::Field { operators, .. } if operators.iter().all(|op| matches!(op, Operator::Exists(false))))
+/// What one element of a field's list compiles to.
+enum Listed {
+    Operator(Operator),
+    Exists(bool),
 }
 
 struct Compiler {
@@ -314,12 +160,12 @@ impl Compiler {
         &mut self,
         object: &Map<String, Value>,
         prefix: &str,
-    ) -> Result<Conjunction, PatternError> {
-        let mut conjunction = Conjunction::default();
+    ) -> Result<Vec<PathGoal>, PatternError> {
+        let mut goals = Vec::new();
         for (key, value) in object {
             if key == "$or" {
                 let alternatives = self.within(key, |c| c.any_of(value, prefix))?;
-                conjunction.goals.push(Goal::AnyOf(alternatives));
+                goals.push(PathGoal::AnyOf(alternatives));
                 continue;
             }
             let path = if prefix.is_empty() {
@@ -329,13 +175,11 @@ impl Compiler {
             };
             self.within(key, |c| match value {
                 Value::Object(inner) => {
-                    let nested = c.conjunction(inner, &path)?;
-                    conjunction.goals.extend(nested.goals);
+                    goals.extend(c.conjunction(inner, &path)?);
                     Ok(())
                 }
                 Value::Array(items) => {
-                    let operators = c.leaf(items)?;
-                    conjunction.goals.push(Goal::Field { path, operators });
+                    goals.push(c.field(path, items)?);
                     Ok(())
                 }
                 _ => Err(c.error(
@@ -344,10 +188,10 @@ impl Compiler {
                 )),
             })?;
         }
-        Ok(conjunction)
+        Ok(goals)
     }
 
-    fn any_of(&mut self, value: &Value, prefix: &str) -> Result<Vec<Conjunction>, PatternError> {
+    fn any_of(&mut self, value: &Value, prefix: &str) -> Result<Vec<Vec<PathGoal>>, PatternError> {
         let hint = "write \"$or\": [{\"a\": [1]}, {\"b\": [2]}], a list of at least two patterns";
         let items = match value {
             Value::Array(items) if items.len() >= 2 => items,
@@ -365,15 +209,25 @@ impl Compiler {
             .collect()
     }
 
-    fn leaf(&mut self, items: &[Value]) -> Result<Vec<Operator>, PatternError> {
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| self.within(i.to_string(), |c| c.operator(item)))
-            .collect()
+    /// A field's list of values and operators.
+    fn field(&mut self, path: String, items: &[Value]) -> Result<PathGoal, PatternError> {
+        let (mut operators, mut if_present, mut if_absent) = (Vec::new(), false, false);
+        for (i, item) in items.iter().enumerate() {
+            match self.within(i.to_string(), |c| c.operator(item))? {
+                Listed::Operator(operator) => operators.push(operator),
+                Listed::Exists(true) => if_present = true,
+                Listed::Exists(false) => if_absent = true,
+            }
+        }
+        Ok(PathGoal::Field {
+            path,
+            operators,
+            if_present,
+            if_absent,
+        })
     }
 
-    fn operator(&mut self, item: &Value) -> Result<Operator, PatternError> {
+    fn operator(&mut self, item: &Value) -> Result<Listed, PatternError> {
         let object = match item {
             Value::Object(object) => object,
             Value::Array(_) => {
@@ -383,9 +237,8 @@ impl Compiler {
                 ));
             }
             literal => {
-                return Ok(Operator::Exact(
-                    literal_of(literal).expect("scalars are literals"),
-                ));
+                let literal = literal_of(literal).expect("scalars are literals");
+                return Ok(Listed::Operator(Operator::Exact(literal)));
             }
         };
         let mut entries = object.iter();
@@ -395,7 +248,12 @@ impl Compiler {
                 "such as {\"prefix\": \"us-\"}",
             ));
         };
-        self.within(name, |c| match name.as_str() {
+        self.within(name, |c| c.named_operator(name, argument))
+    }
+
+    fn named_operator(&mut self, name: &str, argument: &Value) -> Result<Listed, PatternError> {
+        let c = self;
+        let operator = match name {
             "prefix" => c.affix(argument, Operator::Prefix, Operator::PrefixIgnoreCase),
             "suffix" => c.affix(argument, Operator::Suffix, Operator::SuffixIgnoreCase),
             "equals-ignore-case" => match argument {
@@ -421,10 +279,12 @@ impl Compiler {
                     "such as {\"cidr\": \"10.0.0.0/24\"} or {\"cidr\": \"2001:db8::/32\"}",
                 )),
             },
-            "exists" => match argument {
-                Value::Bool(wanted) => Ok(Operator::Exists(*wanted)),
-                _ => Err(c.error("`exists` takes true or false", "such as {\"exists\": true}")),
-            },
+            "exists" => {
+                return match argument {
+                    Value::Bool(wanted) => Ok(Listed::Exists(*wanted)),
+                    _ => Err(c.error("`exists` takes true or false", "such as {\"exists\": true}")),
+                };
+            }
             unknown => {
                 let hint = match tributary_config::did_you_mean(&unknown.to_lowercase(), OPERATORS)
                 {
@@ -433,7 +293,8 @@ impl Compiler {
                 };
                 Err(c.error(format!("unknown operator `{unknown}`"), hint))
             }
-        })
+        };
+        operator.map(Listed::Operator)
     }
 
     /// `prefix` and `suffix`: a string, or `{"equals-ignore-case": "..."}`.

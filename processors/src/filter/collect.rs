@@ -1,0 +1,487 @@
+//! Collecting the leaf values an event has at the fields a pattern set
+//! tests, with the array elements they came from.
+//!
+//! Two collectors fill the same [`Collected`]: [`Collected::scan`] reads raw
+//! JSON bytes, descending only into keys on some pattern's path and skipping
+//! everything else without parsing it; [`Collected::walk`] reads an already
+//! parsed tree. `Collected` is scratch space, reused from event to event, so
+//! matching allocates nothing once it has warmed up.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::fields::{FieldId, FieldTable, NodeId, ROOT};
+use super::operator::Leaf;
+
+/// Which element of which array a value came from: `(array, index)`.
+pub(super) type Step = (u32, u32);
+
+/// The leaf values found at the tested fields of one event.
+#[derive(Debug, Default)]
+pub(super) struct Collected {
+    pub(super) leaves: Vec<Entry>,
+    /// Every entry's trail, stored end to end.
+    trails: Vec<Step>,
+    /// Strings that could not be borrowed from the event: unescaped ones,
+    /// and those copied from a parsed tree.
+    text: String,
+    /// The array elements of the value being read, outermost first.
+    stack: Vec<Step>,
+    arrays: u32,
+}
+
+/// One leaf value at one field.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Entry {
+    pub(super) field: FieldId,
+    value: Stored,
+    trail: (u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stored {
+    /// A string borrowed from the event's bytes.
+    Raw(u32, u32),
+    /// A string in `Collected::text`.
+    Text(u32, u32),
+    Number(f64),
+    Bool(bool),
+    Null,
+}
+
+/// Where an event's bytes stop being JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    /// The byte offset of the problem.
+    pub offset: usize,
+    /// What was expected there.
+    pub message: &'static str,
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "payload is not valid JSON: {} at byte {}",
+            self.message, self.offset
+        )
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+impl Collected {
+    /// The leaf value of an entry; `bytes` are the event's bytes it was scanned from.
+    pub(super) fn leaf<'a>(&'a self, bytes: &'a [u8], entry: &Entry) -> Leaf<'a> {
+        match entry.value {
+            Stored::Raw(start, end) => Leaf::String(
+                std::str::from_utf8(&bytes[start as usize..end as usize]).unwrap_or_default(),
+            ),
+            Stored::Text(start, end) => Leaf::String(&self.text[start as usize..end as usize]),
+            Stored::Number(number) => Leaf::Number(number),
+            Stored::Bool(b) => Leaf::Bool(b),
+            Stored::Null => Leaf::Null,
+        }
+    }
+
+    /// The array elements an entry's value came from.
+    pub(super) fn trail(&self, entry: &Entry) -> &[Step] {
+        &self.trails[entry.trail.0 as usize..(entry.trail.0 + entry.trail.1) as usize]
+    }
+
+    fn clear(&mut self) {
+        self.leaves.clear();
+        self.trails.clear();
+        self.text.clear();
+        self.stack.clear();
+        self.arrays = 0;
+    }
+
+    fn record(&mut self, field: FieldId, value: Stored) {
+        let trail = (self.trails.len() as u32, self.stack.len() as u32);
+        self.trails.extend_from_slice(&self.stack);
+        self.leaves.push(Entry {
+            field,
+            value,
+            trail,
+        });
+    }
+
+    fn record_text(&mut self, field: FieldId, text: &str) {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        self.record(field, Stored::Text(start, self.text.len() as u32));
+    }
+
+    /// Collects from a parsed event.
+    pub(super) fn walk(&mut self, fields: &FieldTable, event: &Value) {
+        self.clear();
+        self.walk_value(fields, event, ROOT);
+    }
+
+    fn walk_value(&mut self, fields: &FieldTable, value: &Value, node: NodeId) {
+        match value {
+            Value::Object(object) => {
+                if fields.has_children(node) {
+                    for (key, child) in object {
+                        if let Some(next) = fields.child(node, key.as_bytes()) {
+                            self.walk_value(fields, child, next);
+                        }
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let id = self.next_array();
+                for (index, item) in items.iter().enumerate() {
+                    self.stack.push((id, index as u32));
+                    self.walk_value(fields, item, node);
+                    self.stack.pop();
+                }
+            }
+            leaf => {
+                if let Some(field) = fields.field(node) {
+                    match leaf {
+                        Value::String(text) => self.record_text(field, text),
+                        Value::Number(number) => {
+                            self.record(field, Stored::Number(number.as_f64().unwrap_or(f64::NAN)))
+                        }
+                        Value::Bool(b) => self.record(field, Stored::Bool(*b)),
+                        _ => self.record(field, Stored::Null),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Collects from raw JSON bytes, reading only what the fields need.
+    pub(super) fn scan(&mut self, fields: &FieldTable, bytes: &[u8]) -> Result<(), ScanError> {
+        self.clear();
+        let mut scanner = Scanner {
+            bytes,
+            pos: 0,
+            fields,
+            out: self,
+        };
+        scanner.skip_whitespace();
+        scanner.value(Some(ROOT))?;
+        scanner.skip_whitespace();
+        if scanner.pos != bytes.len() {
+            return Err(scanner.error("unexpected characters after the JSON value"));
+        }
+        Ok(())
+    }
+
+    fn next_array(&mut self) -> u32 {
+        self.arrays += 1;
+        self.arrays - 1
+    }
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    fields: &'a FieldTable,
+    out: &'a mut Collected,
+}
+
+impl Scanner<'_> {
+    fn error(&self, message: &'static str) -> ScanError {
+        ScanError {
+            offset: self.pos,
+            message,
+        }
+    }
+
+    fn peek(&self) -> Result<u8, ScanError> {
+        self.bytes
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| self.error("unexpected end of input"))
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8, message: &'static str) -> Result<(), ScanError> {
+        self.skip_whitespace();
+        if self.peek()? != byte {
+            return Err(self.error(message));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Reads a value at `node` (None: nobody looks here, skip it).
+    fn value(&mut self, node: Option<NodeId>) -> Result<(), ScanError> {
+        match self.peek()? {
+            b'{' => match node {
+                Some(node) if self.fields.has_children(node) => self.object(node),
+                _ => self.skip_container(b'{', b'}'),
+            },
+            b'[' => match node {
+                Some(node) => self.array(node),
+                None => self.skip_container(b'[', b']'),
+            },
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                if let Some(field) = node.and_then(|n| self.fields.field(n)) {
+                    if escaped {
+                        let text = self.unescape(start, end)?;
+                        self.out.record_text(field, &text);
+                    } else {
+                        if std::str::from_utf8(&self.bytes[start..end]).is_err() {
+                            return Err(ScanError {
+                                offset: start,
+                                message: "a string that is not UTF-8",
+                            });
+                        }
+                        self.out
+                            .record(field, Stored::Raw(start as u32, end as u32));
+                    }
+                }
+                Ok(())
+            }
+            b't' => self.literal(b"true", node, Stored::Bool(true)),
+            b'f' => self.literal(b"false", node, Stored::Bool(false)),
+            b'n' => self.literal(b"null", node, Stored::Null),
+            b'-' | b'0'..=b'9' => self.number(node),
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    fn object(&mut self, node: NodeId) -> Result<(), ScanError> {
+        self.pos += 1;
+        self.skip_whitespace();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek()? != b'"' {
+                return Err(self.error("expected a key in quotes"));
+            }
+            let (start, end, escaped) = self.string()?;
+            let child = if escaped {
+                let key = self.unescape(start, end)?;
+                self.fields.child(node, key.as_bytes())
+            } else {
+                self.fields.child(node, &self.bytes[start..end])
+            };
+            self.expect(b':', "expected `:` after a key")?;
+            self.skip_whitespace();
+            self.value(child)?;
+            self.skip_whitespace();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+
+    fn array(&mut self, node: NodeId) -> Result<(), ScanError> {
+        self.pos += 1;
+        let id = self.out.next_array();
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut index = 0;
+        loop {
+            self.skip_whitespace();
+            self.out.stack.push((id, index));
+            let read = self.value(Some(node));
+            self.out.stack.pop();
+            read?;
+            index += 1;
+            self.skip_whitespace();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// Reads a string at `pos` (its opening quote); returns the span of its
+    /// contents and whether it holds escapes.
+    fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
+        let start = self.pos + 1;
+        let mut at = start;
+        let mut escaped = false;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.bytes[at..]) {
+                Some(found) if self.bytes[at + found] == b'"' => {
+                    self.pos = at + found + 1;
+                    return Ok((start, at + found, escaped));
+                }
+                Some(found) => {
+                    escaped = true;
+                    at += found + 2;
+                    if at > self.bytes.len() {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        self.pos = self.bytes.len();
+        Err(ScanError {
+            offset: start - 1,
+            message: "a string that never ends",
+        })
+    }
+
+    fn unescape(&self, start: usize, end: usize) -> Result<String, ScanError> {
+        serde_json::from_slice::<String>(&self.bytes[start - 1..=end]).map_err(|_| ScanError {
+            offset: start - 1,
+            message: "an invalid escape in a string",
+        })
+    }
+
+    /// Skips an object or array without reading it: only strings (which may
+    /// hold brackets) and the brackets of its own kind matter.
+    fn skip_container(&mut self, open: u8, close: u8) -> Result<(), ScanError> {
+        let mut depth = 0usize;
+        loop {
+            let Some(found) = memchr::memchr3(b'"', open, close, &self.bytes[self.pos..]) else {
+                self.pos = self.bytes.len();
+                return Err(self.error("an object or array that never ends"));
+            };
+            self.pos += found;
+            match self.bytes[self.pos] {
+                b'"' => {
+                    self.string()?;
+                }
+                byte if byte == open => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                _ => {
+                    depth -= 1;
+                    self.pos += 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn literal(
+        &mut self,
+        word: &[u8],
+        node: Option<NodeId>,
+        value: Stored,
+    ) -> Result<(), ScanError> {
+        if !self.bytes[self.pos..].starts_with(word) {
+            return Err(self.error("expected a value"));
+        }
+        self.pos += word.len();
+        if let Some(field) = node.and_then(|n| self.fields.field(n)) {
+            self.out.record(field, value);
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, node: Option<NodeId>) -> Result<(), ScanError> {
+        let start = self.pos;
+        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        if let Some(field) = node.and_then(|n| self.fields.field(n)) {
+            let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default();
+            let number = text.parse::<f64>().map_err(|_| ScanError {
+                offset: start,
+                message: "an invalid number",
+            })?;
+            self.out.record(field, Stored::Number(number));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(paths: &[&str], json: &str) -> Vec<(FieldId, String, Vec<Step>)> {
+        let mut table = FieldTable::default();
+        for path in paths {
+            table.intern(path);
+        }
+        let mut scanned = Collected::default();
+        scanned.scan(&table, json.as_bytes()).unwrap();
+        let mut walked = Collected::default();
+        walked.walk(&table, &serde_json::from_str(json).unwrap());
+        let show = |c: &Collected| -> Vec<(FieldId, String, Vec<Step>)> {
+            c.leaves
+                .iter()
+                .map(|e| {
+                    (
+                        e.field,
+                        format!("{:?}", c.leaf(json.as_bytes(), e)),
+                        c.trail(e).to_vec(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            show(&scanned),
+            show(&walked),
+            "the scanner and the walker agree"
+        );
+        show(&scanned)
+    }
+
+    #[test]
+    fn collects_only_tested_fields_with_their_array_elements() {
+        let json = r#"{"skip": {"a": [1, {"b": "}"}]}, "d": {"x": [1, [2, 3]], "y.z": "q\"r", "n": null}, "t": true}"#;
+        let got = collect(&["d.x", "d.y.z", "d.n"], json);
+        assert_eq!(
+            got,
+            [
+                (0, "Number(1.0)".into(), vec![(0, 0)]),
+                (0, "Number(2.0)".into(), vec![(0, 1), (1, 0)]),
+                (0, "Number(3.0)".into(), vec![(0, 1), (1, 1)]),
+                (1, "String(\"q\\\"r\")".into(), vec![]),
+                (2, "Null".into(), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_an_error_not_a_panic() {
+        let mut table = FieldTable::default();
+        table.intern("a.b");
+        let mut collected = Collected::default();
+        for bad in [
+            "",
+            "{",
+            "{\"a\"",
+            "{\"a\": ",
+            "{\"a\": {\"b\": tru}}",
+            "{\"a\": \"x",
+            "[1,",
+            "{} x",
+            "{\"a\" 1}",
+            "{\"z\": [}",
+        ] {
+            assert!(collected.scan(&table, bad.as_bytes()).is_err(), "{bad}");
+        }
+        let error = collected.scan(&table, b"{\"a\": {\"b\": 1,}}").unwrap_err();
+        assert_eq!(error.offset, 14);
+    }
+}

@@ -1,0 +1,116 @@
+//! The fields a set of patterns tests: dot-joined paths, interned to small
+//! ids, and a trie of their segments that the scanners walk, so that an event
+//! is only read where some pattern looks.
+
+/// A field's id in a [`FieldTable`].
+pub(super) type FieldId = u32;
+
+/// A node of the trie: `ROOT` is the event itself.
+pub(super) type NodeId = u32;
+
+pub(super) const ROOT: NodeId = 0;
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    children: Vec<(Box<[u8]>, NodeId)>,
+    field: Option<FieldId>,
+}
+
+/// Interned field paths and their segment trie.
+#[derive(Debug, Clone)]
+pub(super) struct FieldTable {
+    nodes: Vec<Node>,
+    count: u32,
+}
+
+impl Default for FieldTable {
+    fn default() -> Self {
+        FieldTable {
+            nodes: vec![Node::default()],
+            count: 0,
+        }
+    }
+}
+
+impl FieldTable {
+    /// The id of a dot-joined path, adding it if new.
+    pub(super) fn intern(&mut self, path: &str) -> FieldId {
+        let mut node = ROOT;
+        for segment in path.split('.') {
+            node = match self.step(node, segment.as_bytes()) {
+                Some(child) => child,
+                None => {
+                    let child = self.nodes.len() as NodeId;
+                    self.nodes.push(Node::default());
+                    self.nodes[node as usize]
+                        .children
+                        .push((segment.as_bytes().into(), child));
+                    child
+                }
+            };
+        }
+        let count = &mut self.count;
+        *self.nodes[node as usize].field.get_or_insert_with(|| {
+            *count += 1;
+            *count - 1
+        })
+    }
+
+    /// The node an event key leads to from `node`, if any pattern looks
+    /// there. A key with dots walks one segment a dot, since paths are
+    /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
+    pub(super) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
+        if memchr::memchr(b'.', key).is_none() {
+            return self.step(node, key);
+        }
+        key.split(|&b| b == b'.')
+            .try_fold(node, |node, segment| self.step(node, segment))
+    }
+
+    /// The field that ends at `node`, if any.
+    pub(super) fn field(&self, node: NodeId) -> Option<FieldId> {
+        self.nodes[node as usize].field
+    }
+
+    /// Whether any field continues below `node`.
+    pub(super) fn has_children(&self, node: NodeId) -> bool {
+        !self.nodes[node as usize].children.is_empty()
+    }
+
+    fn step(&self, node: NodeId, segment: &[u8]) -> Option<NodeId> {
+        self.nodes[node as usize]
+            .children
+            .iter()
+            .find(|(name, _)| **name == *segment)
+            .map(|(_, child)| *child)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_keys_and_nested_keys_reach_the_same_field() {
+        let mut table = FieldTable::default();
+        let status = table.intern("detail.state.status");
+        let detail = table.intern("detail");
+        assert_eq!(table.intern("detail.state.status"), status);
+        assert_eq!((status, detail), (0, 1));
+        let nested = table
+            .child(ROOT, b"detail")
+            .and_then(|n| table.child(n, b"state"))
+            .and_then(|n| table.child(n, b"status"));
+        let dotted = table
+            .child(ROOT, b"detail")
+            .and_then(|n| table.child(n, b"state.status"));
+        assert_eq!(nested, dotted);
+        assert_eq!(table.field(nested.unwrap()), Some(status));
+        assert_eq!(
+            table.field(table.child(ROOT, b"detail").unwrap()),
+            Some(detail)
+        );
+        assert!(table.child(ROOT, b"other").is_none());
+        assert!(table.child(ROOT, b"detail.other").is_none());
+    }
+}
