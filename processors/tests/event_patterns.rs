@@ -53,3 +53,50 @@ fn every_conformance_case_gives_the_aws_answer() {
         wrong.join("")
     );
 }
+
+/// Each pattern, inside a set large enough to be indexed, gives the answer it
+/// gives alone, on every event of the suite: the index only narrows the search.
+#[test]
+fn an_indexed_set_answers_like_each_pattern_alone() {
+    let cases: Vec<Case> = include_str!("conformance/event-patterns.jsonl")
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let patterns: Vec<Pattern> = cases
+        .iter()
+        .filter_map(|c| Pattern::parse(&c.pattern).ok())
+        .collect();
+    let events: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|c| serde_json::from_str(&c.event).unwrap())
+        .collect();
+    let padding = (0..10).map(|i| {
+        Pattern::parse(&format!(
+            r#"{{"never-{i}": ["x"], "n": [{{"numeric": ["=", {i}]}}]}}"#
+        ))
+        .unwrap()
+    });
+    let mut checks = 0;
+    for pattern in &patterns {
+        let mut set = PatternSet::new(std::iter::once(pattern.clone()).chain(padding.clone()));
+        for (case, event) in cases.iter().zip(&events) {
+            let alone = pattern.matches(event);
+            assert_eq!(
+                set.matches_value(event),
+                alone,
+                "{} on {}",
+                case.pattern,
+                case.name
+            );
+            assert_eq!(
+                set.matches_bytes(case.event.as_bytes()).unwrap(),
+                alone,
+                "{} on {}",
+                case.pattern,
+                case.name
+            );
+            checks += 1;
+        }
+    }
+    assert!(checks > 5_000, "{checks}");
+}

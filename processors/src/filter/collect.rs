@@ -75,10 +75,10 @@ impl Collected {
     /// The leaf value of an entry; `bytes` are the event's bytes it was scanned from.
     pub(super) fn leaf<'a>(&'a self, bytes: &'a [u8], entry: &Entry) -> Leaf<'a> {
         match entry.value {
-            Stored::Raw(start, end) => Leaf::String(
-                std::str::from_utf8(&bytes[start as usize..end as usize]).unwrap_or_default(),
-            ),
-            Stored::Text(start, end) => Leaf::String(&self.text[start as usize..end as usize]),
+            Stored::Raw(start, end) => Leaf::String(&bytes[start as usize..end as usize]),
+            Stored::Text(start, end) => {
+                Leaf::String(self.text[start as usize..end as usize].as_bytes())
+            }
             Stored::Number(number) => Leaf::Number(number),
             Stored::Bool(b) => Leaf::Bool(b),
             Stored::Null => Leaf::Null,
@@ -160,13 +160,14 @@ impl Collected {
         let mut scanner = Scanner {
             bytes,
             pos: 0,
+            stopped: false,
             fields,
             out: self,
         };
         scanner.skip_whitespace();
         scanner.value(Some(ROOT))?;
         scanner.skip_whitespace();
-        if scanner.pos != bytes.len() {
+        if !scanner.stopped && scanner.pos != bytes.len() {
             return Err(scanner.error("unexpected characters after the JSON value"));
         }
         Ok(())
@@ -183,6 +184,8 @@ struct Scanner<'a> {
     pos: usize,
     fields: &'a FieldTable,
     out: &'a mut Collected,
+    /// Set when the rest of the event cannot matter and was not read.
+    stopped: bool,
 }
 
 impl Scanner<'_> {
@@ -260,6 +263,10 @@ impl Scanner<'_> {
             self.pos += 1;
             return Ok(());
         }
+        // At the top level, the needed keys seen so far, to stop reading
+        // once all are seen and nothing after them can matter.
+        let watch = node == ROOT && self.fields.root_keys() <= 64;
+        let mut seen = 0u64;
         loop {
             self.skip_whitespace();
             if self.peek()? != b'"' {
@@ -275,6 +282,18 @@ impl Scanner<'_> {
             self.expect(b':', "expected `:` after a key")?;
             self.skip_whitespace();
             self.value(child)?;
+            if watch
+                && !escaped
+                && let Some(position) = self.fields.root_position(&self.bytes[start..end])
+            {
+                seen |= 1 << position;
+                if seen.count_ones() as usize == self.fields.root_keys()
+                    && !self.fields.rest_may_matter(&self.bytes[self.pos..])
+                {
+                    self.stopped = true;
+                    return Ok(());
+                }
+            }
             self.skip_whitespace();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -319,6 +338,18 @@ impl Scanner<'_> {
     /// contents and whether it holds escapes.
     fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
         let start = self.pos + 1;
+        // Most strings are short: look at the first bytes one by one before
+        // paying for a vectorized search.
+        for (offset, &byte) in self.bytes[start..].iter().take(24).enumerate() {
+            match byte {
+                b'"' => {
+                    self.pos = start + offset + 1;
+                    return Ok((start, start + offset, false));
+                }
+                b'\\' => break,
+                _ => {}
+            }
+        }
         let mut at = start;
         let mut escaped = false;
         loop {
@@ -352,32 +383,37 @@ impl Scanner<'_> {
     }
 
     /// Skips an object or array without reading it: only strings (which may
-    /// hold brackets) and the brackets of its own kind matter.
+    /// hold brackets) and the brackets of its own kind matter. A plain loop:
+    /// in JSON, quotes and brackets come every few bytes, too often for a
+    /// vectorized search to pay for its start.
     fn skip_container(&mut self, open: u8, close: u8) -> Result<(), ScanError> {
+        let bytes = self.bytes;
         let mut depth = 0usize;
-        loop {
-            let Some(found) = memchr::memchr3(b'"', open, close, &self.bytes[self.pos..]) else {
-                self.pos = self.bytes.len();
-                return Err(self.error("an object or array that never ends"));
-            };
-            self.pos += found;
-            match self.bytes[self.pos] {
-                b'"' => {
-                    self.string()?;
-                }
-                byte if byte == open => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                _ => {
-                    depth -= 1;
-                    self.pos += 1;
-                    if depth == 0 {
-                        return Ok(());
+        let mut at = self.pos;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte == b'"' {
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'"' => break,
+                        b'\\' => at += 2,
+                        _ => at += 1,
                     }
                 }
+            } else if byte == open {
+                depth += 1;
+            } else if byte == close {
+                depth -= 1;
+                if depth == 0 {
+                    self.pos = at + 1;
+                    return Ok(());
+                }
             }
+            at += 1;
         }
+        self.pos = bytes.len();
+        Err(self.error("an object or array that never ends"))
     }
 
     fn literal(
@@ -456,7 +492,7 @@ mod tests {
                 (0, "Number(1.0)".into(), vec![(0, 0)]),
                 (0, "Number(2.0)".into(), vec![(0, 1), (1, 0)]),
                 (0, "Number(3.0)".into(), vec![(0, 1), (1, 1)]),
-                (1, "String(\"q\\\"r\")".into(), vec![]),
+                (1, "String([113, 34, 114])".into(), vec![]),
                 (2, "Null".into(), vec![]),
             ]
         );

@@ -21,6 +21,11 @@ struct Node {
 pub(super) struct FieldTable {
     nodes: Vec<Node>,
     count: u32,
+    /// For each top-level key a pattern needs, a finder for `"key.`, the
+    /// start of a dotted key that continues it.
+    root_finders: Vec<memchr::memmem::Finder<'static>>,
+    /// A finder for `\u`, an escape that could spell a key.
+    unicode_escape: memchr::memmem::Finder<'static>,
 }
 
 impl Default for FieldTable {
@@ -28,6 +33,8 @@ impl Default for FieldTable {
         FieldTable {
             nodes: vec![Node::default()],
             count: 0,
+            root_finders: Vec::new(),
+            unicode_escape: memchr::memmem::Finder::new(b"\\u").into_owned(),
         }
     }
 }
@@ -49,6 +56,14 @@ impl FieldTable {
                 }
             };
         }
+        self.root_finders = self.nodes[ROOT as usize]
+            .children
+            .iter()
+            .map(|(name, _)| {
+                let quoted: Vec<u8> = [&b"\""[..], name, b"."].concat();
+                memchr::memmem::Finder::new(&quoted).into_owned()
+            })
+            .collect();
         let count = &mut self.count;
         *self.nodes[node as usize].field.get_or_insert_with(|| {
             *count += 1;
@@ -56,12 +71,44 @@ impl FieldTable {
         })
     }
 
+    /// The position of a top-level key among the root's children, if a
+    /// pattern needs it (dotted keys are not counted).
+    pub(super) fn root_position(&self, key: &[u8]) -> Option<usize> {
+        self.nodes[ROOT as usize]
+            .children
+            .iter()
+            .position(|(name, _)| **name == *key)
+    }
+
+    /// How many top-level keys the patterns need.
+    pub(super) fn root_keys(&self) -> usize {
+        self.root_finders.len()
+    }
+
+    /// Whether the `rest` of an event, after every needed top-level key was
+    /// read, may still hold a needed value: a dotted key continuing a needed
+    /// one (`"detail.state": ...`), or a `\u` escape that could spell one.
+    /// A false answer is certain; a true one may be a string that merely
+    /// looks like such a key. A later duplicate of a key already read is not
+    /// looked for: JSON leaves duplicate names undefined.
+    pub(super) fn rest_may_matter(&self, rest: &[u8]) -> bool {
+        self.unicode_escape.find(rest).is_some()
+            || self
+                .root_finders
+                .iter()
+                .any(|finder| finder.find(rest).is_some())
+    }
+
     /// The node an event key leads to from `node`, if any pattern looks
     /// there. A key with dots walks one segment a dot, since paths are
     /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
     pub(super) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
-        if memchr::memchr(b'.', key).is_none() {
-            return self.step(node, key);
+        // Segments never hold a dot, so a key that names a child is not dotted.
+        if let Some(child) = self.step(node, key) {
+            return Some(child);
+        }
+        if !key.contains(&b'.') {
+            return None;
         }
         key.split(|&b| b == b'.')
             .try_fold(node, |node, segment| self.step(node, segment))
@@ -81,7 +128,9 @@ impl FieldTable {
         self.nodes[node as usize]
             .children
             .iter()
-            .find(|(name, _)| **name == *segment)
+            .find(|(name, _)| {
+                name.len() == segment.len() && name.first() == segment.first() && **name == *segment
+            })
             .map(|(_, child)| *child)
     }
 }

@@ -17,6 +17,7 @@
 
 mod collect;
 mod fields;
+mod index;
 mod operator;
 mod pattern;
 mod set;

@@ -3,20 +3,27 @@
 use std::net::IpAddr;
 
 /// One leaf value of an event, borrowed from the event or from scratch space.
+/// Strings are bytes: most operators compare bytes, and only those that need
+/// text (case folding, addresses) check that they are UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Leaf<'a> {
-    String(&'a str),
+    String(&'a [u8]),
     Number(f64),
     Bool(bool),
     Null,
 }
 
 impl<'a> Leaf<'a> {
-    fn as_str(self) -> Option<&'a str> {
+    fn as_bytes(self) -> Option<&'a [u8]> {
         match self {
-            Leaf::String(text) => Some(text),
+            Leaf::String(bytes) => Some(bytes),
             _ => None,
         }
+    }
+
+    fn as_str(self) -> Option<&'a str> {
+        self.as_bytes()
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
     }
 
     fn as_f64(self) -> Option<f64> {
@@ -40,7 +47,7 @@ pub(super) enum Literal {
 impl Literal {
     pub(super) fn matches(&self, value: Leaf<'_>) -> bool {
         match (self, value) {
-            (Literal::String(s), Leaf::String(v)) => s == v,
+            (Literal::String(s), Leaf::String(v)) => s.as_bytes() == v,
             (Literal::Number(n), Leaf::Number(v)) => *n == v,
             (Literal::Bool(b), Leaf::Bool(v)) => *b == v,
             (Literal::Null, Leaf::Null) => true,
@@ -80,21 +87,21 @@ impl Operator {
         match self {
             Operator::Exact(literal) => literal.matches(value),
             Operator::Prefix(prefix) => value
-                .as_str()
-                .is_some_and(|v| v.starts_with(prefix.as_str())),
+                .as_bytes()
+                .is_some_and(|v| v.starts_with(prefix.as_bytes())),
             Operator::PrefixIgnoreCase(prefix) => value
                 .as_str()
                 .is_some_and(|v| lowercase(v).starts_with(prefix.as_str())),
-            Operator::Suffix(suffix) => {
-                value.as_str().is_some_and(|v| v.ends_with(suffix.as_str()))
-            }
+            Operator::Suffix(suffix) => value
+                .as_bytes()
+                .is_some_and(|v| v.ends_with(suffix.as_bytes())),
             Operator::SuffixIgnoreCase(suffix) => value
                 .as_str()
                 .is_some_and(|v| lowercase(v).ends_with(suffix.as_str())),
             Operator::EqualsIgnoreCase(text) => {
                 value.as_str().is_some_and(|v| lowercase(v) == *text)
             }
-            Operator::Wildcard(wildcard) => value.as_str().is_some_and(|v| wildcard.matches(v)),
+            Operator::Wildcard(wildcard) => value.as_bytes().is_some_and(|v| wildcard.matches(v)),
             Operator::AnythingBut(but) => !but.excludes(value),
             Operator::Numeric(range) => value.as_f64().is_some_and(|v| range.contains(v)),
             Operator::Cidr(cidr) => value
@@ -128,17 +135,17 @@ impl AnythingBut {
         match self {
             AnythingBut::Values(values) => values.iter().any(|literal| literal.matches(value)),
             AnythingBut::Prefixes(prefixes) => value
-                .as_str()
-                .is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p.as_str()))),
+                .as_bytes()
+                .is_some_and(|v| prefixes.iter().any(|p| v.starts_with(p.as_bytes()))),
             AnythingBut::Suffixes(suffixes) => value
-                .as_str()
-                .is_some_and(|v| suffixes.iter().any(|s| v.ends_with(s.as_str()))),
+                .as_bytes()
+                .is_some_and(|v| suffixes.iter().any(|s| v.ends_with(s.as_bytes()))),
             AnythingBut::IgnoreCase(texts) => value.as_str().is_some_and(|v| {
                 let v = lowercase(v);
                 texts.iter().any(|t| *t == v)
             }),
             AnythingBut::Wildcards(wildcards) => value
-                .as_str()
+                .as_bytes()
                 .is_some_and(|v| wildcards.iter().any(|w| w.matches(v))),
         }
     }
@@ -246,23 +253,34 @@ impl Wildcard {
         Ok(Wildcard { pieces })
     }
 
+    /// The literal text before the first star, when there is a star and that text is not empty.
+    pub(super) fn head(&self) -> Option<&str> {
+        (self.pieces.len() > 1 && !self.pieces[0].is_empty()).then(|| self.pieces[0].as_str())
+    }
+
+    /// The literal text after the last star, when there is a star and that text is not empty.
+    pub(super) fn tail(&self) -> Option<&str> {
+        let last = self.pieces.last().expect("never empty");
+        (self.pieces.len() > 1 && !last.is_empty()).then(|| last.as_str())
+    }
+
     /// Whether `text` matches, in linear time: anchored first and last
     /// pieces, and the middle pieces found leftmost in order.
-    pub(super) fn matches(&self, text: &str) -> bool {
+    pub(super) fn matches(&self, text: &[u8]) -> bool {
         if self.pieces.len() == 1 {
-            return text == self.pieces[0];
+            return text == self.pieces[0].as_bytes();
         }
-        let first = &self.pieces[0];
-        let last = &self.pieces[self.pieces.len() - 1];
+        let first = self.pieces[0].as_bytes();
+        let last = self.pieces[self.pieces.len() - 1].as_bytes();
         if text.len() < first.len() + last.len()
-            || !text.starts_with(first.as_str())
-            || !text.ends_with(last.as_str())
+            || !text.starts_with(first)
+            || !text.ends_with(last)
         {
             return false;
         }
         let mut rest = &text[first.len()..text.len() - last.len()];
         for piece in &self.pieces[1..self.pieces.len() - 1] {
-            match rest.find(piece.as_str()) {
+            match memchr::memmem::find(rest, piece.as_bytes()) {
                 Some(at) => rest = &rest[at + piece.len()..],
                 None => return false,
             }
@@ -287,7 +305,13 @@ mod tests {
 
     #[test]
     fn wildcards_match_like_globs_with_escapes() {
-        let w = |p: &str| Wildcard::parse(p).unwrap();
+        struct W(Wildcard);
+        impl W {
+            fn matches(&self, text: &str) -> bool {
+                self.0.matches(text.as_bytes())
+            }
+        }
+        let w = |p: &str| W(Wildcard::parse(p).unwrap());
         assert!(w("/Users/*/doc.txt").matches("/Users/ana/doc.txt"));
         assert!(w("/Users/*/doc.txt").matches("/Users/a/b/doc.txt"));
         assert!(!w("/Users/*/doc.txt").matches("/Users/doc.txt"));
@@ -324,7 +348,7 @@ mod tests {
     #[test]
     fn numbers_compare_as_numbers() {
         assert!(Literal::Number(300.0).matches(Leaf::Number(300.0)));
-        assert!(!Literal::Number(300.0).matches(Leaf::String("300")));
+        assert!(!Literal::Number(300.0).matches(Leaf::String(b"300")));
         let range = Range {
             lower: Some((0.0, false)),
             upper: Some((5.0, true)),

@@ -17,6 +17,10 @@
 //! - `null`, `""` and a missing field are three different things; only a
 //!   missing field (or an empty array) satisfies `{"exists": false}`.
 //! - Numbers compare as numbers: `[300]` matches `300.0`, never `"300"`.
+//!
+//! One deliberate limit: when an event has the same top-level key twice,
+//! the raw-bytes matcher may read only the first. JSON leaves duplicate names
+//! undefined, and ruling them out would mean reading every event to its end.
 
 use std::fmt;
 

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::collect::{Collected, ScanError, Step};
 use super::fields::FieldTable;
+use super::index::Index;
 use super::pattern::{PathGoal, Pattern};
 use super::solve::{Goal, Search};
 
@@ -13,28 +14,42 @@ use super::solve::{Goal, Search};
 /// from raw bytes ([`PatternSet::matches_bytes`]), only where some pattern
 /// looks, or from a parsed tree ([`PatternSet::matches_value`]). The set keeps
 /// its scratch space between events, so matching allocates nothing once warm;
-/// that is why matching takes `&mut self`.
+/// that is why matching takes `&mut self`. Sets of more than a few patterns
+/// are indexed, so that an event is checked in full only against the
+/// patterns its values can match.
 #[derive(Debug)]
 pub struct PatternSet {
     fields: FieldTable,
     patterns: Vec<Vec<Goal>>,
+    index: Option<Index>,
     collected: Collected,
     bound: Vec<Step>,
+    /// Per pattern, the event it was last checked for, to check it once.
+    checked: Vec<u32>,
+    event: u32,
 }
+
+/// Below this many patterns, trying each costs less than the index.
+const INDEX_FROM: usize = 8;
 
 impl PatternSet {
     /// Compiles the patterns into one set.
     pub fn new(patterns: impl IntoIterator<Item = Pattern>) -> Self {
         let mut fields = FieldTable::default();
-        let patterns = patterns
+        let patterns: Vec<Vec<Goal>> = patterns
             .into_iter()
             .map(|pattern| intern(&pattern.goals, &mut fields))
             .collect();
+        let index = (patterns.len() >= INDEX_FROM).then(|| Index::new(&patterns));
+        let checked = vec![0; patterns.len()];
         PatternSet {
             fields,
             patterns,
+            index,
             collected: Collected::default(),
             bound: Vec::new(),
+            checked,
+            event: 0,
         }
     }
 
@@ -68,7 +83,28 @@ impl PatternSet {
             bytes,
             bound: &mut self.bound,
         };
-        self.patterns.iter().any(|goals| search.holds(goals))
+        let Some(index) = &self.index else {
+            return self.patterns.iter().any(|goals| search.holds(goals));
+        };
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            self.checked.fill(0);
+            self.event = 1;
+        }
+        let (patterns, checked, event) = (&self.patterns, &mut self.checked, self.event);
+        let mut found = false;
+        index.candidates(&self.collected, bytes, &mut |id| {
+            let slot = &mut checked[id as usize];
+            if !found && *slot != event {
+                *slot = event;
+                found = search.holds(&patterns[id as usize]);
+            }
+        });
+        found
+            || index
+                .unkeyed
+                .iter()
+                .any(|id| search.holds(&patterns[*id as usize]))
     }
 }
 
@@ -77,8 +113,11 @@ impl Clone for PatternSet {
         PatternSet {
             fields: self.fields.clone(),
             patterns: self.patterns.clone(),
+            index: self.index.clone(),
             collected: Collected::default(),
             bound: Vec::new(),
+            checked: vec![0; self.patterns.len()],
+            event: 0,
         }
     }
 }

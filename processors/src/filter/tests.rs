@@ -445,3 +445,34 @@ mod as_a_processor {
         assert_eq!(error.position().unwrap(), "p.toml:5:1");
     }
 }
+
+#[test]
+fn reading_stops_early_only_when_nothing_after_can_matter() {
+    use super::PatternSet;
+    let mut set = PatternSet::new([Pattern::parse(r#"{"detail": {"x": [2]}}"#).unwrap()]);
+    // A later dotted key continuing a needed one is still read, even if it is
+    // spelled with escapes.
+    assert!(
+        set.matches_bytes(br#"{"detail": {"x": 1}, "other": 0, "detail.x": 2}"#)
+            .unwrap()
+    );
+    assert!(
+        set.matches_bytes(br#"{"detail": {"x": 1}, "other": 0, "det\u0061il.x": 2}"#)
+            .unwrap()
+    );
+    // A later duplicate of a key already read may be ignored: JSON leaves
+    // duplicate names undefined, and reading on for them would cost every event.
+    assert!(
+        !set.matches_bytes(br#"{"detail": {"x": 1}, "other": 0, "detail": {"x": 2}}"#)
+            .unwrap()
+    );
+    // Past the last needed key, the rest is not read at all, not even to check it.
+    assert!(
+        set.matches_bytes(br#"{"detail": {"x": 2}, "rest": [[[ not json"#)
+            .unwrap()
+    );
+    assert!(
+        !set.matches_bytes(br#"{"detail": {"x": 1}, "rest": [[[ not json"#)
+            .unwrap()
+    );
+}
