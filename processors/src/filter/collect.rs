@@ -77,7 +77,7 @@ impl Collected {
         match entry.value {
             Stored::Raw(start, end) => Leaf::String(&bytes[start as usize..end as usize]),
             Stored::Text(start, end) => {
-                Leaf::String(self.text[start as usize..end as usize].as_bytes())
+                Leaf::String(&self.text.as_bytes()[start as usize..end as usize])
             }
             Stored::Number(number) => Leaf::Number(number),
             Stored::Bool(b) => Leaf::Bool(b),
@@ -263,9 +263,13 @@ impl Scanner<'_> {
             self.pos += 1;
             return Ok(());
         }
-        // At the top level, the needed keys seen so far, to stop reading
-        // once all are seen and nothing after them can matter.
-        let watch = node == ROOT && self.fields.root_keys() <= 64;
+        // The needed keys read so far, to stop reading the object once all
+        // are read and nothing after them can matter: at the top level, when
+        // the rest of the event holds no dotted key that continues one; below
+        // it, when the needed keys are all leaves. (A later duplicate of a key
+        // already read is not looked for: JSON leaves duplicates undefined.)
+        let needed = self.fields.children(node);
+        let watch = needed <= 64 && (node == ROOT || self.fields.only_leaves_below(node));
         let mut seen = 0u64;
         loop {
             self.skip_whitespace();
@@ -273,25 +277,25 @@ impl Scanner<'_> {
                 return Err(self.error("expected a key in quotes"));
             }
             let (start, end, escaped) = self.string()?;
-            let child = if escaped {
+            let found = if escaped {
                 let key = self.unescape(start, end)?;
-                self.fields.child(node, key.as_bytes())
+                self.fields.lookup(node, key.as_bytes())
             } else {
-                self.fields.child(node, &self.bytes[start..end])
+                self.fields.lookup(node, &self.bytes[start..end])
             };
             self.expect(b':', "expected `:` after a key")?;
             self.skip_whitespace();
-            self.value(child)?;
-            if watch
-                && !escaped
-                && let Some(position) = self.fields.root_position(&self.bytes[start..end])
-            {
+            self.value(found.map(|(child, _)| child))?;
+            if watch && let Some((_, Some(position))) = found {
                 seen |= 1 << position;
-                if seen.count_ones() as usize == self.fields.root_keys()
-                    && !self.fields.rest_may_matter(&self.bytes[self.pos..])
-                {
-                    self.stopped = true;
-                    return Ok(());
+                if seen.count_ones() as usize == needed {
+                    if node != ROOT {
+                        return self.skip_to_close(b'{', b'}', 1);
+                    }
+                    if !self.fields.rest_may_matter(&self.bytes[self.pos..]) {
+                        self.stopped = true;
+                        return Ok(());
+                    }
                 }
             }
             self.skip_whitespace();
@@ -387,8 +391,12 @@ impl Scanner<'_> {
     /// in JSON, quotes and brackets come every few bytes, too often for a
     /// vectorized search to pay for its start.
     fn skip_container(&mut self, open: u8, close: u8) -> Result<(), ScanError> {
+        self.skip_to_close(open, close, 0)
+    }
+
+    /// Skips to the bracket that closes the container `depth` levels up.
+    fn skip_to_close(&mut self, open: u8, close: u8, mut depth: usize) -> Result<(), ScanError> {
         let bytes = self.bytes;
-        let mut depth = 0usize;
         let mut at = self.pos;
         while at < bytes.len() {
             let byte = bytes[at];
@@ -517,7 +525,9 @@ mod tests {
         ] {
             assert!(collected.scan(&table, bad.as_bytes()).is_err(), "{bad}");
         }
-        let error = collected.scan(&table, b"{\"a\": {\"b\": 1,}}").unwrap_err();
+        let error = collected.scan(&table, b"{\"a\": {\"x\": 1,}}").unwrap_err();
         assert_eq!(error.offset, 14);
+        // Past the last needed key, the rest is skipped, not checked.
+        assert!(collected.scan(&table, b"{\"a\": {\"b\": 1,}}").is_ok());
     }
 }

@@ -71,18 +71,19 @@ impl FieldTable {
         })
     }
 
-    /// The position of a top-level key among the root's children, if a
-    /// pattern needs it (dotted keys are not counted).
-    pub(super) fn root_position(&self, key: &[u8]) -> Option<usize> {
-        self.nodes[ROOT as usize]
-            .children
-            .iter()
-            .position(|(name, _)| **name == *key)
+    /// How many keys below `node` the patterns need.
+    pub(super) fn children(&self, node: NodeId) -> usize {
+        self.nodes[node as usize].children.len()
     }
 
-    /// How many top-level keys the patterns need.
-    pub(super) fn root_keys(&self) -> usize {
-        self.root_finders.len()
+    /// Whether every key the patterns need below `node` is a leaf field, so
+    /// that no dotted key in the object at `node` can lead to a needed field
+    /// once they have all been read.
+    pub(super) fn only_leaves_below(&self, node: NodeId) -> bool {
+        self.nodes[node as usize]
+            .children
+            .iter()
+            .all(|(_, child)| !self.has_children(*child))
     }
 
     /// Whether the `rest` of an event, after every needed top-level key was
@@ -100,18 +101,27 @@ impl FieldTable {
     }
 
     /// The node an event key leads to from `node`, if any pattern looks
-    /// there. A key with dots walks one segment a dot, since paths are
+    /// there, with the key's position among the node's children when it names
+    /// one directly. A key with dots walks one segment a dot, since paths are
     /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
-    pub(super) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
+    pub(super) fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
+        let children = &self.nodes[node as usize].children;
         // Segments never hold a dot, so a key that names a child is not dotted.
-        if let Some(child) = self.step(node, key) {
-            return Some(child);
+        if let Some(position) = children.iter().position(|(name, _)| same(name, key)) {
+            return Some((children[position].1, Some(position)));
         }
         if !key.contains(&b'.') {
             return None;
         }
-        key.split(|&b| b == b'.')
-            .try_fold(node, |node, segment| self.step(node, segment))
+        let child = key
+            .split(|&b| b == b'.')
+            .try_fold(node, |node, segment| self.step(node, segment))?;
+        Some((child, None))
+    }
+
+    /// The node an event key leads to from `node`, as [`FieldTable::lookup`].
+    pub(super) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
+        self.lookup(node, key).map(|(child, _)| child)
     }
 
     /// The field that ends at `node`, if any.
@@ -133,6 +143,11 @@ impl FieldTable {
             })
             .map(|(_, child)| *child)
     }
+}
+
+/// Byte equality, checking length and first byte before the comparison call.
+fn same(name: &[u8], key: &[u8]) -> bool {
+    name.len() == key.len() && name.first() == key.first() && name == key
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub(super) struct Index {
 
 #[derive(Debug, Clone, Default)]
 struct FieldIndex {
-    exact: HashMap<Box<[u8]>, Vec<PatternId>>,
+    exact: Postings,
     numbers: HashMap<u64, Vec<PatternId>>,
     others: Vec<(Literal, PatternId)>,
     prefixes: Affixes,
@@ -38,10 +38,13 @@ struct FieldIndex {
     ranges: Ranges,
 }
 
+/// The patterns keyed by each string.
+type Postings = HashMap<Box<[u8]>, Vec<PatternId>>;
+
 /// Strings by length, to look up each length's head or tail of a value.
 #[derive(Debug, Clone, Default)]
 struct Affixes {
-    by_length: Vec<(usize, HashMap<Box<[u8]>, Vec<PatternId>>)>,
+    by_length: Vec<(usize, Postings)>,
 }
 
 impl Affixes {

@@ -255,13 +255,13 @@ impl Wildcard {
 
     /// The literal text before the first star, when there is a star and that text is not empty.
     pub(super) fn head(&self) -> Option<&str> {
-        (self.pieces.len() > 1 && !self.pieces[0].is_empty()).then(|| self.pieces[0].as_str())
+        (self.pieces.len() > 1 && !self.pieces[0].is_empty()).then_some(self.pieces[0].as_str())
     }
 
     /// The literal text after the last star, when there is a star and that text is not empty.
     pub(super) fn tail(&self) -> Option<&str> {
         let last = self.pieces.last().expect("never empty");
-        (self.pieces.len() > 1 && !last.is_empty()).then(|| last.as_str())
+        (self.pieces.len() > 1 && !last.is_empty()).then_some(last.as_str())
     }
 
     /// Whether `text` matches, in linear time: anchored first and last
