@@ -85,21 +85,41 @@ impl Affixes {
 #[derive(Debug, Clone, Default)]
 struct Ranges {
     bounded: Vec<(f64, f64, PatternId)>,
+    /// The lower bounds of `bounded`, in order: dense, for the binary search.
+    lowers: Vec<f64>,
     widest: f64,
+    /// Every bounded range lies within these.
+    lowest: f64,
+    highest: f64,
     at_least: Vec<(f64, PatternId)>,
     at_most: Vec<(f64, PatternId)>,
 }
 
 impl Ranges {
-    fn find(&self, value: f64, out: &mut impl FnMut(PatternId)) {
-        let end = self
+    fn seal(&mut self) {
+        self.bounded.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.lowers = self.bounded.iter().map(|(lower, _, _)| *lower).collect();
+        self.widest = self
             .bounded
-            .partition_point(|(lower, _, _)| *lower <= value);
-        let start =
-            self.bounded[..end].partition_point(|(lower, _, _)| *lower < value - self.widest);
-        for (lower, upper, pattern) in &self.bounded[start..end] {
-            if *lower <= value && value <= *upper {
-                out(*pattern);
+            .iter()
+            .map(|(l, u, _)| u - l)
+            .fold(0.0, f64::max);
+        self.lowest = self.lowers.first().copied().unwrap_or(f64::INFINITY);
+        self.highest = self
+            .bounded
+            .iter()
+            .map(|(_, u, _)| *u)
+            .fold(f64::NEG_INFINITY, f64::max);
+    }
+
+    fn find(&self, value: f64, out: &mut impl FnMut(PatternId)) {
+        if value >= self.lowest && value <= self.highest {
+            let end = self.lowers.partition_point(|lower| *lower <= value);
+            let start = self.lowers[..end].partition_point(|lower| *lower < value - self.widest);
+            for (lower, upper, pattern) in &self.bounded[start..end] {
+                if *lower <= value && value <= *upper {
+                    out(*pattern);
+                }
             }
         }
         // Candidates only: the check in full applies the exact bounds.
@@ -130,13 +150,7 @@ impl Index {
             }
         }
         for field in index.by_field.values_mut() {
-            let ranges = &mut field.ranges;
-            ranges.bounded.sort_by(|a, b| a.0.total_cmp(&b.0));
-            ranges.widest = ranges
-                .bounded
-                .iter()
-                .map(|(l, u, _)| u - l)
-                .fold(0.0, f64::max);
+            field.ranges.seal();
         }
         index
     }
