@@ -12,7 +12,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::fields::{FieldId, FieldTable, NodeId, ROOT};
-use super::operator::Leaf;
+use super::operator::{Leaf, Number};
 
 /// Which element of which array a value came from: `(array, index)`.
 pub(super) type Step = (u32, u32);
@@ -46,6 +46,8 @@ enum Stored {
     /// A string in `Collected::text`.
     Text(u32, u32),
     Number(f64),
+    /// A long number's approximation, and its text in the event's bytes.
+    Approximate(f64, u32, u32),
     Bool(bool),
     Null,
 }
@@ -79,7 +81,11 @@ impl Collected {
             Stored::Text(start, end) => {
                 Leaf::String(&self.text.as_bytes()[start as usize..end as usize])
             }
-            Stored::Number(number) => Leaf::Number(number),
+            Stored::Number(number) => Leaf::Number(Number::exact(number)),
+            Stored::Approximate(number, start, end) => Leaf::Number(Number::approximate(
+                number,
+                &bytes[start as usize..end as usize],
+            )),
             Stored::Bool(b) => Leaf::Bool(b),
             Stored::Null => Leaf::Null,
         }
@@ -446,15 +452,72 @@ impl Scanner<'_> {
             self.pos += 1;
         }
         if let Some(field) = node.and_then(|n| self.fields.field(n)) {
-            let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default();
-            let number = text.parse::<f64>().map_err(|_| ScanError {
+            let (number, exact) = parse_number(&self.bytes[start..self.pos]).ok_or(ScanError {
                 offset: start,
                 message: "an invalid number",
             })?;
-            self.out.record(field, Stored::Number(number));
+            let stored = if exact {
+                Stored::Number(number)
+            } else {
+                Stored::Approximate(number, start as u32, self.pos as u32)
+            };
+            self.out.record(field, stored);
         }
         Ok(())
     }
+}
+
+/// Powers of ten that an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Parses a JSON number: its value, and whether that value is exact.
+///
+/// Plain decimals of at most 15 digits take Clinger's fast path: the digits
+/// and the power of ten are both exact in an `f64`, so one division gives the
+/// correctly rounded value. Plain decimals of 16 to 19 digits get the same
+/// computation as an approximation (within about 2 units in the last place;
+/// see [`Number`]). Anything else goes to the standard library's parser.
+fn parse_number(text: &[u8]) -> Option<(f64, bool)> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut decimals = 0;
+    let mut dot = false;
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' if count < 19 => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                count += 1;
+                decimals += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => {
+                return std::str::from_utf8(text)
+                    .ok()?
+                    .parse()
+                    .ok()
+                    .map(|value| (value, true));
+            }
+        }
+    }
+    if count == 0 || digits.last() == Some(&b'.') {
+        return None;
+    }
+    if decimals >= EXACT_POWERS_OF_TEN.len() {
+        return std::str::from_utf8(text)
+            .ok()?
+            .parse()
+            .ok()
+            .map(|value| (value, true));
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
+    Some((if negative { -value } else { value }, count <= 15))
 }
 
 #[cfg(test)]
@@ -497,13 +560,58 @@ mod tests {
         assert_eq!(
             got,
             [
-                (0, "Number(1.0)".into(), vec![(0, 0)]),
-                (0, "Number(2.0)".into(), vec![(0, 1), (1, 0)]),
-                (0, "Number(3.0)".into(), vec![(0, 1), (1, 1)]),
+                (
+                    0,
+                    "Number(Number { value: 1.0, text: None })".into(),
+                    vec![(0, 0)]
+                ),
+                (
+                    0,
+                    "Number(Number { value: 2.0, text: None })".into(),
+                    vec![(0, 1), (1, 0)]
+                ),
+                (
+                    0,
+                    "Number(Number { value: 3.0, text: None })".into(),
+                    vec![(0, 1), (1, 1)]
+                ),
                 (1, "String([113, 34, 114])".into(), vec![]),
                 (2, "Null".into(), vec![]),
             ]
         );
+    }
+
+    #[test]
+    fn numbers_parse_exactly_on_both_paths() {
+        for text in [
+            "0",
+            "-0",
+            "12",
+            "-122.41771779274842",
+            "37.808480096967251",
+            "0.1",
+            "123.45",
+            "1e3",
+            "-2.5E-3",
+            "999999999999999",
+            "9007199254740993",
+            "0.000000000000001",
+            "12345678901234567890123",
+        ] {
+            let exact: f64 = text.parse().unwrap();
+            let (value, is_exact) = parse_number(text.as_bytes()).unwrap();
+            if is_exact {
+                assert_eq!(value, exact, "{text}");
+            } else {
+                assert!(
+                    (value - exact).abs() <= exact.abs() * 1e-15,
+                    "{text}: {value} is not near {exact}"
+                );
+            }
+        }
+        for bad in ["", "-", ".", "1.", "1..2", "--1", "1e"] {
+            assert_eq!(parse_number(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]

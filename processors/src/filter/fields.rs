@@ -14,6 +14,8 @@ pub(super) const ROOT: NodeId = 0;
 struct Node {
     children: Vec<(Box<[u8]>, NodeId)>,
     field: Option<FieldId>,
+    /// No child has children of its own.
+    only_leaves_below: bool,
 }
 
 /// Interned field paths and their segment trie.
@@ -56,6 +58,13 @@ impl FieldTable {
                 }
             };
         }
+        for index in 0..self.nodes.len() {
+            let leaves = self.nodes[index]
+                .children
+                .iter()
+                .all(|(_, child)| !self.has_children(*child));
+            self.nodes[index].only_leaves_below = leaves;
+        }
         self.root_finders = self.nodes[ROOT as usize]
             .children
             .iter()
@@ -93,7 +102,7 @@ impl FieldTable {
     /// looks like such a key. A later duplicate of a key already read is not
     /// looked for: JSON leaves duplicate names undefined.
     pub(super) fn rest_may_matter(&self, rest: &[u8]) -> bool {
-        self.unicode_escape.find(rest).is_some()
+        (memchr::memchr(b'\\', rest).is_some() && self.unicode_escape.find(rest).is_some())
             || self
                 .root_finders
                 .iter()
@@ -110,7 +119,8 @@ impl FieldTable {
         if let Some(position) = children.iter().position(|(name, _)| same(name, key)) {
             return Some((children[position].1, Some(position)));
         }
-        if !key.contains(&b'.') {
+        // A dotted key leads somewhere only through a child with fields below it.
+        if self.only_leaves_below(node) || !key.contains(&b'.') {
             return None;
         }
         let child = key

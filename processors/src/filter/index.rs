@@ -6,13 +6,14 @@
 //! in hash maps by length, numeric ranges sorted by bound. An event's values
 //! at key fields name the candidate patterns; each candidate is then checked
 //! in full. Patterns with no such goal (`anything-but` alone, say) are
-//! always checked.
+//! always checked. The maps use the Fx hash: their keys come from the
+//! pipeline's own patterns, and lookups hash short strings on every event.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::collect::Collected;
 use super::fields::FieldId;
-use super::operator::{Leaf, Literal, Operator, lowercase};
+use super::operator::{Leaf, Literal, Number, Operator, lowercase};
 use super::solve::Goal;
 
 /// A pattern's position in its set.
@@ -53,7 +54,7 @@ impl Affixes {
         let slot = match self.by_length.iter().position(|(l, _)| *l == length) {
             Some(slot) => slot,
             None => {
-                self.by_length.push((length, HashMap::new()));
+                self.by_length.push((length, HashMap::default()));
                 self.by_length.len() - 1
             }
         };
@@ -112,24 +113,29 @@ impl Ranges {
             .fold(f64::NEG_INFINITY, f64::max);
     }
 
-    fn find(&self, value: f64, out: &mut impl FnMut(PatternId)) {
-        if value >= self.lowest && value <= self.highest {
-            let end = self.lowers.partition_point(|lower| *lower <= value);
-            let start = self.lowers[..end].partition_point(|lower| *lower < value - self.widest);
+    /// Candidates only, for a value known to within a tolerance: the check
+    /// in full applies the exact bounds.
+    fn find(&self, number: Number<'_>, out: &mut impl FnMut(PatternId)) {
+        let (low, high) = (
+            number.approx() - number.tolerance(),
+            number.approx() + number.tolerance(),
+        );
+        if high >= self.lowest && low <= self.highest {
+            let end = self.lowers.partition_point(|lower| *lower <= high);
+            let start = self.lowers[..end].partition_point(|lower| *lower < low - self.widest);
             for (lower, upper, pattern) in &self.bounded[start..end] {
-                if *lower <= value && value <= *upper {
+                if *lower <= high && low <= *upper {
                     out(*pattern);
                 }
             }
         }
-        // Candidates only: the check in full applies the exact bounds.
         self.at_least
             .iter()
-            .filter(|(bound, _)| value >= *bound)
+            .filter(|(bound, _)| high >= *bound)
             .for_each(|(_, p)| out(*p));
         self.at_most
             .iter()
-            .filter(|(bound, _)| value <= *bound)
+            .filter(|(bound, _)| low <= *bound)
             .for_each(|(_, p)| out(*p));
     }
 }
@@ -257,7 +263,9 @@ impl FieldIndex {
                 }
             }
             Leaf::Number(number) => {
-                if let Some(patterns) = self.numbers.get(&number_key(number)) {
+                if !self.numbers.is_empty()
+                    && let Some(patterns) = self.numbers.get(&number_key(number.exact_value()))
+                {
                     patterns.iter().copied().for_each(&mut *out);
                 }
                 self.ranges.find(number, out);

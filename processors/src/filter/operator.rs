@@ -1,6 +1,66 @@
 //! The operators of an event pattern, compiled, and how each tests one value.
 
+use std::cmp::Ordering;
 use std::net::IpAddr;
+
+/// A number from an event. Long numbers are read approximately (to within a
+/// few units in the last place) and keep their text: a comparison decides on
+/// the approximation when it is clearly on one side, and parses the text
+/// exactly only when it is too close to call. Results are those of parsing
+/// every number exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Number<'a> {
+    value: f64,
+    /// The number's text, when `value` is an approximation.
+    text: Option<&'a [u8]>,
+}
+
+impl<'a> Number<'a> {
+    pub(super) fn exact(value: f64) -> Self {
+        Number { value, text: None }
+    }
+
+    pub(super) fn approximate(value: f64, text: &'a [u8]) -> Self {
+        Number {
+            value,
+            text: Some(text),
+        }
+    }
+
+    /// The value, or its approximation.
+    pub(super) fn approx(self) -> f64 {
+        self.value
+    }
+
+    /// How far the approximation may be from the exact value (0 when exact).
+    pub(super) fn tolerance(self) -> f64 {
+        if self.text.is_some() {
+            self.value.abs() * 1e-15
+        } else {
+            0.0
+        }
+    }
+
+    /// The exact value, parsing the text if need be.
+    pub(super) fn exact_value(self) -> f64 {
+        match self.text {
+            Some(text) => std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(self.value),
+            None => self.value,
+        }
+    }
+
+    /// Compares with `other` as the exact value would.
+    fn compare(self, other: f64) -> Option<Ordering> {
+        if (self.value - other).abs() > self.tolerance() {
+            self.value.partial_cmp(&other)
+        } else {
+            self.exact_value().partial_cmp(&other)
+        }
+    }
+}
 
 /// One leaf value of an event, borrowed from the event or from scratch space.
 /// Strings are bytes: most operators compare bytes, and only those that need
@@ -8,7 +68,7 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Leaf<'a> {
     String(&'a [u8]),
-    Number(f64),
+    Number(Number<'a>),
     Bool(bool),
     Null,
 }
@@ -26,7 +86,7 @@ impl<'a> Leaf<'a> {
             .and_then(|bytes| std::str::from_utf8(bytes).ok())
     }
 
-    fn as_f64(self) -> Option<f64> {
+    fn as_number(self) -> Option<Number<'a>> {
         match self {
             Leaf::Number(number) => Some(number),
             _ => None,
@@ -48,7 +108,7 @@ impl Literal {
     pub(super) fn matches(&self, value: Leaf<'_>) -> bool {
         match (self, value) {
             (Literal::String(s), Leaf::String(v)) => s.as_bytes() == v,
-            (Literal::Number(n), Leaf::Number(v)) => *n == v,
+            (Literal::Number(n), Leaf::Number(v)) => v.compare(*n) == Some(Ordering::Equal),
             (Literal::Bool(b), Leaf::Bool(v)) => *b == v,
             (Literal::Null, Leaf::Null) => true,
             _ => false,
@@ -103,7 +163,7 @@ impl Operator {
             }
             Operator::Wildcard(wildcard) => value.as_bytes().is_some_and(|v| wildcard.matches(v)),
             Operator::AnythingBut(but) => !but.excludes(value),
-            Operator::Numeric(range) => value.as_f64().is_some_and(|v| range.contains(v)),
+            Operator::Numeric(range) => value.as_number().is_some_and(|v| range.contains(v)),
             Operator::Cidr(cidr) => value
                 .as_str()
                 .and_then(|v| v.parse::<IpAddr>().ok())
@@ -159,13 +219,21 @@ pub(super) struct Range {
 }
 
 impl Range {
-    fn contains(&self, value: f64) -> bool {
+    fn contains(&self, value: Number<'_>) -> bool {
         let above = match self.lower {
-            Some((bound, inclusive)) => value > bound || (inclusive && value == bound),
+            Some((bound, inclusive)) => match value.compare(bound) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => inclusive,
+                _ => false,
+            },
             None => true,
         };
         let below = match self.upper {
-            Some((bound, inclusive)) => value < bound || (inclusive && value == bound),
+            Some((bound, inclusive)) => match value.compare(bound) {
+                Some(Ordering::Less) => true,
+                Some(Ordering::Equal) => inclusive,
+                _ => false,
+            },
             None => true,
         };
         above && below
@@ -347,17 +415,25 @@ mod tests {
 
     #[test]
     fn numbers_compare_as_numbers() {
-        assert!(Literal::Number(300.0).matches(Leaf::Number(300.0)));
+        assert!(Literal::Number(300.0).matches(Leaf::Number(Number::exact(300.0))));
+        // An approximation too close to call is parsed exactly.
+        let close = Number::approximate(0.30000000000000004, b"0.3");
+        assert!(Literal::Number(0.3).matches(Leaf::Number(close)));
+        let far = Number::approximate(0.5, b"0.5");
+        assert!(!Literal::Number(0.3).matches(Leaf::Number(far)));
         assert!(!Literal::Number(300.0).matches(Leaf::String(b"300")));
         let range = Range {
             lower: Some((0.0, false)),
             upper: Some((5.0, true)),
         };
+        let n = Number::exact;
         assert!(
-            !range.contains(0.0)
-                && range.contains(0.5)
-                && range.contains(5.0)
-                && !range.contains(5.1)
+            !range.contains(n(0.0))
+                && range.contains(n(0.5))
+                && range.contains(n(5.0))
+                && !range.contains(n(5.1))
         );
+        // 5.000000000000001 reads as about 5.0: too close to call, so it is parsed.
+        assert!(!range.contains(Number::approximate(5.0, b"5.000000000000001")));
     }
 }

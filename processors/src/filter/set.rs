@@ -30,7 +30,7 @@ pub struct PatternSet {
 }
 
 /// Below this many patterns, trying each costs less than the index.
-const INDEX_FROM: usize = 8;
+const INDEX_FROM: usize = 4;
 
 impl PatternSet {
     /// Compiles the patterns into one set.
