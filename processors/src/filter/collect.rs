@@ -448,21 +448,26 @@ impl Scanner<'_> {
 
     fn number(&mut self, node: Option<NodeId>) -> Result<(), ScanError> {
         let start = self.pos;
-        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-        if let Some(field) = node.and_then(|n| self.fields.field(n)) {
-            let (number, exact) = parse_number(&self.bytes[start..self.pos]).ok_or(ScanError {
-                offset: start,
-                message: "an invalid number",
-            })?;
-            let stored = if exact {
-                Stored::Number(number)
-            } else {
-                Stored::Approximate(number, start as u32, self.pos as u32)
-            };
-            self.out.record(field, stored);
-        }
+        let Some(field) = node.and_then(|n| self.fields.field(n)) else {
+            while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') =
+                self.bytes.get(self.pos)
+            {
+                self.pos += 1;
+            }
+            return Ok(());
+        };
+        let (length, parsed) = parse_number(&self.bytes[start..]);
+        self.pos = start + length;
+        let (number, exact) = parsed.ok_or(ScanError {
+            offset: start,
+            message: "an invalid number",
+        })?;
+        let stored = if exact {
+            Stored::Number(number)
+        } else {
+            Stored::Approximate(number, start as u32, self.pos as u32)
+        };
+        self.out.record(field, stored);
         Ok(())
     }
 }
@@ -473,23 +478,23 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// Parses a JSON number: its value, and whether that value is exact.
+/// Reads the JSON number at the start of `bytes`, in one pass: how many
+/// bytes it takes, and its value with whether that value is exact.
 ///
 /// Plain decimals of at most 15 digits take Clinger's fast path: the digits
 /// and the power of ten are both exact in an `f64`, so one division gives the
 /// correctly rounded value. Plain decimals of 16 to 19 digits get the same
 /// computation as an approximation (within about 2 units in the last place;
 /// see [`Number`]). Anything else goes to the standard library's parser.
-fn parse_number(text: &[u8]) -> Option<(f64, bool)> {
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
+fn parse_number(bytes: &[u8]) -> (usize, Option<(f64, bool)>) {
+    let negative = bytes.first() == Some(&b'-');
+    let mut at = usize::from(negative);
     let mut mantissa: u64 = 0;
     let mut count = 0;
     let mut decimals = 0;
     let mut dot = false;
-    for &byte in digits {
+    let mut plain = true;
+    while let Some(&byte) = bytes.get(at) {
         match byte {
             b'0'..=b'9' if count < 19 => {
                 mantissa = mantissa * 10 + u64::from(byte - b'0');
@@ -497,27 +502,24 @@ fn parse_number(text: &[u8]) -> Option<(f64, bool)> {
                 decimals += usize::from(dot);
             }
             b'.' if !dot => dot = true,
-            _ => {
-                return std::str::from_utf8(text)
-                    .ok()?
-                    .parse()
-                    .ok()
-                    .map(|value| (value, true));
-            }
+            b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' => plain = false,
+            _ => break,
         }
+        at += 1;
     }
-    if count == 0 || digits.last() == Some(&b'.') {
-        return None;
+    let text = &bytes[..at];
+    if !plain || decimals >= EXACT_POWERS_OF_TEN.len() {
+        let parsed = std::str::from_utf8(text).ok().and_then(|t| t.parse().ok());
+        return (at, parsed.map(|value| (value, true)));
     }
-    if decimals >= EXACT_POWERS_OF_TEN.len() {
-        return std::str::from_utf8(text)
-            .ok()?
-            .parse()
-            .ok()
-            .map(|value| (value, true));
+    if count == 0 || text.last() == Some(&b'.') {
+        return (at, None);
     }
     let value = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
-    Some((if negative { -value } else { value }, count <= 15))
+    (
+        at,
+        Some((if negative { -value } else { value }, count <= 15)),
+    )
 }
 
 #[cfg(test)]
@@ -529,6 +531,7 @@ mod tests {
         for path in paths {
             table.intern(path);
         }
+        table.seal();
         let mut scanned = Collected::default();
         scanned.scan(&table, json.as_bytes()).unwrap();
         let mut walked = Collected::default();
@@ -599,7 +602,9 @@ mod tests {
             "12345678901234567890123",
         ] {
             let exact: f64 = text.parse().unwrap();
-            let (value, is_exact) = parse_number(text.as_bytes()).unwrap();
+            let (length, parsed) = parse_number(format!("{text},").as_bytes());
+            assert_eq!(length, text.len(), "{text}");
+            let (value, is_exact) = parsed.unwrap();
             if is_exact {
                 assert_eq!(value, exact, "{text}");
             } else {
@@ -610,7 +615,7 @@ mod tests {
             }
         }
         for bad in ["", "-", ".", "1.", "1..2", "--1", "1e"] {
-            assert_eq!(parse_number(bad.as_bytes()), None, "{bad}");
+            assert_eq!(parse_number(bad.as_bytes()).1, None, "{bad}");
         }
     }
 
@@ -618,6 +623,7 @@ mod tests {
     fn malformed_json_is_an_error_not_a_panic() {
         let mut table = FieldTable::default();
         table.intern("a.b");
+        table.seal();
         let mut collected = Collected::default();
         for bad in [
             "",

@@ -23,11 +23,11 @@ struct Node {
 pub(super) struct FieldTable {
     nodes: Vec<Node>,
     count: u32,
-    /// For each top-level key a pattern needs, a finder for `"key.`, the
-    /// start of a dotted key that continues it.
-    root_finders: Vec<memchr::memmem::Finder<'static>>,
-    /// A finder for `\u`, an escape that could spell a key.
-    unicode_escape: memchr::memmem::Finder<'static>,
+    /// Finds, in one pass, `"key.` for each top-level key a pattern needs
+    /// (the start of a dotted key that continues it) and `\u` (an escape
+    /// that could spell one).
+    /// Built on first use: only the raw-bytes scanner needs it.
+    rest_finder: std::cell::OnceCell<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl Default for FieldTable {
@@ -35,8 +35,7 @@ impl Default for FieldTable {
         FieldTable {
             nodes: vec![Node::default()],
             count: 0,
-            root_finders: Vec::new(),
-            unicode_escape: memchr::memmem::Finder::new(b"\\u").into_owned(),
+            rest_finder: std::cell::OnceCell::new(),
         }
     }
 }
@@ -58,6 +57,15 @@ impl FieldTable {
                 }
             };
         }
+        let count = &mut self.count;
+        *self.nodes[node as usize].field.get_or_insert_with(|| {
+            *count += 1;
+            *count - 1
+        })
+    }
+
+    /// Prepares what the scanners use once every path is interned.
+    pub(super) fn seal(&mut self) {
         for index in 0..self.nodes.len() {
             let leaves = self.nodes[index]
                 .children
@@ -65,19 +73,7 @@ impl FieldTable {
                 .all(|(_, child)| !self.has_children(*child));
             self.nodes[index].only_leaves_below = leaves;
         }
-        self.root_finders = self.nodes[ROOT as usize]
-            .children
-            .iter()
-            .map(|(name, _)| {
-                let quoted: Vec<u8> = [&b"\""[..], name, b"."].concat();
-                memchr::memmem::Finder::new(&quoted).into_owned()
-            })
-            .collect();
-        let count = &mut self.count;
-        *self.nodes[node as usize].field.get_or_insert_with(|| {
-            *count += 1;
-            *count - 1
-        })
+        self.rest_finder = std::cell::OnceCell::new();
     }
 
     /// How many keys below `node` the patterns need.
@@ -102,11 +98,15 @@ impl FieldTable {
     /// looks like such a key. A later duplicate of a key already read is not
     /// looked for: JSON leaves duplicate names undefined.
     pub(super) fn rest_may_matter(&self, rest: &[u8]) -> bool {
-        (memchr::memchr(b'\\', rest).is_some() && self.unicode_escape.find(rest).is_some())
-            || self
-                .root_finders
+        let finder = self.rest_finder.get_or_init(|| {
+            let needles = self.nodes[ROOT as usize]
+                .children
                 .iter()
-                .any(|finder| finder.find(rest).is_some())
+                .map(|(name, _)| [&b"\""[..], name, b"."].concat())
+                .chain([b"\\u".to_vec()]);
+            aho_corasick::AhoCorasick::new(needles).ok()
+        });
+        finder.as_ref().is_none_or(|finder| finder.is_match(rest))
     }
 
     /// The node an event key leads to from `node`, if any pattern looks

@@ -40,6 +40,7 @@ impl PatternSet {
             .into_iter()
             .map(|pattern| intern(&pattern.goals, &mut fields))
             .collect();
+        fields.seal();
         let index = (patterns.len() >= INDEX_FROM).then(|| Index::new(&patterns));
         let checked = vec![0; patterns.len()];
         PatternSet {
