@@ -27,7 +27,37 @@ pub(super) struct FieldTable {
     /// (the start of a dotted key that continues it) and `\u` (an escape
     /// that could spell one).
     /// Built on first use: only the raw-bytes scanner needs it.
-    rest_finder: std::cell::OnceCell<Option<aho_corasick::AhoCorasick>>,
+    rest_finder: std::cell::OnceCell<RestFinder>,
+}
+
+/// Finds any of a few needles: in one SIMD pass (Teddy) where the processor
+/// has it, else one `memmem` pass a needle.
+#[derive(Debug, Clone)]
+enum RestFinder {
+    Teddy(aho_corasick::packed::Searcher),
+    EachNeedle(Vec<memchr::memmem::Finder<'static>>),
+}
+
+impl RestFinder {
+    fn new(needles: Vec<Vec<u8>>) -> Self {
+        let mut builder = aho_corasick::packed::Config::new().builder();
+        match builder.extend(&needles).build() {
+            Some(searcher) => RestFinder::Teddy(searcher),
+            None => RestFinder::EachNeedle(
+                needles
+                    .iter()
+                    .map(|n| memchr::memmem::Finder::new(n).into_owned())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self {
+            RestFinder::Teddy(searcher) => searcher.find(haystack).is_some(),
+            RestFinder::EachNeedle(finders) => finders.iter().any(|f| f.find(haystack).is_some()),
+        }
+    }
 }
 
 impl Default for FieldTable {
@@ -103,10 +133,11 @@ impl FieldTable {
                 .children
                 .iter()
                 .map(|(name, _)| [&b"\""[..], name, b"."].concat())
-                .chain([b"\\u".to_vec()]);
-            aho_corasick::AhoCorasick::new(needles).ok()
+                .chain([b"\\u".to_vec()])
+                .collect();
+            RestFinder::new(needles)
         });
-        finder.as_ref().is_none_or(|finder| finder.is_match(rest))
+        finder.is_match(rest)
     }
 
     /// The node an event key leads to from `node`, if any pattern looks

@@ -476,3 +476,14 @@ fn reading_stops_early_only_when_nothing_after_can_matter() {
             .unwrap()
     );
 }
+
+#[test]
+fn reading_stops_early_with_several_top_level_keys() {
+    use super::PatternSet;
+    let mut set = PatternSet::new([Pattern::parse(
+        r#"{"type": ["purchase"], "user": {"segment": ["vip"]}}"#,
+    )
+    .unwrap()]);
+    let event = br#"{"event_id":"e-1","type":"purchase","ts":"x","user":{"id":"u-1","segment":"vip","logged_in":true},"page":{"url":"https://shop.example.com/c/1.html"},"device":{"type":"mobile"}, [[[ not json"#;
+    assert!(set.matches_bytes(event).unwrap());
+}
