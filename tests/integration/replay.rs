@@ -114,3 +114,71 @@ fn counts(summary: &str) -> HashMap<String, u64> {
         })
         .collect()
 }
+
+#[test]
+fn the_purchases_example_keeps_exactly_the_large_purchases() {
+    let out = tempfile::tempdir().unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .args([
+            "replay",
+            "examples/purchases/pipeline.toml",
+            "--recording",
+            RECORDING,
+        ])
+        .env("TRIBUTARY_OUT", out.path()));
+    assert!(output.status.success(), "{stdout}{stderr}");
+
+    // The same selection, computed independently from the parsed recording.
+    let recording = std::fs::read_to_string(root().join(RECORDING)).unwrap();
+    let expected: Vec<String> = recording
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            serde_json::from_str::<Value>(line)
+                .unwrap()
+                .get("data")
+                .cloned()
+        })
+        .filter(|event| {
+            event["type"] == "purchase"
+                && event["price"].as_f64().is_some_and(|price| price >= 100.0)
+                && ["DE", "FR"].contains(&event["geo"]["country"].as_str().unwrap_or_default())
+        })
+        .map(|event| event["event_id"].as_str().unwrap().to_owned())
+        .collect();
+    let delivered = std::fs::read_to_string(out.path().join("purchases.jsonl")).unwrap();
+    let mut got: Vec<String> = delivered
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["event_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut want = expected.clone();
+    got.sort();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+
+    // Every record is accounted for: the rest were dropped by the filter, and
+    // the ten malformed ones were dead-lettered by the filter itself.
+    let summary = counts(&stderr);
+    assert_eq!(summary["records in"], 10_000);
+    assert_eq!(summary["delivered"], expected.len() as u64);
+    assert_eq!(summary["dead-lettered"], 10, "{stderr}");
+    assert_eq!(
+        summary["dropped"],
+        10_000 - 10 - expected.len() as u64,
+        "{stderr}"
+    );
+    assert_eq!(summary["failed"], 0);
+    let rejected = std::fs::read_to_string(out.path().join("rejected.jsonl")).unwrap();
+    assert!(
+        rejected
+            .lines()
+            .all(|l| l.contains(r#""stage":"large-purchases""#)),
+        "{rejected}"
+    );
+}
