@@ -107,13 +107,13 @@ impl Plan {
             .map(open)
             .collect::<anyhow::Result<Vec<_>>>()?;
         let dead_letter = self.dead_letter.map(open).transpose()?;
-        Ok(Pipeline::new(
-            self.name,
-            self.on_error,
-            self.source,
-            self.processors,
+        Ok(Pipeline {
+            name: self.name,
+            on_error: self.on_error,
+            source: self.source,
+            processors: self.processors,
             sinks,
             dead_letter,
-        ))
+        })
     }
 }

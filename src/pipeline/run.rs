@@ -14,33 +14,15 @@ use super::{BatchOutcome, Fate};
 
 /// A started pipeline: processors built, sinks open.
 pub struct Pipeline {
-    name: String,
-    on_error: OnError,
-    source: SourceConfig,
-    processors: Vec<(Arc<str>, Box<dyn Processor>)>,
-    sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
-    dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
+    pub(super) name: String,
+    pub(super) on_error: OnError,
+    pub(super) source: SourceConfig,
+    pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
+    pub(super) sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
+    pub(super) dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
 }
 
 impl Pipeline {
-    pub(super) fn new(
-        name: String,
-        on_error: OnError,
-        source: SourceConfig,
-        processors: Vec<(Arc<str>, Box<dyn Processor>)>,
-        sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
-        dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
-    ) -> Self {
-        Pipeline {
-            name,
-            on_error,
-            source,
-            processors,
-            sinks,
-            dead_letter,
-        }
-    }
-
     /// The pipeline's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -80,14 +80,14 @@ fn pipeline(
     out: &Capture,
     dead_letter: Option<&Capture>,
 ) -> Pipeline {
-    Pipeline::new(
-        "test".into(),
+    Pipeline {
+        name: "test".into(),
         on_error,
-        source(),
-        vec![(Arc::from("picky"), processor)],
-        vec![(Arc::from("out"), Box::new(out.clone()))],
-        dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
-    )
+        source: source(),
+        processors: vec![(Arc::from("picky"), processor)],
+        sinks: vec![(Arc::from("out"), Box::new(out.clone()))],
+        dead_letter: dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
+    }
 }
 
 const INPUTS: [&str; 7] = [
