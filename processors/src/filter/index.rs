@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::collect::Collected;
 use super::fields::FieldId;
-use super::operator::{Leaf, Literal, Number, Operator, lowercase};
+use super::operator::{Leaf, Literal, Number, Operator, with_lowercase};
 use super::solve::Goal;
 
 /// A pattern's position in its set.
@@ -33,7 +33,7 @@ struct FieldIndex {
     others: Vec<(Literal, PatternId)>,
     prefixes: Affixes,
     suffixes: Affixes,
-    ignore_case: HashMap<String, Vec<PatternId>>,
+    ignore_case: Postings,
     prefixes_ignore_case: Affixes,
     suffixes_ignore_case: Affixes,
     ranges: Ranges,
@@ -220,9 +220,11 @@ impl FieldIndex {
             Operator::Exact(literal) => self.others.push((literal.clone(), id)),
             Operator::Prefix(prefix) => self.prefixes.insert(prefix, id),
             Operator::Suffix(suffix) => self.suffixes.insert(suffix, id),
-            Operator::EqualsIgnoreCase(text) => {
-                self.ignore_case.entry(text.clone()).or_default().push(id)
-            }
+            Operator::EqualsIgnoreCase(text) => self
+                .ignore_case
+                .entry(text.as_bytes().into())
+                .or_default()
+                .push(id),
             Operator::PrefixIgnoreCase(prefix) => self.prefixes_ignore_case.insert(prefix, id),
             Operator::SuffixIgnoreCase(suffix) => self.suffixes_ignore_case.insert(suffix, id),
             Operator::Wildcard(wildcard) => match (wildcard.head(), wildcard.tail()) {
@@ -253,13 +255,15 @@ impl FieldIndex {
                 let needs_lowercase = !self.ignore_case.is_empty()
                     || !self.prefixes_ignore_case.by_length.is_empty()
                     || !self.suffixes_ignore_case.by_length.is_empty();
-                if needs_lowercase && let Ok(text) = std::str::from_utf8(bytes) {
-                    let lower = lowercase(text);
-                    if let Some(patterns) = self.ignore_case.get(lower.as_ref()) {
-                        patterns.iter().copied().for_each(&mut *out);
-                    }
-                    self.prefixes_ignore_case.find(lower.as_bytes(), false, out);
-                    self.suffixes_ignore_case.find(lower.as_bytes(), true, out);
+                if needs_lowercase {
+                    with_lowercase(value, |lower| {
+                        if let Some(patterns) = self.ignore_case.get(lower) {
+                            patterns.iter().copied().for_each(&mut *out);
+                        }
+                        self.prefixes_ignore_case.find(lower, false, out);
+                        self.suffixes_ignore_case.find(lower, true, out);
+                        true
+                    });
                 }
             }
             Leaf::Number(number) => {

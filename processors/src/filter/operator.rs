@@ -149,18 +149,16 @@ impl Operator {
             Operator::Prefix(prefix) => value
                 .as_bytes()
                 .is_some_and(|v| v.starts_with(prefix.as_bytes())),
-            Operator::PrefixIgnoreCase(prefix) => value
-                .as_str()
-                .is_some_and(|v| lowercase(v).starts_with(prefix.as_str())),
+            Operator::PrefixIgnoreCase(prefix) => {
+                with_lowercase(value, |v| v.starts_with(prefix.as_bytes()))
+            }
             Operator::Suffix(suffix) => value
                 .as_bytes()
                 .is_some_and(|v| v.ends_with(suffix.as_bytes())),
-            Operator::SuffixIgnoreCase(suffix) => value
-                .as_str()
-                .is_some_and(|v| lowercase(v).ends_with(suffix.as_str())),
-            Operator::EqualsIgnoreCase(text) => {
-                value.as_str().is_some_and(|v| lowercase(v) == *text)
+            Operator::SuffixIgnoreCase(suffix) => {
+                with_lowercase(value, |v| v.ends_with(suffix.as_bytes()))
             }
+            Operator::EqualsIgnoreCase(text) => with_lowercase(value, |v| v == text.as_bytes()),
             Operator::Wildcard(wildcard) => value.as_bytes().is_some_and(|v| wildcard.matches(v)),
             Operator::AnythingBut(but) => !but.excludes(value),
             Operator::Numeric(range) => value.as_number().is_some_and(|v| range.contains(v)),
@@ -200,10 +198,9 @@ impl AnythingBut {
             AnythingBut::Suffixes(suffixes) => value
                 .as_bytes()
                 .is_some_and(|v| suffixes.iter().any(|s| v.ends_with(s.as_bytes()))),
-            AnythingBut::IgnoreCase(texts) => value.as_str().is_some_and(|v| {
-                let v = lowercase(v);
-                texts.iter().any(|t| *t == v)
-            }),
+            AnythingBut::IgnoreCase(texts) => {
+                with_lowercase(value, |v| texts.iter().any(|t| t.as_bytes() == v))
+            }
             AnythingBut::Wildcards(wildcards) => value
                 .as_bytes()
                 .is_some_and(|v| wildcards.iter().any(|w| w.matches(v))),
@@ -359,6 +356,27 @@ impl Wildcard {
 
 /// Lowercases for `equals-ignore-case`: Unicode simple case folding by way
 /// of `to_lowercase`, without allocating for ASCII that is already lowercase.
+/// Whether a string value, lowercased, passes `test`. Short ASCII values
+/// are lowercased on the stack, so the common case allocates nothing; other
+/// values must be UTF-8, and are lowercased as [`lowercase`] does.
+pub(super) fn with_lowercase(value: Leaf<'_>, test: impl FnOnce(&[u8]) -> bool) -> bool {
+    const SHORT: usize = 128;
+    let Some(bytes) = value.as_bytes() else {
+        return false;
+    };
+    if bytes.len() <= SHORT && bytes.is_ascii() {
+        let mut buffer = [0u8; SHORT];
+        let lower = &mut buffer[..bytes.len()];
+        lower.copy_from_slice(bytes);
+        lower.make_ascii_lowercase();
+        return test(lower);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => test(lowercase(text).as_bytes()),
+        Err(_) => false,
+    }
+}
+
 pub(super) fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
     if text.bytes().all(|b| !b.is_ascii_uppercase()) && text.is_ascii() {
         std::borrow::Cow::Borrowed(text)
