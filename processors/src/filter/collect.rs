@@ -348,17 +348,13 @@ impl Scanner<'_> {
     /// contents and whether it holds escapes.
     fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
         let start = self.pos + 1;
-        // Most strings are short: look at the first bytes one by one before
-        // paying for a vectorized search.
-        for (offset, &byte) in self.bytes[start..].iter().take(24).enumerate() {
-            match byte {
-                b'"' => {
-                    self.pos = start + offset + 1;
-                    return Ok((start, start + offset, false));
-                }
-                b'\\' => break,
-                _ => {}
-            }
+        // Most strings are short: look at the first words eight bytes at a
+        // time before paying for a vectorized search.
+        if let Some(found) = quote_or_backslash(self.bytes, start, 32)
+            && self.bytes[found] == b'"'
+        {
+            self.pos = found + 1;
+            return Ok((start, found, false));
         }
         let mut at = start;
         let mut escaped = false;
@@ -472,6 +468,38 @@ impl Scanner<'_> {
     }
 }
 
+/// The first `"` or `\` at or after `from`, looking at most `limit` bytes
+/// (rounded up to a whole word), eight bytes at a time: a byte of a word equal
+/// to the target leaves a zero byte in `word ^ target`, found with the
+/// classic has-zero-byte test. The lowest flagged byte is always a true match.
+fn quote_or_backslash(bytes: &[u8], from: usize, limit: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let end = bytes.len().min(from.saturating_add(limit));
+    let mut at = from;
+    while at + 8 <= bytes.len() && at < end {
+        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        let quotes = word ^ QUOTES;
+        let backslashes = word ^ BACKSLASHES;
+        let zero =
+            (quotes.wrapping_sub(ONES) & !quotes) | (backslashes.wrapping_sub(ONES) & !backslashes);
+        let found = zero & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    while at < end {
+        if matches!(bytes[at], b'"' | b'\\') {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
 /// Powers of ten that an `f64` holds exactly.
 const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -582,6 +610,27 @@ mod tests {
                 (2, "Null".into(), vec![]),
             ]
         );
+    }
+
+    #[test]
+    fn finds_the_first_quote_or_backslash_word_by_word() {
+        let text = br#"abcdefgh"ijkl\mnop"#;
+        assert_eq!(quote_or_backslash(text, 0, 64), Some(8));
+        assert_eq!(quote_or_backslash(text, 9, 64), Some(13));
+        assert_eq!(quote_or_backslash(b"abc", 0, 64), None);
+        assert_eq!(
+            quote_or_backslash(b"abcdefghijklmnop\"", 0, 8),
+            None,
+            "stops after the limit"
+        );
+        for length in 0..40 {
+            let mut bytes = vec![b'x'; length];
+            bytes.push(b'"');
+            bytes.extend_from_slice(b"\\\\\"");
+            assert_eq!(quote_or_backslash(&bytes, 0, 64), Some(length), "{length}");
+        }
+        // The bytes either side of `"` (0x22) and `\` (0x5c) are not matches.
+        assert_eq!(quote_or_backslash(b"!#[]![]#!#[]][#!", 0, 64), None);
     }
 
     #[test]

@@ -144,6 +144,7 @@ impl FieldTable {
     /// there, with the key's position among the node's children when it names
     /// one directly. A key with dots walks one segment a dot, since paths are
     /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
+    #[inline]
     pub(super) fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
         let children = &self.nodes[node as usize].children;
         // Segments never hold a dot, so a key that names a child is not dotted.
@@ -187,6 +188,7 @@ impl FieldTable {
 }
 
 /// Byte equality, checking length and first byte before the comparison call.
+#[inline]
 fn same(name: &[u8], key: &[u8]) -> bool {
     name.len() == key.len() && name.first() == key.first() && name == key
 }
