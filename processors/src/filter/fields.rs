@@ -151,13 +151,22 @@ impl FieldTable {
         if let Some(position) = children.iter().position(|(name, _)| same(name, key)) {
             return Some((children[position].1, Some(position)));
         }
-        // A dotted key leads somewhere only through a child with fields below it.
-        if self.only_leaves_below(node) || !key.contains(&b'.') {
+        // A dotted key leads somewhere only when it starts with `child.` for a
+        // child with fields below it: test that prefix instead of looking for
+        // dots in every key.
+        if self.only_leaves_below(node) {
             return None;
         }
-        let child = key
+        let (name, through) = children.iter().find(|(name, child)| {
+            key.len() > name.len()
+                && key[name.len()] == b'.'
+                && key.starts_with(name)
+                && self.has_children(*child)
+        })?;
+        let rest = &key[name.len() + 1..];
+        let child = rest
             .split(|&b| b == b'.')
-            .try_fold(node, |node, segment| self.step(node, segment))?;
+            .try_fold(*through, |node, segment| self.step(node, segment))?;
         Some((child, None))
     }
 
