@@ -8,10 +8,13 @@ use std::process::ExitCode;
 
 use tributary_processors::filter::{Pattern, PatternSet};
 
-use super::{EXIT_FAILED, EXIT_INVALID};
+use super::EXIT_FAILED;
 
 /// Exit status of `test-pattern` for an invalid pattern or event, as `aws events test-event-pattern` fails.
 const EXIT_BAD_PATTERN: u8 = 2;
+
+/// Exit status of `grep` when no line matched, as grep's.
+const EXIT_NO_MATCH: u8 = 1;
 
 /// Prints `true` or `false`: whether the event matches the pattern.
 pub(super) fn test_pattern(pattern: &str, event: &str) -> ExitCode {
@@ -84,6 +87,6 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
     if matched > 0 {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(EXIT_INVALID)
+        ExitCode::from(EXIT_NO_MATCH)
     }
 }
