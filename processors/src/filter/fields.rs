@@ -14,7 +14,7 @@ pub(super) const ROOT: NodeId = 0;
 struct Node {
     children: Vec<(Box<[u8]>, NodeId)>,
     field: Option<FieldId>,
-    /// No child has children of its own.
+    /// No child has children of its own; set by [`FieldTable::seal`].
     only_leaves_below: bool,
 }
 
@@ -25,8 +25,8 @@ pub(super) struct FieldTable {
     count: u32,
     /// Finds, in one pass, `"key.` for each top-level key a pattern needs
     /// (the start of a dotted key that continues it) and `\u` (an escape
-    /// that could spell one).
-    /// Built on first use: only the raw-bytes scanner needs it.
+    /// that could spell one). Built on first use: only the raw-bytes scanner
+    /// needs it.
     rest_finder: std::cell::OnceCell<RestFinder>,
 }
 
@@ -115,10 +115,7 @@ impl FieldTable {
     /// that no dotted key in the object at `node` can lead to a needed field
     /// once they have all been read.
     pub(super) fn only_leaves_below(&self, node: NodeId) -> bool {
-        self.nodes[node as usize]
-            .children
-            .iter()
-            .all(|(_, child)| !self.has_children(*child))
+        self.nodes[node as usize].only_leaves_below
     }
 
     /// Whether the `rest` of an event, after every needed top-level key was
@@ -189,9 +186,7 @@ impl FieldTable {
         self.nodes[node as usize]
             .children
             .iter()
-            .find(|(name, _)| {
-                name.len() == segment.len() && name.first() == segment.first() && **name == *segment
-            })
+            .find(|(name, _)| same(name, segment))
             .map(|(_, child)| *child)
     }
 }
