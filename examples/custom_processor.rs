@@ -111,16 +111,15 @@ mod tests {
     }
 
     fn input(sequence: &str, data: &'static str) -> SourceRecord {
-        SourceRecord {
-            origin: Origin::new(
+        SourceRecord::new(
+            Origin::new(
                 SourceKind::Kinesis,
                 "arn:aws:kinesis:eu-west-1:1:stream/s",
                 "shardId-0",
                 sequence,
             ),
-            data: Bytes::from_static(data.as_bytes()),
-            data_is_json: false,
-        }
+            Bytes::from_static(data.as_bytes()),
+        )
     }
 
     #[test]
@@ -142,17 +141,16 @@ mod tests {
             input("3", r#"{"page":"/cart"}"#),
         ]));
 
+        // Record 3 comes after the failed record 2 in the same shard: Lambda
+        // redelivers the shard from 2, so 3 is not processed now.
         let written = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(
-            written,
-            "{\"user_id\":\"[redacted]\",\"page\":\"/\"}\n{\"page\":\"/cart\"}\n"
-        );
+        assert_eq!(written, "{\"user_id\":\"[redacted]\",\"page\":\"/\"}\n");
         let totals = outcome.totals();
         assert_eq!(
             (totals.records_in, totals.delivered, totals.failed),
-            (3, 2, 1)
+            (3, 1, 2)
         );
-        // The default `on_error` is retry: Lambda is told to retry sequence 2.
+        // The default `on_error` is retry: Lambda is told to retry from sequence 2.
         let failed: Vec<&str> = outcome.failed.iter().map(|o| o.sequence.as_str()).collect();
         assert_eq!(failed, ["2"]);
     }

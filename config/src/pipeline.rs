@@ -52,6 +52,15 @@ pub struct PipelineSection {
     /// `on_error = "dead-letter"`; that sink then receives only dead letters.
     #[serde(default)]
     pub dead_letter: Option<String>,
+    /// In Lambda, how long before the invocation's deadline the handler
+    /// stops work and reports what is left as failed, in milliseconds.
+    /// Default 1000: enough to answer Lambda in time.
+    #[serde(default = "default_deadline_margin_ms")]
+    pub deadline_margin_ms: u64,
+}
+
+fn default_deadline_margin_ms() -> u64 {
+    1000
 }
 
 /// A pipeline file, checked for its shape. Each component's own options are

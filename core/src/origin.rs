@@ -56,6 +56,8 @@ pub struct Origin {
     pub arrival_ms: i64,
     /// The change kind for DynamoDB Streams (`INSERT`, `MODIFY`, `REMOVE`).
     pub event_name: Option<String>,
+    /// DynamoDB Streams: the item was removed by Time to Live, not by a user.
+    pub removed_by_ttl: bool,
 }
 
 impl Origin {
@@ -76,6 +78,7 @@ impl Origin {
             item_keys: None,
             arrival_ms: 0,
             event_name: None,
+            removed_by_ttl: false,
         }
     }
 }

@@ -42,3 +42,19 @@ pub struct DeliveryFailure {
     /// opposed to a rejection of the record itself.
     pub transient: bool,
 }
+
+impl Delivery {
+    /// A delivery in which each of `count` records failed transiently, with
+    /// an error made by `error`.
+    pub fn all_failed(count: usize, mut error: impl FnMut() -> BoxError) -> Self {
+        Delivery {
+            failures: (0..count)
+                .map(|index| DeliveryFailure {
+                    index,
+                    error: error(),
+                    transient: true,
+                })
+                .collect(),
+        }
+    }
+}

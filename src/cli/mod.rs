@@ -1,9 +1,10 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `test-pattern` and `grep`.
+//! `invoke`, `test-pattern` and `grep`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
+mod invoke;
 mod pattern;
 mod replay;
 mod validate;
@@ -45,6 +46,18 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+    },
+    /// Run the Lambda handler once on a Lambda event and print the response
+    /// Lambda would receive: how to debug a pipeline on a captured event.
+    Invoke {
+        /// The pipeline file.
+        pipeline: PathBuf,
+        /// The Lambda event, as JSON (Kinesis, DynamoDB Streams or EventBridge).
+        #[arg(long)]
+        event: PathBuf,
+        /// The function's timeout in seconds: the deadline the handler sees.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
     },
     /// Test an event against an EventBridge event pattern, like `aws events
     /// test-event-pattern`: print `true` or `false`; exit 2 if either is invalid.
@@ -90,6 +103,16 @@ pub fn run(registry: Registry) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::Invoke {
+            pipeline,
+            event,
+            timeout,
+        } => invoke::run(
+            &pipeline,
+            &event,
+            std::time::Duration::from_secs(timeout),
+            &registry,
+        ),
         Command::TestPattern {
             event_pattern,
             event,

@@ -62,8 +62,10 @@ impl AddAssign for Totals {
 pub struct BatchOutcome {
     /// Each input record's fate, by its position in the batch.
     pub fates: Vec<Fate>,
-    /// The origins of the input records that failed, in input order: what
-    /// Lambda must be told in `batchItemFailures`.
+    /// The first failed input record of each shard, in input order: what
+    /// Lambda must be told in `batchItemFailures`. Lambda retries a shard
+    /// from its lowest failed sequence number, so the later failed records of
+    /// a shard need no report of their own.
     pub failed: Vec<Arc<Origin>>,
 }
 

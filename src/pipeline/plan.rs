@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
@@ -17,6 +18,7 @@ use super::Pipeline;
 pub struct Plan {
     pub(super) name: String,
     pub(super) on_error: OnError,
+    pub(super) deadline_margin: Duration,
     pub(super) source: SourceConfig,
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, SinkConfig)>,
@@ -73,6 +75,7 @@ impl Plan {
             Some(source) if diagnostics.is_empty() => Ok(Plan {
                 name: config.pipeline.name.clone(),
                 on_error: config.pipeline.on_error,
+                deadline_margin: Duration::from_millis(config.pipeline.deadline_margin_ms),
                 source,
                 processors,
                 sinks,
@@ -110,6 +113,7 @@ impl Plan {
         Ok(Pipeline {
             name: self.name,
             on_error: self.on_error,
+            deadline_margin: self.deadline_margin,
             source: self.source,
             processors: self.processors,
             sinks,

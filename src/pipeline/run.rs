@@ -1,12 +1,16 @@
 //! Running batches through a started pipeline.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tributary_config::OnError;
+use tributary_connectors::sources::lambda::document_id;
 use tributary_connectors::sources::{SourceConfig, SourceRecord};
 use tributary_core::{
-    Batch, BoxError, FailedRecord, FailureKind, InputIndex, Processor, Record, Sink,
+    Batch, BoxError, Delivery, FailedRecord, FailureKind, InputIndex, Payload, Processor, Record,
+    Sink,
 };
 
 use super::dead_letter::dead_letter;
@@ -16,6 +20,7 @@ use super::{BatchOutcome, Fate};
 pub struct Pipeline {
     pub(super) name: String,
     pub(super) on_error: OnError,
+    pub(super) deadline_margin: Duration,
     pub(super) source: SourceConfig,
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
@@ -33,17 +38,87 @@ impl Pipeline {
         &self.source
     }
 
+    /// How long before an invocation's deadline work stops.
+    pub fn deadline_margin(&self) -> Duration {
+        self.deadline_margin
+    }
+
     /// Runs one batch of source records, as one Lambda invocation would:
     /// decode, processors in order, every sink, then the error policy. Each
     /// input record ends with exactly one [`Fate`].
     pub async fn run(&mut self, inputs: Vec<SourceRecord>) -> BatchOutcome {
+        self.run_until(inputs, None).await
+    }
+
+    /// Runs one batch like [`Pipeline::run`], but stops work at `deadline`:
+    /// what is not delivered by then is reported as failed, for Lambda to
+    /// retry. Once a record of a shard is to be retried, the later records of
+    /// that shard are not processed: Lambda redelivers them anyway, from the
+    /// lowest failed sequence number.
+    pub async fn run_until(
+        &mut self,
+        inputs: Vec<SourceRecord>,
+        deadline: Option<Instant>,
+    ) -> BatchOutcome {
         let mut fates = vec![Fate::Dropped; inputs.len()];
         let (batch, input_bytes) = self.decode(inputs);
-        let (mut records, mut failed) = self.process(batch);
+        let (records, mut failed) = self.process(batch, deadline);
 
+        let mut stops = ShardStops::default();
+        for failure in &failed {
+            if self.retries(failure.kind) {
+                stops.note(&failure.record);
+            }
+        }
+        let (mut records, held_back) = stops.hold_back(records);
+        failed.extend(held_back);
+
+        let sink_failed = self.deliver(&mut records, &mut failed, deadline).await;
+        for (record, failed) in records.iter().zip(sink_failed) {
+            if !failed {
+                upgrade(&mut fates, record.input, Fate::Delivered);
+            }
+        }
+        for failure in &failed {
+            if self.retries(failure.kind) {
+                stops.note(&failure.record);
+            }
+        }
+        self.settle(failed, &stops, &input_bytes, &mut fates).await;
+
+        let failed = first_failed_of_each_shard(&fates, &input_bytes.origins);
+        BatchOutcome { fates, failed }
+    }
+
+    /// Whether a failure of this kind is reported to Lambda for retry under
+    /// the pipeline's error policy (rather than skipped or dead-lettered).
+    fn retries(&self, kind: FailureKind) -> bool {
+        match kind {
+            FailureKind::Transient => true,
+            FailureKind::Rejected => self.dead_letter.is_none(),
+            FailureKind::Record => self.on_error == OnError::Retry,
+        }
+    }
+
+    /// Hands the records to every sink, each bounded by the deadline; gives,
+    /// by record, whether some sink did not take it.
+    async fn deliver(
+        &mut self,
+        records: &mut [Record],
+        failed: &mut Vec<FailedRecord>,
+        deadline: Option<Instant>,
+    ) -> Vec<bool> {
         let mut sink_failed = vec![false; records.len()];
+        if records.is_empty() {
+            return sink_failed;
+        }
         for (name, sink) in &mut self.sinks {
-            let delivery = sink.deliver(&mut records).await;
+            let delivery = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(records))
+                    .await
+                    .unwrap_or_else(|_| Delivery::all_failed(records.len(), past_deadline)),
+                None => sink.deliver(records).await,
+            };
             for failure in delivery.failures {
                 if let Some(slot) = sink_failed.get_mut(failure.index) {
                     *slot = true;
@@ -61,15 +136,7 @@ impl Pipeline {
                 }
             }
         }
-        for (record, failed) in records.iter().zip(sink_failed) {
-            if !failed {
-                upgrade(&mut fates, record.input, Fate::Delivered);
-            }
-        }
-        self.settle(failed, &input_bytes, &mut fates).await;
-
-        let failed = inputs_that_failed(&fates, &input_bytes.origins);
-        BatchOutcome { fates, failed }
+        sink_failed
     }
 
     /// Makes everything the sinks took durable.
@@ -81,9 +148,12 @@ impl Pipeline {
     }
 
     /// Turns source records into a batch with the source's codec; records
-    /// that do not decode fail at stage `source`.
+    /// that cannot be read or decoded fail at stage `source`. For DynamoDB
+    /// Streams, earlier changes to an item that changes again later in the
+    /// batch are dropped, when the source collapses them.
     fn decode(&self, inputs: Vec<SourceRecord>) -> (Batch, Inputs) {
         let codec = self.source.codec();
+        let superseded = self.superseded(&inputs);
         let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
         batch.set_stage(Arc::from("source"));
         let mut kept = Inputs {
@@ -94,31 +164,70 @@ impl Pipeline {
             let origin = Arc::new(input.origin);
             kept.data.push(input.data.clone());
             kept.origins.push(origin.clone());
+            if superseded.get(index).copied().unwrap_or(false) {
+                continue;
+            }
             let input_index = InputIndex(index as u32);
-            match codec.decode(input.data, input.data_is_json) {
-                Ok(payload) => batch.push(Record {
-                    origin,
-                    payload,
-                    input: input_index,
+            let decoded = match input.error {
+                Some(error) => Err(error),
+                None => codec.decode(input.data, input.data_is_json, |payload| {
+                    batch.push(Record {
+                        origin: origin.clone(),
+                        payload,
+                        input: input_index,
+                    });
                 }),
-                Err(error) => {
-                    let record = Record::new(
-                        origin,
-                        tributary_core::Payload::from_bytes(Bytes::new()),
-                        input_index,
-                    );
-                    batch.fail(record, error.into());
-                }
+            };
+            if let Err(error) = decoded {
+                let record = Record::new(origin, Payload::from_bytes(Bytes::new()), input_index);
+                batch.fail(record, error.into());
             }
         }
         (batch, kept)
     }
 
+    /// Which inputs a later change to the same DynamoDB item supersedes.
+    fn superseded(&self, inputs: &[SourceRecord]) -> Vec<bool> {
+        let SourceConfig::DynamodbStreams(config) = &self.source else {
+            return Vec::new();
+        };
+        if !config.collapse {
+            return Vec::new();
+        }
+        let mut latest = HashMap::new();
+        let mut superseded = vec![false; inputs.len()];
+        for (index, input) in inputs.iter().enumerate() {
+            let Some(keys) = input
+                .origin
+                .item_keys
+                .as_ref()
+                .filter(|_| input.error.is_none())
+            else {
+                continue;
+            };
+            if let Some(earlier) = latest.insert(document_id(keys), index) {
+                superseded[earlier] = true;
+            }
+        }
+        superseded
+    }
+
     /// Runs the processors in order. A processor that fails the whole batch
-    /// fails each record still in it.
-    fn process(&mut self, mut batch: Batch) -> (Vec<Record>, Vec<FailedRecord>) {
+    /// fails each record still in it; at the deadline, what is left fails for
+    /// retry.
+    fn process(
+        &mut self,
+        mut batch: Batch,
+        deadline: Option<Instant>,
+    ) -> (Vec<Record>, Vec<FailedRecord>) {
         for (label, processor) in &mut self.processors {
             batch.set_stage(label.clone());
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                for record in batch.take_records() {
+                    batch.fail_with(record, past_deadline(), FailureKind::Transient);
+                }
+                break;
+            }
             if let Err(error) = processor.process(&mut batch) {
                 let message = error.to_string();
                 for record in batch.take_records() {
@@ -130,9 +239,21 @@ impl Pipeline {
     }
 
     /// Applies the error policy to the failed records: retry, skip or dead-letter.
-    async fn settle(&mut self, failed: Vec<FailedRecord>, inputs: &Inputs, fates: &mut [Fate]) {
+    /// A failure in a shard after that shard's first retried record is
+    /// retried too: Lambda redelivers it whatever is done with it now.
+    async fn settle(
+        &mut self,
+        failed: Vec<FailedRecord>,
+        stops: &ShardStops,
+        inputs: &Inputs,
+        fates: &mut [Fate],
+    ) {
         let mut letters = Vec::new();
         for failure in failed {
+            if stops.is_after_stop(&failure.record) {
+                upgrade(fates, failure.record.input, Fate::Failed);
+                continue;
+            }
             let wants_dead_letter = match failure.kind {
                 FailureKind::Transient => false,
                 FailureKind::Rejected => self.dead_letter.is_some(),
@@ -199,14 +320,69 @@ fn upgrade(fates: &mut [Fate], input: InputIndex, fate: Fate) {
     }
 }
 
-fn inputs_that_failed(
+/// Per shard, the first input record that is to be retried: Lambda
+/// redelivers the shard from there, so nothing after it is processed.
+#[derive(Default)]
+struct ShardStops {
+    first_retried: HashMap<Arc<str>, InputIndex>,
+}
+
+impl ShardStops {
+    fn note(&mut self, record: &Record) {
+        let stop = self
+            .first_retried
+            .entry(record.origin.shard.clone())
+            .or_insert(record.input);
+        *stop = (*stop).min(record.input);
+    }
+
+    fn is_after_stop(&self, record: &Record) -> bool {
+        self.first_retried
+            .get(&record.origin.shard)
+            .is_some_and(|stop| record.input > *stop)
+    }
+
+    /// Splits off the records that come after their shard's stop; they fail
+    /// without being processed further.
+    fn hold_back(&self, records: Vec<Record>) -> (Vec<Record>, Vec<FailedRecord>) {
+        if self.first_retried.is_empty() {
+            return (records, Vec::new());
+        }
+        let (held, kept): (Vec<Record>, Vec<Record>) = records
+            .into_iter()
+            .partition(|record| self.is_after_stop(record));
+        let stage: Arc<str> = Arc::from("source");
+        let held = held
+            .into_iter()
+            .map(|record| FailedRecord {
+                record,
+                stage: stage.clone(),
+                error: "not processed: an earlier record of its shard failed, and Lambda redelivers the shard from there".into(),
+                kind: FailureKind::Transient,
+            })
+            .collect();
+        (kept, held)
+    }
+}
+
+fn past_deadline() -> BoxError {
+    "not processed before the invocation's deadline; Lambda retries it".into()
+}
+
+/// The first failed input record of each shard, in input order: Lambda
+/// retries a shard from its lowest failed sequence number, so these are the
+/// identifiers it needs.
+fn first_failed_of_each_shard(
     fates: &[Fate],
     origins: &[Arc<tributary_core::Origin>],
 ) -> Vec<Arc<tributary_core::Origin>> {
-    fates
-        .iter()
-        .zip(origins)
-        .filter(|(fate, _)| **fate == Fate::Failed)
-        .map(|(_, origin)| origin.clone())
-        .collect()
+    let mut seen: Vec<&str> = Vec::new();
+    let mut first = Vec::new();
+    for (fate, origin) in fates.iter().zip(origins) {
+        if *fate == Fate::Failed && !seen.contains(&&*origin.shard) {
+            seen.push(&origin.shard);
+            first.push(origin.clone());
+        }
+    }
+    first
 }

@@ -86,11 +86,10 @@ mod tests {
     use tributary_core::{Origin, SourceKind};
 
     fn record(shard: &str, sequence: usize, size: usize) -> SourceRecord {
-        SourceRecord {
-            origin: Origin::new(SourceKind::Kinesis, "s", shard, sequence.to_string()),
-            data: Bytes::from(vec![b'x'; size]),
-            data_is_json: false,
-        }
+        SourceRecord::new(
+            Origin::new(SourceKind::Kinesis, "s", shard, sequence.to_string()),
+            Bytes::from(vec![b'x'; size]),
+        )
     }
 
     fn sequences(batch: &[SourceRecord]) -> Vec<String> {

@@ -61,6 +61,8 @@ struct Line<'a> {
     keys: Option<serde_json::Value>,
     #[serde(default, borrow)]
     event_name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    removed_by_ttl: bool,
     arrival_ms: i64,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
@@ -228,11 +230,13 @@ impl RecordingReader {
         origin.partition_key = line.partition_key.map(Cow::into_owned);
         origin.item_keys = line.keys;
         origin.event_name = line.event_name.map(Cow::into_owned);
+        origin.removed_by_ttl = line.removed_by_ttl;
         origin.arrival_ms = line.arrival_ms;
         Ok(SourceRecord {
             origin,
             data,
             data_is_json,
+            error: None,
         })
     }
 }

@@ -56,6 +56,8 @@ struct Line<'a, E: Serialize> {
     keys: Option<&'a serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    removed_by_ttl: bool,
     arrival_ms: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a RawValue>,
@@ -84,6 +86,7 @@ pub fn encode_record<E: Serialize>(
         partition_key: origin.partition_key.as_deref(),
         keys: origin.item_keys.as_ref(),
         event_name: origin.event_name.as_deref(),
+        removed_by_ttl: origin.removed_by_ttl,
         arrival_ms: origin.arrival_ms,
         data: text.and_then(|text| serde_json::from_str::<&RawValue>(text).ok()),
         data_base64: match text {

@@ -3,8 +3,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// A DynamoDB table's stream, read by a Lambda event source mapping. Each
-/// record's payload is the change: its keys and images as plain JSON.
+/// A DynamoDB table's stream, read by a Lambda event source mapping. Keys and
+/// images arrive as plain JSON; INSERT and MODIFY become index operations and
+/// REMOVE a delete, each with a document id derived from the item's keys.
 ///
 /// ```toml
 /// [source]
@@ -25,6 +26,33 @@ pub struct DynamodbStreamsSourceConfig {
     /// 300. Default 0.
     #[serde(default)]
     pub batching_window_secs: u32,
+    /// What each change's payload is: `item` (the default: the item after the
+    /// change, or for a REMOVE the item before it, as plain JSON) or `change`
+    /// (the whole change: `eventName`, `keys`, `newImage`, `oldImage`,
+    /// `sequenceNumber`, `approximateCreationDateTime`, `removedByTtl`).
+    #[serde(default)]
+    pub payload: DynamodbPayload,
+    /// Whether several changes to one item in a batch collapse to the last
+    /// one, the earlier ones counting as dropped. Default `true`: an index
+    /// that mirrors the table needs only the latest state.
+    #[serde(default = "default_collapse")]
+    pub collapse: bool,
+}
+
+/// What a DynamoDB change's payload is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DynamodbPayload {
+    /// The item after the change; for a REMOVE, the item before it (or its
+    /// keys, when the stream does not carry old images).
+    #[default]
+    Item,
+    /// The whole change as plain JSON.
+    Change,
+}
+
+fn default_collapse() -> bool {
+    true
 }
 
 fn default_batch_size() -> u32 {

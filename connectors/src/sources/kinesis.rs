@@ -28,8 +28,9 @@ pub struct KinesisSourceConfig {
     /// 300. Default 0.
     #[serde(default)]
     pub batching_window_secs: u32,
-    /// How each record's data becomes a payload: `json` (the default), `text`
-    /// or `bytes`.
+    /// How each record's data becomes a payload: `json` (the default),
+    /// `text`, `bytes`, `gzip-json` or `cloudwatch-logs`. KPL-aggregated
+    /// records are split into their user records first, whatever the codec.
     #[serde(default)]
     pub codec: Codec,
 }

@@ -4,9 +4,10 @@ mod codec;
 mod dynamodb_streams;
 mod eventbridge;
 mod kinesis;
+pub mod lambda;
 
 pub use codec::{Codec, DecodeError};
-pub use dynamodb_streams::DynamodbStreamsSourceConfig;
+pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 
@@ -24,6 +25,32 @@ pub struct SourceRecord {
     pub data: Bytes,
     /// Whether `data` is already known to be one JSON text.
     pub data_is_json: bool,
+    /// Why the record could not be read from its event (bad base64, an
+    /// entry of the wrong shape). Such a record fails at stage `source` and
+    /// follows `on_error`; `data` then holds what the event had, as it was.
+    pub error: Option<DecodeError>,
+}
+
+impl SourceRecord {
+    /// A record of bytes not yet known to be JSON.
+    pub fn new(origin: Origin, data: Bytes) -> Self {
+        SourceRecord {
+            origin,
+            data,
+            data_is_json: false,
+            error: None,
+        }
+    }
+
+    /// A record that could not be read; `raw` is what the event had.
+    pub fn unreadable(origin: Origin, raw: Bytes, error: DecodeError) -> Self {
+        SourceRecord {
+            origin,
+            data: raw,
+            data_is_json: false,
+            error: Some(error),
+        }
+    }
 }
 
 /// A pipeline's source, as configured.

@@ -1,0 +1,255 @@
+//! Kinesis events: `KinesisEvent`, read without copying.
+//!
+//! The event is read into borrowed views of its fields (the shape of
+//! `aws_lambda_events::kinesis::KinesisEvent`, which the tests check it
+//! against), every record's base64 is decoded into one shared buffer, and
+//! KPL-aggregated records are split into their user records. Nothing of a
+//! payload is parsed here: the filter reads payload bytes directly.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tributary_core::{Origin, SourceKind};
+
+use super::envelope::Envelope;
+use super::{DecodedEvent, EventError, kpl, wrong_shape};
+use crate::sources::{DecodeError, SourceRecord};
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    kinesis: Data<'a>,
+    #[serde(default, borrow, rename = "eventID")]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "eventSourceARN")]
+    event_source_arn: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(default, borrow, rename = "partitionKey")]
+    partition_key: Cow<'a, str>,
+    #[serde(borrow, rename = "sequenceNumber")]
+    sequence_number: Cow<'a, str>,
+    #[serde(borrow)]
+    data: Cow<'a, str>,
+    #[serde(default, rename = "approximateArrivalTimestamp")]
+    approximate_arrival_timestamp: f64,
+}
+
+/// The identity of an entry, read leniently from one that does not have the
+/// shape of a record, so its failure can still be reported.
+#[derive(Deserialize)]
+struct Identity<'a> {
+    #[serde(borrow)]
+    kinesis: IdentityData<'a>,
+    #[serde(default, borrow, rename = "eventID")]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "eventSourceARN")]
+    event_source_arn: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct IdentityData<'a> {
+    #[serde(borrow, rename = "sequenceNumber")]
+    sequence_number: Cow<'a, str>,
+}
+
+pub(super) fn decode(event: &str, buffer: &mut BytesMut) -> Result<DecodedEvent, EventError> {
+    let mut envelope = match serde_json::from_str::<Envelope<Entry<'_>>>(event) {
+        Ok(envelope) => envelope,
+        Err(_) => return decode_entry_by_entry(event, buffer),
+    };
+    let window = envelope.take_window();
+    let entries: Vec<Result<Entry<'_>, Unreadable<'_>>> =
+        envelope.records.into_iter().map(Ok).collect();
+    let records = records(entries, envelope.shard_id.as_deref(), buffer);
+    Ok(DecodedEvent { records, window })
+}
+
+/// The slow path, taken when some entry does not read as a record: each
+/// entry is read on its own, so one bad entry fails alone.
+fn decode_entry_by_entry(event: &str, buffer: &mut BytesMut) -> Result<DecodedEvent, EventError> {
+    let mut envelope = serde_json::from_str::<Envelope<&RawValue>>(event)
+        .map_err(|error| wrong_shape(SourceKind::Kinesis, error))?;
+    let window = envelope.take_window();
+    let mut entries = Vec::with_capacity(envelope.records.len());
+    for (index, raw) in envelope.records.iter().enumerate() {
+        let entry = match serde_json::from_str::<Entry<'_>>(raw.get()) {
+            Ok(entry) => Ok(entry),
+            Err(error) => {
+                let identity = serde_json::from_str::<Identity<'_>>(raw.get()).map_err(|_| {
+                    EventError::Unidentifiable {
+                        index,
+                        reason: error.to_string(),
+                    }
+                })?;
+                Err(Unreadable {
+                    identity,
+                    raw,
+                    reason: error.to_string(),
+                })
+            }
+        };
+        entries.push(entry);
+    }
+    let records = records(entries, envelope.shard_id.as_deref(), buffer);
+    Ok(DecodedEvent { records, window })
+}
+
+struct Unreadable<'a> {
+    identity: Identity<'a>,
+    raw: &'a RawValue,
+    reason: String,
+}
+
+/// Makes the records of the event's entries, decoding every entry's base64
+/// into `buffer` first so all records share one allocation.
+fn records(
+    entries: Vec<Result<Entry<'_>, Unreadable<'_>>>,
+    window_shard: Option<&str>,
+    buffer: &mut BytesMut,
+) -> Vec<SourceRecord> {
+    let spans = decode_base64(&entries, buffer);
+    let decoded = buffer.split().freeze();
+    let mut names = Names::default();
+    let mut records = Vec::with_capacity(entries.len());
+    for (entry, span) in entries.into_iter().zip(spans) {
+        match entry {
+            Ok(entry) => {
+                let stream = names.stream(entry.event_source_arn.as_deref());
+                let shard = names.shard(entry.event_id.as_deref(), window_shard);
+                let mut origin = Origin::new(
+                    SourceKind::Kinesis,
+                    stream,
+                    shard,
+                    entry.kinesis.sequence_number.into_owned(),
+                );
+                origin.arrival_ms =
+                    (entry.kinesis.approximate_arrival_timestamp * 1000.0).round() as i64;
+                origin.partition_key = Some(entry.kinesis.partition_key.into_owned());
+                match span {
+                    Ok(span) => push_user_records(&mut records, origin, decoded.slice(span)),
+                    Err(reason) => {
+                        let raw = Bytes::copy_from_slice(entry.kinesis.data.as_bytes());
+                        records.push(SourceRecord::unreadable(
+                            origin,
+                            raw,
+                            DecodeError::Base64 { reason },
+                        ));
+                    }
+                }
+            }
+            Err(unreadable) => {
+                let stream = names.stream(unreadable.identity.event_source_arn.as_deref());
+                let shard = names.shard(unreadable.identity.event_id.as_deref(), window_shard);
+                let origin = Origin::new(
+                    SourceKind::Kinesis,
+                    stream,
+                    shard,
+                    unreadable.identity.kinesis.sequence_number.into_owned(),
+                );
+                let raw = Bytes::copy_from_slice(unreadable.raw.get().as_bytes());
+                let error = DecodeError::Unreadable {
+                    reason: unreadable.reason,
+                };
+                records.push(SourceRecord::unreadable(origin, raw, error));
+            }
+        }
+    }
+    records
+}
+
+/// Decodes each entry's base64 into `buffer`, giving where each one's bytes
+/// are, or why they are not base64.
+fn decode_base64(
+    entries: &[Result<Entry<'_>, Unreadable<'_>>],
+    buffer: &mut BytesMut,
+) -> Vec<Result<Range<usize>, String>> {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let data = |entry: &Result<Entry<'_>, Unreadable<'_>>| match entry {
+        Ok(entry) => Some(entry.kinesis.data.as_bytes().len()),
+        Err(_) => None,
+    };
+    let total: usize = entries
+        .iter()
+        .filter_map(data)
+        .map(base64::decoded_len_estimate)
+        .sum();
+    buffer.clear();
+    buffer.reserve(total);
+    entries
+        .iter()
+        .map(|entry| {
+            let Ok(entry) = entry else {
+                return Ok(0..0);
+            };
+            let text = entry.kinesis.data.as_bytes();
+            let start = buffer.len();
+            buffer.resize(start + base64::decoded_len_estimate(text.len()), 0);
+            match engine.decode_slice(text, &mut buffer[start..]) {
+                Ok(written) => {
+                    buffer.truncate(start + written);
+                    Ok(start..start + written)
+                }
+                Err(error) => {
+                    buffer.truncate(start);
+                    Err(error.to_string())
+                }
+            }
+        })
+        .collect()
+}
+
+/// Adds the user records of one Kinesis record: itself, or the records a KPL
+/// aggregate holds.
+fn push_user_records(records: &mut Vec<SourceRecord>, origin: Origin, data: Bytes) {
+    match kpl::deaggregate(&data) {
+        Some(users) => {
+            for (sub_sequence, user) in users.into_iter().enumerate() {
+                let mut origin = origin.clone();
+                origin.sub_sequence = Some(sub_sequence as u64);
+                origin.partition_key = Some(user.partition_key);
+                records.push(SourceRecord::new(origin, user.data));
+            }
+        }
+        None => records.push(SourceRecord::new(origin, data)),
+    }
+}
+
+/// Stream and shard names, shared between the records that have the same.
+#[derive(Default)]
+struct Names {
+    stream: Option<Arc<str>>,
+    shard: Option<Arc<str>>,
+}
+
+impl Names {
+    fn stream(&mut self, arn: Option<&str>) -> Arc<str> {
+        intern(&mut self.stream, arn.unwrap_or(""))
+    }
+
+    /// The shard, from `eventID` (`shardId-000000000000:49568...`), else
+    /// the window's `shardId`.
+    fn shard(&mut self, event_id: Option<&str>, window_shard: Option<&str>) -> Arc<str> {
+        let from_event_id = event_id
+            .and_then(|id| id.split_once(':'))
+            .map(|(shard, _)| shard);
+        intern(
+            &mut self.shard,
+            from_event_id.or(window_shard).unwrap_or("unknown"),
+        )
+    }
+}
+
+fn intern(slot: &mut Option<Arc<str>>, name: &str) -> Arc<str> {
+    match slot {
+        Some(shared) if **shared == *name => shared.clone(),
+        _ => slot.insert(Arc::from(name)).clone(),
+    }
+}

@@ -1,0 +1,8 @@
+//! The Lambda function, with the built-in processors: it runs the pipeline
+//! in `pipeline.toml` beside it, or in the file `$TRIBUTARY_PIPELINE` names.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tributary::lambda::run(tributary_processors::Registry::builtin())
+}

@@ -1,0 +1,67 @@
+//! `tributary invoke PIPELINE --event EVENT.json`
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use tributary_processors::Registry;
+
+use super::{EXIT_FAILED, EXIT_INVALID};
+use crate::Plan;
+use crate::lambda::Handler;
+
+/// Runs the handler once on a Lambda event, as Lambda would, and prints the
+/// response Lambda would receive (or, when the invocation fails, the error
+/// document it would receive) on standard output.
+pub(super) fn run(
+    pipeline: &Path,
+    event: &Path,
+    timeout: Duration,
+    registry: &Registry,
+) -> ExitCode {
+    let plan = match Plan::load(pipeline, registry) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprint!("{error}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let event = match std::fs::read_to_string(event) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("error: cannot read event `{}`: {error}", event.display());
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime starts");
+    runtime.block_on(async {
+        let pipeline = match plan.start() {
+            Ok(pipeline) => pipeline,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        };
+        let mut handler = Handler::new(pipeline);
+        match handler.handle(&event, Some(SystemTime::now() + timeout)).await {
+            Ok(invocation) => {
+                let t = invocation.totals;
+                println!("{}", serde_json::to_string(&invocation.response).expect("a response serializes"));
+                eprintln!(
+                    "invoke: {} records in: {} delivered, {} dropped, {} skipped, {} dead-lettered, {} failed in {:.1} ms",
+                    t.records_in, t.delivered, t.dropped, t.skipped, t.dead_lettered, t.failed,
+                    invocation.duration.as_secs_f64() * 1000.0
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                println!("{}", serde_json::to_string(&error.diagnostic()).expect("a diagnostic serializes"));
+                eprintln!("invoke: the invocation failed: {error}");
+                ExitCode::from(EXIT_FAILED)
+            }
+        }
+    })
+}

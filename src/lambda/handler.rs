@@ -1,0 +1,123 @@
+//! One invocation: decode the event, run the pipeline, answer Lambda.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use tributary_connectors::sources::SourceConfig;
+use tributary_connectors::sources::lambda::{EventDecoder, EventError};
+
+use super::response::{BatchItemFailure, Response, StreamResponse};
+use crate::{Pipeline, Totals};
+
+/// Runs a pipeline on Lambda events, one at a time.
+pub struct Handler {
+    pipeline: Pipeline,
+    decoder: EventDecoder,
+}
+
+/// What one invocation did.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The answer for Lambda.
+    pub response: Response,
+    /// The input records by fate.
+    pub totals: Totals,
+    /// How long the invocation took.
+    pub duration: Duration,
+}
+
+/// Why an invocation fails as a whole, so that Lambda retries all of it.
+#[derive(Debug, thiserror::Error)]
+pub enum InvocationError {
+    /// The event could not be decoded.
+    #[error(transparent)]
+    Event(#[from] EventError),
+    /// An EventBridge event could not be delivered. Lambda's asynchronous
+    /// retries and the function's failure destination take it from here.
+    #[error("event {event_id} was not delivered (the log says why); Lambda retries it")]
+    NotDelivered {
+        /// The event's id.
+        event_id: String,
+    },
+    /// The sinks could not make what they took durable.
+    #[error("the sinks could not flush what they took: {0}")]
+    Flush(String),
+}
+
+impl InvocationError {
+    /// The error as Lambda reports it: `{"errorType": ..., "errorMessage": ...}`.
+    pub fn diagnostic(&self) -> lambda_runtime::Diagnostic {
+        let error_type = match self {
+            InvocationError::Event(_) => "tributary.EventError",
+            InvocationError::NotDelivered { .. } => "tributary.NotDelivered",
+            InvocationError::Flush(_) => "tributary.FlushError",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: self.to_string(),
+        }
+    }
+}
+
+impl Handler {
+    /// A handler for a started pipeline.
+    pub fn new(pipeline: Pipeline) -> Self {
+        Handler {
+            pipeline,
+            decoder: EventDecoder::new(),
+        }
+    }
+
+    /// The pipeline's name.
+    pub fn pipeline_name(&self) -> &str {
+        self.pipeline.name()
+    }
+
+    /// Handles one event (its JSON text). With a `deadline`, work stops the
+    /// pipeline's margin before it, and what is left is reported as failed.
+    pub async fn handle(
+        &mut self,
+        event: &str,
+        deadline: Option<SystemTime>,
+    ) -> Result<Invocation, InvocationError> {
+        let started = Instant::now();
+        let stop_at = deadline.map(|deadline| {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            started + left.saturating_sub(self.pipeline.deadline_margin())
+        });
+        let decoded = self.decoder.decode(self.pipeline.source(), event)?;
+        let event_id = decoded.records.first().map(|r| r.origin.sequence.clone());
+        let outcome = self.pipeline.run_until(decoded.records, stop_at).await;
+        self.pipeline
+            .flush()
+            .await
+            .map_err(|error| InvocationError::Flush(error.to_string()))?;
+        let totals = outcome.totals();
+        let response = match self.pipeline.source() {
+            SourceConfig::Eventbridge(_) if totals.failed > 0 => {
+                return Err(InvocationError::NotDelivered {
+                    event_id: event_id.unwrap_or_default(),
+                });
+            }
+            SourceConfig::Eventbridge(_) => Response::Event(()),
+            SourceConfig::Kinesis(_) | SourceConfig::DynamodbStreams(_) => {
+                Response::Stream(StreamResponse {
+                    state: decoded.window.map(|window| window.state),
+                    batch_item_failures: outcome
+                        .failed
+                        .iter()
+                        .map(|origin| BatchItemFailure {
+                            item_identifier: origin.sequence.clone(),
+                        })
+                        .collect(),
+                })
+            }
+        };
+        Ok(Invocation {
+            response,
+            totals,
+            duration: started.elapsed(),
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! The Lambda function: the `bootstrap` that Lambda runs.
+//!
+//! [`run`] is the whole of a bootstrap's `main`: it reads the pipeline file
+//! beside the executable (or at `TRIBUTARY_PIPELINE`), checks it once at
+//! init, and answers invocations through `lambda_runtime` with a
+//! [`Handler`]. A pipeline that is wrong fails init, with the file, line and
+//! column in the log, so a bad deployment never processes a record.
+//!
+//! Each invocation logs as JSON (for CloudWatch Logs) and writes one
+//! CloudWatch Embedded Metric Format line with its counts ([`metrics`]).
+//! [`Handler`] is also what `tributary invoke` runs locally.
+
+mod handler;
+pub mod metrics;
+mod response;
+
+pub use handler::{Handler, Invocation, InvocationError};
+pub use response::{BatchItemFailure, Response, StreamResponse};
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::value::RawValue;
+use tokio::sync::Mutex;
+use tributary_processors::Registry;
+
+use crate::Plan;
+
+/// The environment variable that names the pipeline file.
+pub const PIPELINE_ENV: &str = "TRIBUTARY_PIPELINE";
+
+/// Runs the Lambda function for the pipeline file beside the executable
+/// (`pipeline.toml`) or at `$TRIBUTARY_PIPELINE`, with processors from
+/// `registry`. Returns only when init fails or the runtime stops.
+pub fn run(registry: Registry) -> ExitCode {
+    init_json_logging();
+    let path = pipeline_path();
+    let plan = match Plan::load(&path, &registry) {
+        Ok(plan) => plan,
+        Err(error) => {
+            // Plain text on standard error keeps the caret diagram readable
+            // in CloudWatch; the JSON line makes it searchable.
+            eprint!("{error}");
+            tracing::error!(pipeline = %path.display(), errors = error.diagnostics.len(), "the pipeline file is invalid; fix it and deploy again");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let pipeline = plan.start()?;
+        let handler = Rc::new(Mutex::new(Handler::new(pipeline)));
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+            let handler = handler.clone();
+            async move { invoke(&handler, event).await }
+        }))
+        .await
+        .map_err(|error| anyhow::anyhow!(error))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "the function stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One invocation; Lambda sends one at a time.
+async fn invoke(
+    handler: &Mutex<Handler>,
+    event: LambdaEvent<Box<RawValue>>,
+) -> Result<Response, lambda_runtime::Diagnostic> {
+    let mut handler = handler.lock().await;
+    let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(event.context.deadline);
+    let result = handler.handle(event.payload.get(), Some(deadline)).await;
+    let pipeline = handler.pipeline_name().to_owned();
+    drop(handler);
+    let invocation = result.map_err(|error| {
+        tracing::error!(request_id = %event.context.request_id, %error, "invocation failed; Lambda retries it");
+        error.diagnostic()
+    })?;
+    println!(
+        "{}",
+        metrics::emf_line(&pipeline, &invocation, SystemTime::now())
+    );
+    Ok(invocation.response)
+}
+
+/// `$TRIBUTARY_PIPELINE`, else `pipeline.toml` beside the executable.
+fn pipeline_path() -> PathBuf {
+    if let Some(path) = std::env::var_os(PIPELINE_ENV) {
+        return PathBuf::from(path);
+    }
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(PathBuf::from))
+        .unwrap_or_default();
+    dir.join("pipeline.toml")
+}
+
+/// JSON logs on standard output, as CloudWatch Logs reads them; `RUST_LOG`
+/// (or `AWS_LAMBDA_LOG_LEVEL`) sets the level, default `info`.
+fn init_json_logging() {
+    let level = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
+        .unwrap_or_else(|_| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_ansi(false)
+        .with_current_span(false)
+        .try_init();
+}
