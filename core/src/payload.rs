@@ -16,6 +16,20 @@ pub struct PayloadError {
     pub column: usize,
 }
 
+impl PayloadError {
+    /// The error for JSON text with a byte that is not UTF-8 at `offset`.
+    fn not_utf8(bytes: &[u8], offset: usize) -> Self {
+        let before = &bytes[..offset];
+        let line = 1 + memchr::memchr_iter(b'\n', before).count();
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        PayloadError {
+            message: "invalid UTF-8 (JSON text must be UTF-8)".to_owned(),
+            line,
+            column: offset - line_start + 1,
+        }
+    }
+}
+
 impl From<serde_json::Error> for PayloadError {
     fn from(error: serde_json::Error) -> Self {
         let text = error.to_string();
@@ -131,6 +145,10 @@ impl Payload {
             let mut de = serde_json::Deserializer::from_slice(bytes);
             serde::Deserialize::deserialize(&mut de).map(|_: IgnoredAny| ())?;
             de.end()?;
+            // serde_json does not check the UTF-8 of strings it skips.
+            if let Err(error) = std::str::from_utf8(bytes) {
+                return Err(PayloadError::not_utf8(bytes, error.valid_up_to()));
+            }
             *valid_json = true;
         }
         Ok(())
@@ -208,6 +226,14 @@ mod tests {
                 .starts_with("payload is not valid JSON: expected value")
         );
         assert!(payload.json().is_err());
+    }
+
+    #[test]
+    fn strings_that_are_not_utf8_are_invalid() {
+        let mut payload = Payload::from_bytes(&b"{\"a\": 1,\n \"b\": \"\xff\"}"[..]);
+        let error = payload.validate_json().unwrap_err();
+        assert_eq!((error.line, error.column), (2, 8));
+        assert!(error.to_string().contains("invalid UTF-8"), "{error}");
     }
 
     #[test]

@@ -84,6 +84,10 @@ impl Handler {
             let left = deadline
                 .duration_since(SystemTime::now())
                 .unwrap_or_default();
+            tracing::debug!(
+                left_ms = left.as_millis() as u64,
+                "time left before the deadline"
+            );
             started + left.saturating_sub(self.pipeline.deadline_margin())
         });
         let decoded = self.decoder.decode(self.pipeline.source(), event)?;

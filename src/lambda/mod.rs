@@ -83,7 +83,7 @@ async fn invoke(
     event: LambdaEvent<Box<RawValue>>,
 ) -> Result<Response, lambda_runtime::Diagnostic> {
     let mut handler = handler.lock().await;
-    let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(event.context.deadline);
+    let deadline = deadline_of(event.context.deadline, SystemTime::now());
     let result = handler.handle(event.payload.get(), Some(deadline)).await;
     let pipeline = handler.pipeline_name().to_owned();
     drop(handler);
@@ -96,6 +96,18 @@ async fn invoke(
         metrics::emf_line(&pipeline, &invocation, SystemTime::now())
     );
     Ok(invocation.response)
+}
+
+/// The invocation's deadline. Lambda sends it as milliseconds since the
+/// epoch; local emulators (`cargo lambda watch` 1.9) send the function's
+/// timeout instead, so a value under a day is read as time from now.
+fn deadline_of(deadline_ms: u64, now: SystemTime) -> SystemTime {
+    const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+    if deadline_ms < DAY_MS {
+        now + Duration::from_millis(deadline_ms)
+    } else {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms)
+    }
 }
 
 /// `$TRIBUTARY_PIPELINE`, else `pipeline.toml` beside the executable.
@@ -122,4 +134,21 @@ fn init_json_logging() {
         .with_ansi(false)
         .with_current_span(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_epoch_milliseconds_or_for_emulators_a_timeout() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_000_000_000);
+        let lambda = deadline_of(1_795_000_003_000, now);
+        assert_eq!(lambda.duration_since(now).unwrap(), Duration::from_secs(3));
+        let emulator = deadline_of(600_000, now);
+        assert_eq!(
+            emulator.duration_since(now).unwrap(),
+            Duration::from_secs(600)
+        );
+    }
 }

@@ -10,7 +10,7 @@ use tributary_connectors::sources::lambda::document_id;
 use tributary_connectors::sources::{SourceConfig, SourceRecord};
 use tributary_core::{
     Batch, BoxError, Delivery, FailedRecord, FailureKind, InputIndex, Payload, Processor, Record,
-    Sink,
+    Sink, Verdict,
 };
 
 use super::dead_letter::dead_letter;
@@ -72,6 +72,20 @@ impl Pipeline {
         }
         let (mut records, held_back) = stops.hold_back(records);
         failed.extend(held_back);
+        // Dropped ones too: Lambda redelivers everything after the stop.
+        for (index, origin) in input_bytes.origins.iter().enumerate() {
+            if stops.is_after_stop(&origin.shard, InputIndex(index as u32)) {
+                fates[index] = Fate::Failed;
+            }
+        }
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            failed.extend(records.drain(..).map(|record| FailedRecord {
+                record,
+                stage: Arc::from("source"),
+                error: past_deadline(),
+                kind: FailureKind::Transient,
+            }));
+        }
 
         let sink_failed = self.deliver(&mut records, &mut failed, deadline).await;
         for (record, failed) in records.iter().zip(sink_failed) {
@@ -212,9 +226,9 @@ impl Pipeline {
         superseded
     }
 
-    /// Runs the processors in order. A processor that fails the whole batch
-    /// fails each record still in it; at the deadline, what is left fails for
-    /// retry.
+    /// Runs the processors in order, then checks that what is left is JSON.
+    /// A processor that fails the whole batch fails each record still in it;
+    /// at the deadline, what is left fails for retry.
     fn process(
         &mut self,
         mut batch: Batch,
@@ -235,6 +249,14 @@ impl Pipeline {
                 }
             }
         }
+        // Every sink writes JSON: a payload that is not JSON is the record's
+        // fault, so it fails here, under `on_error`, before any delivery.
+        // Sinks then find it checked and do not check again.
+        batch.set_stage(Arc::from("source"));
+        batch.apply(|record| match record.payload.validate_json() {
+            Ok(()) => Verdict::Keep,
+            Err(error) => Verdict::Fail(error.into()),
+        });
         batch.into_parts()
     }
 
@@ -250,7 +272,7 @@ impl Pipeline {
     ) {
         let mut letters = Vec::new();
         for failure in failed {
-            if stops.is_after_stop(&failure.record) {
+            if stops.is_after_stop(&failure.record.origin.shard, failure.record.input) {
                 upgrade(fates, failure.record.input, Fate::Failed);
                 continue;
             }
@@ -336,10 +358,10 @@ impl ShardStops {
         *stop = (*stop).min(record.input);
     }
 
-    fn is_after_stop(&self, record: &Record) -> bool {
+    fn is_after_stop(&self, shard: &str, input: InputIndex) -> bool {
         self.first_retried
-            .get(&record.origin.shard)
-            .is_some_and(|stop| record.input > *stop)
+            .get(shard)
+            .is_some_and(|stop| input > *stop)
     }
 
     /// Splits off the records that come after their shard's stop; they fail
@@ -350,7 +372,7 @@ impl ShardStops {
         }
         let (held, kept): (Vec<Record>, Vec<Record>) = records
             .into_iter()
-            .partition(|record| self.is_after_stop(record));
+            .partition(|record| self.is_after_stop(&record.origin.shard, record.input));
         let stage: Arc<str> = Arc::from("source");
         let held = held
             .into_iter()

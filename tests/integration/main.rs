@@ -1,6 +1,9 @@
 //! tributary's integration tests: the `tributary` binary run as a user runs
 //! it. One test binary, with a module per command.
 
+mod handler;
+mod kpl;
+mod lambda_runtime;
 mod pattern;
 mod replay;
 mod schema;

@@ -69,7 +69,7 @@ fn the_clickstream_example_delivers_every_valid_event_and_dead_letters_the_rest(
         assert_eq!(letter["data_base64"], original["data_base64"]);
         assert_eq!(letter["shard"], original["shard"]);
         assert_eq!(letter["partition_key"], original["partition_key"]);
-        assert_eq!(letter["error"]["stage"], "events");
+        assert_eq!(letter["error"]["stage"], "source");
         let message = letter["error"]["message"].as_str().unwrap();
         assert!(
             message.starts_with("payload is not valid JSON"),

@@ -173,7 +173,7 @@ fn decode_base64(
 ) -> Vec<Result<Range<usize>, String>> {
     let engine = &base64::engine::general_purpose::STANDARD;
     let data = |entry: &Result<Entry<'_>, Unreadable<'_>>| match entry {
-        Ok(entry) => Some(entry.kinesis.data.as_bytes().len()),
+        Ok(entry) => Some(entry.kinesis.data.len()),
         Err(_) => None,
     };
     let total: usize = entries
@@ -251,5 +251,83 @@ fn intern(slot: &mut Option<Arc<str>>, name: &str) -> Arc<str> {
     match slot {
         Some(shared) if **shared == *name => shared.clone(),
         _ => slot.insert(Arc::from(name)).clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_lambda_events::kinesis::KinesisEvent;
+
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/events")
+            .join(name);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// Reads an event both ways and checks each record agrees with
+    /// `aws_lambda_events`' reading of it.
+    fn agrees_with_aws_lambda_events(event: &str) {
+        let reference: KinesisEvent = serde_json::from_str(event).unwrap();
+        let decoded = decode(event, &mut BytesMut::new()).unwrap();
+        assert_eq!(decoded.records.len(), reference.records.len());
+        for (ours, theirs) in decoded.records.iter().zip(&reference.records) {
+            assert_eq!(ours.origin.sequence, theirs.kinesis.sequence_number);
+            assert_eq!(
+                ours.origin.partition_key.as_deref(),
+                Some(theirs.kinesis.partition_key.as_str())
+            );
+            assert_eq!(&ours.data[..], &theirs.kinesis.data.0[..]);
+            assert_eq!(
+                Some(&*ours.origin.stream),
+                theirs.event_source_arn.as_deref()
+            );
+            let event_id = theirs.event_id.as_deref().unwrap();
+            assert!(event_id.starts_with(&format!("{}:", ours.origin.shard)));
+            let arrival_ms = theirs
+                .kinesis
+                .approximate_arrival_timestamp
+                .0
+                .timestamp_millis();
+            assert_eq!(ours.origin.arrival_ms, arrival_ms);
+        }
+    }
+
+    #[test]
+    fn reads_the_aws_samples_as_aws_lambda_events_does() {
+        agrees_with_aws_lambda_events(&fixture("example-kinesis-event.json"));
+        agrees_with_aws_lambda_events(&fixture("example-kinesis-event-encrypted.json"));
+    }
+
+    #[test]
+    fn reads_escaped_strings_as_aws_lambda_events_does() {
+        let event = r#"{"Records":[{"kinesis":{"partitionKey":"caf\u00e9 \"q\"","sequenceNumber":"4956","data":"eyJhIjoxfQ==","approximateArrivalTimestamp":1480641523.477},"eventID":"shardId-000000000007:4956","eventSourceARN":"arn:aws:kinesis:us-east-1:1:stream\/s"}]}"#;
+        agrees_with_aws_lambda_events(event);
+    }
+
+    #[test]
+    fn records_share_one_buffer_and_the_buffer_is_reused() {
+        let mut buffer = BytesMut::new();
+        let event = fixture("example-kinesis-event.json");
+        let first = decode(&event, &mut buffer).unwrap();
+        let pointer = first.records[0].data.as_ptr();
+        assert_eq!(
+            distance(&first.records[0].data, &first.records[1].data),
+            first.records[0].data.len()
+        );
+        drop(first);
+        let second = decode(&event, &mut buffer).unwrap();
+        assert_eq!(
+            second.records[0].data.as_ptr(),
+            pointer,
+            "the buffer was reused"
+        );
+    }
+
+    /// How far the second slice starts after the first.
+    fn distance(a: &Bytes, b: &Bytes) -> usize {
+        b.as_ptr() as usize - a.as_ptr() as usize
     }
 }

@@ -36,3 +36,7 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+pub mod events;
+pub mod lambda;
+pub mod processors;

@@ -1,0 +1,639 @@
+//! The Lambda handler, in process: every input record of an event ends
+//! delivered, dropped, reported failed or dead-lettered, and the response
+//! names exactly the records Lambda must retry.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use tributary::Plan;
+use tributary::lambda::{Handler, Invocation, InvocationError, Response};
+
+use crate::support::events::{
+    dynamodb_entry, kinesis_entry, kinesis_event, kinesis_event_of, raw_kinesis_entry, sequence,
+};
+use crate::support::processors::registry;
+use crate::support::root;
+
+/// A handler for a pipeline written in a temporary folder, with a jsonl sink
+/// `out` and, with `dead-letter`, a jsonl dead-letter sink `dlq`.
+pub struct Harness {
+    dir: tempfile::TempDir,
+    handler: Handler,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    pub fn new(pipeline: &str, source: &str, processors: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let text = pipeline_toml(dir.path(), pipeline, source, processors);
+        let plan = Plan::parse("test.toml", &text, &registry()).unwrap_or_else(|e| panic!("{e}"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let handler = Handler::new(plan.start().unwrap());
+        Harness {
+            dir,
+            handler,
+            runtime,
+        }
+    }
+
+    pub fn invoke(&mut self, event: &str) -> Result<Invocation, InvocationError> {
+        self.invoke_by(event, None)
+    }
+
+    pub fn invoke_by(
+        &mut self,
+        event: &str,
+        deadline: Option<SystemTime>,
+    ) -> Result<Invocation, InvocationError> {
+        let invocation = self
+            .runtime
+            .block_on(self.handler.handle(event, deadline))?;
+        assert!(invocation.totals.balanced(), "{:?}", invocation.totals);
+        Ok(invocation)
+    }
+
+    /// The lines the `out` sink wrote.
+    pub fn out(&self) -> Vec<String> {
+        lines(self.dir.path().join("out.jsonl"))
+    }
+
+    /// The dead letters, parsed.
+    pub fn dead_letters(&self) -> Vec<Value> {
+        lines(self.dir.path().join("dlq.jsonl"))
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+/// A pipeline file: `[pipeline]` extra lines, the `[source]` lines, the
+/// processors (each the body of a `[[processors]]` table), a jsonl sink
+/// `out`, and a jsonl sink `dlq` when the pipeline dead-letters.
+pub fn pipeline_toml(
+    dir: &std::path::Path,
+    pipeline: &str,
+    source: &str,
+    processors: &[&str],
+) -> String {
+    let mut text = format!("[pipeline]\nname = \"test\"\n{pipeline}\n[source]\n{source}\n");
+    for processor in processors {
+        text.push_str(&format!("[[processors]]\n{processor}\n"));
+    }
+    text.push_str(&format!(
+        "[sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n",
+        dir.join("out.jsonl").display()
+    ));
+    if pipeline.contains("dead_letter") {
+        text.push_str(&format!(
+            "[sinks.dlq]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            dir.join("dlq.jsonl").display()
+        ));
+    }
+    text
+}
+
+fn lines(path: PathBuf) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `itemIdentifier`s of the response.
+pub fn identifiers(invocation: &Invocation) -> Vec<String> {
+    match &invocation.response {
+        Response::Stream(response) => response
+            .batch_item_failures
+            .iter()
+            .map(|failure| failure.item_identifier.clone())
+            .collect(),
+        Response::Event(()) => panic!("not a stream response"),
+    }
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/events").join(name)).unwrap()
+}
+
+const DEAD_LETTER: &str = "on_error = \"dead-letter\"\ndead_letter = \"dlq\"";
+
+#[test]
+fn the_aws_sample_kinesis_event_is_delivered() {
+    let mut harness = Harness::new("", "type = \"kinesis\"\ncodec = \"text\"", &[]);
+    let invocation = harness
+        .invoke(&fixture("example-kinesis-event.json"))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&invocation.response).unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(harness.out(), ["\"Hello World\"", "\"Hello World\""]);
+    assert_eq!(invocation.totals.delivered, 2);
+}
+
+/// A small model of Lambda's rules, independent of the pipeline's code: per
+/// shard, everything from the first record to retry on is redelivered.
+fn expected_fates(markers: &[(&str, &str)], on_error: &str) -> (Vec<&'static str>, Vec<String>) {
+    let mut fates = Vec::new();
+    let mut stopped: Vec<&str> = Vec::new();
+    let mut identifiers = Vec::new();
+    for (i, (shard, marker)) in markers.iter().enumerate() {
+        let fate = if stopped.contains(shard) {
+            "failed"
+        } else if marker.contains("FAIL") {
+            match on_error {
+                "retry" => {
+                    stopped.push(shard);
+                    identifiers.push(sequence(i));
+                    "failed"
+                }
+                "skip" => "skipped",
+                _ => "dead-lettered",
+            }
+        } else if marker.contains("DROP") {
+            "dropped"
+        } else {
+            "delivered"
+        };
+        fates.push(fate);
+    }
+    (fates, identifiers)
+}
+
+#[test]
+fn injected_failures_end_as_the_policy_says_and_lambda_is_told_the_first_of_each_shard() {
+    // A fixed pseudo-random sequence of batches: two shards, interleaved,
+    // with drops and failures at varying positions.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |bound: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound
+    };
+    for case in 0..40 {
+        let size = 1 + next(16) as usize;
+        let markers: Vec<(&str, String)> = (0..size)
+            .map(|i| {
+                let shard = if next(2) == 0 {
+                    "shardId-000000000000"
+                } else {
+                    "shardId-000000000001"
+                };
+                let marker = match next(6) {
+                    0 => "FAIL",
+                    1 => "DROP",
+                    _ => "ok",
+                };
+                (shard, format!("{{\"i\":{i},\"m\":\"{marker}\"}}"))
+            })
+            .collect();
+        let records: Vec<(&str, &str)> = markers.iter().map(|(s, m)| (*s, m.as_str())).collect();
+        for on_error in ["retry", "skip", "dead-letter"] {
+            let pipeline = match on_error {
+                "dead-letter" => DEAD_LETTER.to_owned(),
+                other => format!("on_error = \"{other}\""),
+            };
+            let mut harness = Harness::new(&pipeline, "type = \"kinesis\"", &["type = \"marked\""]);
+            let invocation = harness.invoke(&kinesis_event_of(&records)).unwrap();
+            let (fates, expected_identifiers) = expected_fates(&records, on_error);
+            let context = format!("case {case}, on_error {on_error}, records {records:?}");
+            assert_eq!(identifiers(&invocation), expected_identifiers, "{context}");
+            let count = |fate: &str| fates.iter().filter(|f| **f == fate).count() as u64;
+            let totals = invocation.totals;
+            assert_eq!(
+                (
+                    totals.delivered,
+                    totals.dropped,
+                    totals.failed,
+                    totals.skipped,
+                    totals.dead_lettered
+                ),
+                (
+                    count("delivered"),
+                    count("dropped"),
+                    count("failed"),
+                    count("skipped"),
+                    count("dead-lettered")
+                ),
+                "{context}"
+            );
+            let delivered: Vec<&str> = records
+                .iter()
+                .zip(&fates)
+                .filter(|(_, fate)| **fate == "delivered")
+                .map(|((_, data), _)| *data)
+                .collect();
+            assert_eq!(harness.out(), delivered, "{context}");
+            let dead: Vec<String> = harness
+                .dead_letters()
+                .iter()
+                .map(|letter| letter["sequence"].as_str().unwrap().to_owned())
+                .collect();
+            let expected_dead: Vec<String> = fates
+                .iter()
+                .enumerate()
+                .filter(|(_, fate)| **fate == "dead-lettered")
+                .map(|(i, _)| sequence(i))
+                .collect();
+            assert_eq!(dead, expected_dead, "{context}");
+        }
+    }
+}
+
+#[test]
+fn bad_records_fail_alone_with_a_clear_reason() {
+    let deep_array = format!(
+        "{{\"kind\":\"x\",\"deep\":{}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let huge = format!(
+        "{{\"kind\":\"x\",\"text\":\"{}\"}}",
+        "y".repeat(5 * 1024 * 1024)
+    );
+    let entries = vec![
+        kinesis_entry("shardId-0", &sequence(0), b"{\"kind\":\"x\",\"n\":0}"),
+        raw_kinesis_entry("shardId-0", &sequence(1), "%%% not base64 %%%"),
+        kinesis_entry("shardId-0", &sequence(2), b"not json at all"),
+        kinesis_entry(
+            "shardId-0",
+            &sequence(3),
+            b"{\"kind\":\"x\",\"bad\":\"\xff\xfe\"}",
+        ),
+        kinesis_entry("shardId-0", &sequence(4), deep_array.as_bytes()),
+        kinesis_entry("shardId-0", &sequence(5), huge.as_bytes()),
+        json!({"kinesis": {"sequenceNumber": sequence(6), "data": 42}, "eventID": format!("shardId-0:{}", sequence(6))}),
+        kinesis_entry("shardId-0", &sequence(7), b"{\"kind\":\"x\",\"n\":7}"),
+    ];
+    let filter = "type = \"filter\"\npattern = '{\"kind\": [\"x\"]}'\ninvert = false";
+    let mut harness = Harness::new(DEAD_LETTER, "type = \"kinesis\"", &[filter]);
+    let invocation = harness.invoke(&kinesis_event(entries)).unwrap();
+    assert!(identifiers(&invocation).is_empty());
+    assert_eq!(invocation.totals.records_in, 8);
+    let out = harness.out();
+    assert_eq!(
+        out.len(),
+        4,
+        "the good records, the deep one and the huge one are delivered"
+    );
+    assert_eq!(out[0], "{\"kind\":\"x\",\"n\":0}");
+    // Deep nesting is valid JSON: the filter reads it without recursing.
+    assert_eq!(out[1], deep_array);
+    assert_eq!(out[2].len(), huge.len());
+    assert_eq!(out[3], "{\"kind\":\"x\",\"n\":7}");
+    let letters = harness.dead_letters();
+    let reasons: Vec<(String, String)> = letters
+        .iter()
+        .map(|l| {
+            (
+                l["sequence"].as_str().unwrap().to_owned(),
+                l["error"]["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let sequences: Vec<&str> = reasons.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        sequences,
+        [sequence(1), sequence(2), sequence(3), sequence(6)]
+    );
+    assert!(reasons[0].1.contains("not valid base64"), "{reasons:?}");
+    assert!(reasons[1].1.contains("not valid JSON"), "{reasons:?}");
+    assert!(reasons[2].1.contains("invalid UTF-8"), "{reasons:?}");
+    assert!(reasons[3].1.contains("could not be read"), "{reasons:?}");
+    for letter in &letters {
+        assert_eq!(letter["shard"], "shardId-0");
+    }
+}
+
+#[test]
+fn compressed_payloads_that_do_not_decompress_fail_alone() {
+    use std::io::Write as _;
+    let gzip = |bytes: &[u8]| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let bomb = gzip(&vec![b' '; 80 * 1024 * 1024]);
+    let mut truncated = gzip(b"{\"n\":3}");
+    truncated.truncate(10);
+    let entries = vec![
+        kinesis_entry("shardId-0", &sequence(0), &gzip(b"{\"n\":0}")),
+        kinesis_entry("shardId-0", &sequence(1), b"{\"n\":1}"),
+        kinesis_entry("shardId-0", &sequence(2), &bomb),
+        kinesis_entry("shardId-0", &sequence(3), &truncated),
+        kinesis_entry("shardId-0", &sequence(4), &gzip(b"{\"n\":4}")),
+    ];
+    let mut harness = Harness::new(
+        DEAD_LETTER,
+        "type = \"kinesis\"\ncodec = \"gzip-json\"",
+        &[],
+    );
+    let invocation = harness.invoke(&kinesis_event(entries)).unwrap();
+    assert_eq!(harness.out(), ["{\"n\":0}", "{\"n\":4}"]);
+    let reasons: Vec<String> = harness
+        .dead_letters()
+        .iter()
+        .map(|l| l["error"]["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons[0].contains("not gzip"), "{reasons:?}");
+    assert!(
+        reasons[1].contains("decompresses to more than"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].contains("not gzip"), "{reasons:?}");
+    assert_eq!(invocation.totals.dead_lettered, 3);
+}
+
+#[test]
+fn text_that_is_not_utf8_fails_alone() {
+    let entries = vec![
+        kinesis_entry("shardId-0", &sequence(0), b"caf\xc3\xa9"),
+        kinesis_entry("shardId-0", &sequence(1), b"caf\xe9"),
+        kinesis_entry("shardId-0", &sequence(2), b"ok"),
+    ];
+    let mut harness = Harness::new(DEAD_LETTER, "type = \"kinesis\"\ncodec = \"text\"", &[]);
+    harness.invoke(&kinesis_event(entries)).unwrap();
+    assert_eq!(harness.out(), ["\"café\"", "\"ok\""]);
+    let letters = harness.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(
+        letters[0]["error"]["message"],
+        "payload is not UTF-8 text: invalid byte at offset 3"
+    );
+    assert_eq!(letters[0]["data_base64"], "Y2Fm6Q==");
+}
+
+#[test]
+fn cloudwatch_logs_subscriptions_give_one_record_per_log_event() {
+    // The AWS sample's payload is what a subscription writes to Kinesis.
+    let sample: Value =
+        serde_json::from_str(&fixture("example-cloudwatch_logs-event.json")).unwrap();
+    let data = sample["awslogs"]["data"].as_str().unwrap();
+    let entries = vec![raw_kinesis_entry("shardId-0", &sequence(0), data)];
+    let mut harness = Harness::new("", "type = \"kinesis\"\ncodec = \"cloudwatch-logs\"", &[]);
+    let invocation = harness.invoke(&kinesis_event(entries)).unwrap();
+    let events: Vec<Value> = harness
+        .out()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["message"], "[ERROR] First test message");
+    assert_eq!(events[1]["id"], "eventId2");
+    assert_eq!(events[1]["logGroup"], "testLogGroup");
+    assert_eq!(
+        invocation.totals.delivered, 1,
+        "one input record, delivered"
+    );
+}
+
+#[test]
+fn the_deadline_guard_stops_work_and_fails_what_is_left() {
+    let mut harness = Harness::new(
+        "deadline_margin_ms = 100",
+        "type = \"kinesis\"",
+        &["type = \"sleep\"\nmillis = 300", "type = \"marked\""],
+    );
+    let records = [
+        ("shardId-0", "{\"n\":0}"),
+        ("shardId-0", "{\"n\":1}"),
+        ("shardId-1", "{\"n\":2}"),
+    ];
+    let deadline = SystemTime::now() + Duration::from_millis(250);
+    let invocation = harness
+        .invoke_by(&kinesis_event_of(&records), Some(deadline))
+        .unwrap();
+    assert_eq!(invocation.totals.failed, 3);
+    assert_eq!(identifiers(&invocation), [sequence(0), sequence(2)]);
+    assert!(harness.out().is_empty());
+
+    // With time to spare, the same batch goes through.
+    let deadline = SystemTime::now() + Duration::from_secs(30);
+    let invocation = harness
+        .invoke_by(&kinesis_event_of(&records), Some(deadline))
+        .unwrap();
+    assert_eq!(invocation.totals.delivered, 3);
+    assert!(identifiers(&invocation).is_empty());
+}
+
+#[test]
+fn tumbling_window_invocations_answer_with_state_and_failures() {
+    let mut event: Value = serde_json::from_str(&kinesis_event_of(&[
+        ("shardId-000000000006", "{\"n\":0}"),
+        ("shardId-000000000006", "{\"m\":\"FAIL\"}"),
+    ]))
+    .unwrap();
+    event["window"] = json!({"start": "2026-11-27T10:00:00Z", "end": "2026-11-27T10:01:00Z"});
+    event["state"] = json!({"count": "41"});
+    event["shardId"] = json!("shardId-000000000006");
+    event["eventSourceARN"] = json!(crate::support::events::STREAM);
+    event["isFinalInvokeForWindow"] = json!(false);
+    event["isWindowTerminatedEarly"] = json!(false);
+    let mut harness = Harness::new("", "type = \"kinesis\"", &["type = \"marked\""]);
+    let invocation = harness.invoke(&event.to_string()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&invocation.response).unwrap(),
+        json!({"state": {"count": "41"}, "batchItemFailures": [{"itemIdentifier": sequence(1)}]})
+    );
+}
+
+#[test]
+fn an_event_of_the_wrong_kind_fails_the_whole_invocation() {
+    let mut harness = Harness::new("", "type = \"kinesis\"", &[]);
+    let error = harness
+        .invoke(&fixture("example-eventbridge-event-obj.json"))
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("the event is not a kinesis event: missing field `Records`"),
+        "{error}"
+    );
+    assert_eq!(error.diagnostic().error_type, "tributary.EventError");
+    // An entry with no sequence number cannot be reported back: all of it is retried.
+    let entries = vec![
+        kinesis_entry("shardId-0", &sequence(0), b"{}"),
+        json!({"kinesis": {"data": "e30="}}),
+    ];
+    let error = harness.invoke(&kinesis_event(entries)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("record 1 of the event has no sequence number"),
+        "{error}"
+    );
+}
+
+#[test]
+fn dynamodb_changes_become_plain_json_items() {
+    let mut harness = Harness::new("", "type = \"dynamodb_streams\"", &[]);
+    let invocation = harness
+        .invoke(&fixture("example-dynamodb-event.json"))
+        .unwrap();
+    assert!(identifiers(&invocation).is_empty());
+    let items: Vec<Value> = harness
+        .out()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The AWS sample has every attribute type.
+    let item = &items[0];
+    assert_eq!(item["String"], "Hello");
+    assert_eq!(
+        (item["IntegerNumber"].as_i64(), item["FloatNumber"].as_f64()),
+        (Some(123), Some(123.45))
+    );
+    assert_eq!(item["Boolean"], true);
+    assert_eq!(item["Null"], Value::Null);
+    assert_eq!(item["Binary"], "AAEqQQ==");
+    assert_eq!(item["Map"], json!({"Name": "Joe", "Age": 35}));
+    assert_eq!(
+        (&item["List"][0], &item["List"][1]),
+        (&json!("Cookies"), &json!("Coffee"))
+    );
+    assert!(item["List"][2].is_f64());
+    assert_eq!(item["StringSet"], json!(["Giraffe", "Zebra"]));
+    assert_eq!(item["NumberSet"], json!([1234, 567.8]));
+    assert_eq!(item["BinarySet"], json!(["AAEqQQ==", "AAEqQQ=="]));
+    assert_eq!(item["EmptyStringSet"], json!([]));
+    assert_eq!(invocation.totals.records_in, 2);
+}
+
+#[test]
+fn several_changes_to_one_item_collapse_to_the_last_and_ttl_removals_are_marked() {
+    let key = |id: &str| json!({"pk": {"S": id}});
+    let image = |id: &str, n: &str| json!({"pk": {"S": id}, "n": {"N": n}});
+    let mut ttl_removal = dynamodb_entry("REMOVE", "400", key("c"), None, Some(image("c", "9")));
+    ttl_removal["userIdentity"] =
+        json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
+    let event = json!({"Records": [
+        dynamodb_entry("INSERT", "100", key("a"), Some(image("a", "1")), None),
+        dynamodb_entry("INSERT", "200", key("b"), Some(image("b", "1")), None),
+        dynamodb_entry("MODIFY", "300", key("a"), Some(image("a", "2")), Some(image("a", "1"))),
+        ttl_removal,
+        dynamodb_entry("REMOVE", "500", key("b"), None, Some(image("b", "1"))),
+    ]});
+    let mut harness = Harness::new("", "type = \"dynamodb_streams\"\npayload = \"change\"", &[]);
+    let invocation = harness.invoke(&event.to_string()).unwrap();
+    let changes: Vec<Value> = harness
+        .out()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(String, String, bool)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["eventName"].as_str().unwrap().to_owned(),
+                c["sequenceNumber"].as_str().unwrap().to_owned(),
+                c["removedByTtl"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("MODIFY".to_owned(), "300".to_owned(), false),
+            ("REMOVE".to_owned(), "400".to_owned(), true),
+            ("REMOVE".to_owned(), "500".to_owned(), false),
+        ]
+    );
+    assert_eq!(changes[0]["newImage"], json!({"pk": "a", "n": 2}));
+    assert_eq!(changes[0]["keys"], json!({"pk": "a"}));
+    assert_eq!(
+        (invocation.totals.dropped, invocation.totals.delivered),
+        (2, 3)
+    );
+}
+
+#[test]
+fn order_per_item_holds_across_batches() {
+    // Batch 1: b fails, so a's later change is not processed; Lambda
+    // redelivers from b, and a's changes are applied in order.
+    let key = |id: &str| json!({"pk": {"S": id}});
+    let image = |id: &str, v: &str| json!({"pk": {"S": id}, "v": {"S": v}});
+    let first = json!({"Records": [
+        dynamodb_entry("INSERT", "1", key("a"), Some(image("a", "a1")), None),
+        dynamodb_entry("INSERT", "2", key("b"), Some(image("b", "FAIL")), None),
+        dynamodb_entry("MODIFY", "3", key("a"), Some(image("a", "a2")), None),
+    ]});
+    let mut harness = Harness::new("", "type = \"dynamodb_streams\"", &["type = \"marked\""]);
+    let invocation = harness.invoke(&first.to_string()).unwrap();
+    assert_eq!(identifiers(&invocation), ["2"]);
+    let redelivered = json!({"Records": [
+        dynamodb_entry("INSERT", "2", key("b"), Some(image("b", "b1")), None),
+        dynamodb_entry("MODIFY", "3", key("a"), Some(image("a", "a2")), None),
+    ]});
+    let invocation = harness.invoke(&redelivered.to_string()).unwrap();
+    assert!(identifiers(&invocation).is_empty());
+    let applied: Vec<Value> = harness
+        .out()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let a: Vec<&str> = applied
+        .iter()
+        .filter(|i| i["pk"] == "a")
+        .map(|i| i["v"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        a,
+        ["a2"],
+        "a1 was superseded by a2 in the first batch, and a2 applied once, after b"
+    );
+}
+
+#[test]
+fn a_dynamodb_entry_that_cannot_be_read_fails_alone() {
+    let mut broken = dynamodb_entry("INSERT", "2", json!({"pk": {"S": "b"}}), None, None);
+    broken["dynamodb"]["NewImage"] = json!({"pk": {"UNKNOWN": 1}});
+    let event = json!({"Records": [
+        dynamodb_entry("INSERT", "1", json!({"pk": {"S": "a"}}), Some(json!({"pk": {"S": "a"}})), None),
+        broken,
+    ]});
+    let mut harness = Harness::new(DEAD_LETTER, "type = \"dynamodb_streams\"", &[]);
+    harness.invoke(&event.to_string()).unwrap();
+    assert_eq!(harness.out(), ["{\"pk\":\"a\"}"]);
+    let letters = harness.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["sequence"], "2");
+    assert!(
+        letters[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read")
+    );
+}
+
+#[test]
+fn an_eventbridge_event_is_one_record_and_a_failure_is_an_error() {
+    let mut harness = Harness::new("", "type = \"eventbridge\"", &["type = \"marked\""]);
+    let invocation = harness
+        .invoke(&fixture("example-eventbridge-event-obj.json"))
+        .unwrap();
+    assert_eq!(invocation.response, Response::Event(()));
+    let out: Value = serde_json::from_str(&harness.out()[0]).unwrap();
+    assert_eq!(out["detail"]["instance-id"], "i-abcd1111");
+
+    let failing = json!({"id": "e-1", "detail-type": "t", "source": "s", "detail": {"m": "FAIL"}});
+    let error = harness.invoke(&failing.to_string()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "event e-1 was not delivered (the log says why); Lambda retries it"
+    );
+
+    let mut skipping = Harness::new(
+        "on_error = \"skip\"",
+        "type = \"eventbridge\"",
+        &["type = \"marked\""],
+    );
+    let invocation = skipping.invoke(&failing.to_string()).unwrap();
+    assert_eq!(invocation.totals.skipped, 1);
+}
