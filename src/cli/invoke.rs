@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};
-use crate::Plan;
 use crate::lambda::Handler;
 
 /// Runs the handler once on a Lambda event, as Lambda would, and prints the
@@ -19,12 +18,9 @@ pub(super) fn run(
     timeout: Duration,
     registry: &Registry,
 ) -> ExitCode {
-    let plan = match Plan::load(pipeline, registry) {
+    let plan = match super::load_plan(pipeline, registry) {
         Ok(plan) => plan,
-        Err(error) => {
-            eprint!("{error}");
-            return ExitCode::from(EXIT_INVALID);
-        }
+        Err(status) => return status,
     };
     let event = match std::fs::read_to_string(event) {
         Ok(text) => text,

@@ -131,6 +131,15 @@ pub fn run(registry: Registry) -> ExitCode {
     }
 }
 
+/// Loads a pipeline file; when it is invalid, prints every problem and
+/// gives the exit status to return.
+fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<crate::Plan, ExitCode> {
+    crate::Plan::load(path, registry).map_err(|error| {
+        eprint!("{error}");
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
 /// Human-readable logs on standard error; `TRIBUTARY_LOG` sets the filter
 /// (default `warn`).
 fn init_logging() {

@@ -18,12 +18,9 @@ pub(super) fn run(
     progress: bool,
     registry: &Registry,
 ) -> ExitCode {
-    let plan = match Plan::load(pipeline, registry) {
+    let plan = match super::load_plan(pipeline, registry) {
         Ok(plan) => plan,
-        Err(error) => {
-            eprint!("{error}");
-            return ExitCode::from(EXIT_INVALID);
-        }
+        Err(status) => return status,
     };
     let reader = match RecordingReader::open(recording) {
         Ok(reader) => reader,

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Process-level figures for the Lambda bootstrap, on this machine:
+
+  start      from spawning the release bootstrap to its first poll of the
+             runtime API (median of 30 starts);
+  peak RSS   the bootstrap's VmHWM after it answered the 10,000-record,
+             6.2 MB Kinesis event (benches/data/kinesis_event.py);
+  handler    the same event through a plain Python handler
+             (benches/peers/python_handler.py), as Lambda's Python runtime
+             would run it: json.loads of the body, then the handler (median
+             of 10 runs);
+  zip        the size of `cargo lambda build --release --output-format zip`.
+
+The runtime API here is a minimal one written in this script: Lambda's own
+cannot run on this machine, and cargo lambda's emulator cannot say when a
+poll arrives. It serves the event once, and records the time of each request.
+
+    python3 benches/handler_process.py [--no-zip]
+"""
+import http.server
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import json
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EVENT = os.path.join(ROOT, "target/bench/kinesis-10k.json")
+PIPELINE = os.path.join(ROOT, "benches/data/handler-pipeline.toml")
+
+
+class RuntimeApi(http.server.BaseHTTPRequestHandler):
+    """GET /next hands out the event once; POST .../response records it."""
+    protocol_version = "HTTP/1.1"
+    state = None
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        state = RuntimeApi.state
+        if state["first_poll"] is None:
+            state["first_poll"] = time.perf_counter()
+        if state["event"] is None:
+            state["idle"].set()
+            time.sleep(3600)  # a real runtime API holds the poll open
+            return
+        body, state["event"] = state["event"], None
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", "bench-1")
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60_000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:123456789012:function:bench")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        RuntimeApi.state["response"] = self.rfile.read(length)
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def serve():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_bootstrap(server, pipeline, event):
+    """Starts the bootstrap; gives (seconds to first poll, peak RSS in kB, response)."""
+    RuntimeApi.state = {"first_poll": None, "event": event, "response": None, "idle": threading.Event()}
+    env = dict(os.environ, TRIBUTARY_PIPELINE=pipeline, AWS_LAMBDA_FUNCTION_NAME="bench",
+               AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+               AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}", RUST_LOG="warn")
+    started = time.perf_counter()
+    process = subprocess.Popen([os.path.join(ROOT, "target/release/bootstrap")], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not RuntimeApi.state["idle"].wait(60):
+            sys.exit("the bootstrap did not come back for a second event")
+        with open(f"/proc/{process.pid}/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    finally:
+        process.kill()
+        process.wait()
+    return RuntimeApi.state["first_poll"] - started, peak, RuntimeApi.state["response"]
+
+
+def python_handler_ms(body):
+    sys.path.insert(0, os.path.join(ROOT, "benches/peers"))
+    import python_handler
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        python_handler.handler(json.loads(body), None)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "bootstrap"], cwd=ROOT, check=True)
+    if not os.path.exists(EVENT):
+        os.makedirs(os.path.dirname(EVENT), exist_ok=True)
+        subprocess.run([sys.executable, os.path.join(ROOT, "benches/data/kinesis_event.py"), EVENT], check=True)
+    with open(EVENT, "rb") as f:
+        body = f.read()
+    server = serve()
+    starts = [run_bootstrap(server, PIPELINE, None)[0] for _ in range(30)]
+    _, peak_kb, response = run_bootstrap(server, PIPELINE, body)
+    assert json.loads(response) == {"batchItemFailures": []}, response
+    print(f"event: {len(body):,} bytes, 10,000 records")
+    print(f"start to first poll: median {statistics.median(starts) * 1000:.1f} ms "
+          f"(min {min(starts) * 1000:.1f}, max {max(starts) * 1000:.1f}, 30 starts)")
+    print(f"peak RSS after the event: {peak_kb / 1024:.1f} MB")
+    print(f"plain Python handler on the same event: {python_handler_ms(body):.0f} ms (median of 10)")
+    if "--no-zip" not in sys.argv:
+        subprocess.run(["cargo", "lambda", "build", "--release", "--quiet", "--bin", "bootstrap",
+                        "--output-format", "zip"], cwd=ROOT, check=True)
+        zipped = os.path.join(ROOT, "target/lambda/bootstrap/bootstrap.zip")
+        print(f"zipped bootstrap: {os.path.getsize(zipped) / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
