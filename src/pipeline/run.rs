@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use serde_json::Value;
 use tributary_config::OnError;
 use tributary_connectors::sources::lambda::document_id;
 use tributary_connectors::sources::{SourceConfig, SourceRecord};
@@ -211,12 +212,11 @@ impl Pipeline {
         let mut latest = HashMap::new();
         let mut superseded = vec![false; inputs.len()];
         for (index, input) in inputs.iter().enumerate() {
-            let Some(keys) = input
-                .origin
-                .item_keys
-                .as_ref()
-                .filter(|_| input.error.is_none())
-            else {
+            // Changes without keys (a stream of keys-only nulls) name no item.
+            let names_an_item =
+                |keys: &&Value| keys.as_object().is_some_and(|keys| !keys.is_empty());
+            let keys = input.origin.item_keys.as_ref().filter(names_an_item);
+            let Some(keys) = keys.filter(|_| input.error.is_none()) else {
                 continue;
             };
             if let Some(earlier) = latest.insert(document_id(keys), index) {

@@ -637,3 +637,60 @@ fn an_eventbridge_event_is_one_record_and_a_failure_is_an_error() {
     let invocation = skipping.invoke(&failing.to_string()).unwrap();
     assert_eq!(invocation.totals.skipped, 1);
 }
+
+#[test]
+fn every_aws_sample_event_is_handled() {
+    let samples = [
+        (
+            "example-kinesis-event.json",
+            "type = \"kinesis\"\ncodec = \"text\"",
+            2,
+            2,
+        ),
+        (
+            "example-kinesis-event-encrypted.json",
+            "type = \"kinesis\"\ncodec = \"text\"",
+            2,
+            2,
+        ),
+        // Two changes to one item: the first is superseded.
+        (
+            "example-dynamodb-event.json",
+            "type = \"dynamodb_streams\"",
+            2,
+            1,
+        ),
+        // Changes with null keys and images name no item: nothing collapses.
+        (
+            "example-dynamodb-event-null-items.json",
+            "type = \"dynamodb_streams\"",
+            2,
+            2,
+        ),
+        (
+            "example-eventbridge-event-obj.json",
+            "type = \"eventbridge\"",
+            1,
+            1,
+        ),
+        (
+            "example-eventbridge-schedule.json",
+            "type = \"eventbridge\"",
+            1,
+            1,
+        ),
+    ];
+    for (name, source, records_in, delivered) in samples {
+        let mut harness = Harness::new("", source, &[]);
+        let invocation = harness
+            .invoke(&fixture(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let totals = invocation.totals;
+        assert_eq!(
+            (totals.records_in, totals.delivered),
+            (records_in, delivered),
+            "{name}"
+        );
+        assert_eq!(harness.out().len() as u64, delivered, "{name}");
+    }
+}

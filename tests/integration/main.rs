@@ -2,6 +2,7 @@
 //! it. One test binary, with a module per command.
 
 mod handler;
+mod invoke;
 mod kpl;
 mod lambda_runtime;
 mod pattern;

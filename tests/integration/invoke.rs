@@ -1,0 +1,60 @@
+//! `tributary invoke`: the handler once, on a captured event, printing what
+//! Lambda would receive.
+
+use crate::support::{root, run, tributary};
+
+fn pipeline(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
+    let file = dir.join("pipeline.toml");
+    let text = format!(
+        "[pipeline]\nname = \"invoke\"\n[source]\n{source}\n[sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n",
+        dir.join("out.jsonl").display()
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn prints_the_response_lambda_would_receive() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(dir.path(), "type = \"kinesis\"");
+    let event = root().join("tests/fixtures/events/example-kinesis-event.json");
+    let (output, stdout, stderr) = run(tributary()
+        .arg("invoke")
+        .arg(&file)
+        .arg("--event")
+        .arg(&event));
+    // The sample's payloads are "Hello World": not JSON, so both fail, and
+    // Lambda is told to retry from the first.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "{\"batchItemFailures\":[{\"itemIdentifier\":\"49568167373333333333333333333333333333333333333333333333\"}]}\n"
+    );
+    assert!(
+        stderr
+            .contains("2 records in: 0 delivered, 0 dropped, 0 skipped, 0 dead-lettered, 2 failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failed_invocation_prints_the_error_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(dir.path(), "type = \"dynamodb_streams\"");
+    let event = root().join("tests/fixtures/events/example-eventbridge-event-obj.json");
+    let (output, stdout, stderr) = run(tributary()
+        .arg("invoke")
+        .arg(&file)
+        .arg("--event")
+        .arg(&event));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let error: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(error["errorType"], "tributary.EventError");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("the event is not a dynamodb_streams event"),
+        "{error}"
+    );
+}
