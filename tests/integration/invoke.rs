@@ -58,3 +58,19 @@ fn a_failed_invocation_prints_the_error_document() {
         "{error}"
     );
 }
+
+#[test]
+fn the_example_event_dead_letters_its_malformed_record() {
+    let out = tempfile::tempdir().unwrap();
+    let (output, stdout, stderr) = run(tributary().env("TRIBUTARY_OUT", out.path()).args([
+        "invoke",
+        "examples/clickstream/pipeline.toml",
+        "--event",
+        "examples/clickstream/event.json",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "{\"batchItemFailures\":[]}\n");
+    let events = std::fs::read_to_string(out.path().join("events.jsonl")).unwrap();
+    let rejected = std::fs::read_to_string(out.path().join("rejected.jsonl")).unwrap();
+    assert_eq!((events.lines().count(), rejected.lines().count()), (5, 1));
+}
