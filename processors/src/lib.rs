@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod filter;
+mod json;
 mod registry;
 
 pub use registry::{BuildContext, BuildError, ProcessorConfig, Registration, Registry};

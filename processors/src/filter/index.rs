@@ -11,10 +11,10 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::collect::Collected;
-use super::fields::FieldId;
 use super::operator::{Leaf, Literal, Number, Operator, with_lowercase};
 use super::solve::Goal;
+use crate::json::Collected;
+use crate::json::FieldId;
 
 /// A pattern's position in its set.
 pub(super) type PatternId = u32;

@@ -15,15 +15,13 @@
 //! of it; one that is broken only where no pattern looks passes on, and the
 //! sink that encodes it fails it then.
 
-mod collect;
-mod fields;
 mod index;
 mod operator;
 mod pattern;
 mod set;
 mod solve;
 
-pub use collect::ScanError;
+pub use crate::json::ScanError;
 pub use pattern::{Pattern, PatternError};
 pub use set::PatternSet;
 

@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-use super::collect::{Collected, ScanError, Step};
-use super::fields::FieldTable;
 use super::index::Index;
 use super::pattern::{PathGoal, Pattern};
 use super::solve::{Goal, Search};
+use crate::json::FieldTable;
+use crate::json::{Collected, ScanError, Step};
 
 /// Patterns compiled together, matched with one read of each event.
 ///

@@ -7,9 +7,9 @@
 //! cannot be met; events without arrays never backtrack. `exists: false`
 //! holds when no value at the field agrees with the elements bound so far.
 
-use super::collect::{Collected, Step};
-use super::fields::FieldId;
 use super::operator::Operator;
+use crate::json::FieldId;
+use crate::json::{Collected, Step};
 
 /// A pattern's goals, with fields as ids.
 #[derive(Debug, Clone)]

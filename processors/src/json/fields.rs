@@ -3,12 +3,12 @@
 //! is only read where some pattern looks.
 
 /// A field's id in a [`FieldTable`].
-pub(super) type FieldId = u32;
+pub(crate) type FieldId = u32;
 
 /// A node of the trie: `ROOT` is the event itself.
-pub(super) type NodeId = u32;
+pub(crate) type NodeId = u32;
 
-pub(super) const ROOT: NodeId = 0;
+pub(crate) const ROOT: NodeId = 0;
 
 #[derive(Debug, Clone, Default)]
 struct Node {
@@ -20,7 +20,7 @@ struct Node {
 
 /// Interned field paths and their segment trie.
 #[derive(Debug, Clone)]
-pub(super) struct FieldTable {
+pub(crate) struct FieldTable {
     nodes: Vec<Node>,
     count: u32,
     /// Finds, in one pass, `"key.` for each top-level key a pattern needs
@@ -72,7 +72,7 @@ impl Default for FieldTable {
 
 impl FieldTable {
     /// The id of a dot-joined path, adding it if new.
-    pub(super) fn intern(&mut self, path: &str) -> FieldId {
+    pub(crate) fn intern(&mut self, path: &str) -> FieldId {
         let mut node = ROOT;
         for segment in path.split('.') {
             node = match self.step(node, segment.as_bytes()) {
@@ -95,7 +95,7 @@ impl FieldTable {
     }
 
     /// Prepares what the scanners use once every path is interned.
-    pub(super) fn seal(&mut self) {
+    pub(crate) fn seal(&mut self) {
         for index in 0..self.nodes.len() {
             let leaves = self.nodes[index]
                 .children
@@ -107,14 +107,14 @@ impl FieldTable {
     }
 
     /// How many keys below `node` the patterns need.
-    pub(super) fn children(&self, node: NodeId) -> usize {
+    pub(crate) fn children(&self, node: NodeId) -> usize {
         self.nodes[node as usize].children.len()
     }
 
     /// Whether every key the patterns need below `node` is a leaf field, so
     /// that no dotted key in the object at `node` can lead to a needed field
     /// once they have all been read.
-    pub(super) fn only_leaves_below(&self, node: NodeId) -> bool {
+    pub(crate) fn only_leaves_below(&self, node: NodeId) -> bool {
         self.nodes[node as usize].only_leaves_below
     }
 
@@ -124,7 +124,7 @@ impl FieldTable {
     /// A false answer is certain; a true one may be a string that merely
     /// looks like such a key. A later duplicate of a key already read is not
     /// looked for: JSON leaves duplicate names undefined.
-    pub(super) fn rest_may_matter(&self, rest: &[u8]) -> bool {
+    pub(crate) fn rest_may_matter(&self, rest: &[u8]) -> bool {
         let finder = self.rest_finder.get_or_init(|| {
             let needles = self.nodes[ROOT as usize]
                 .children
@@ -142,7 +142,7 @@ impl FieldTable {
     /// one directly. A key with dots walks one segment a dot, since paths are
     /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
     #[inline]
-    pub(super) fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
+    pub(crate) fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
         let children = &self.nodes[node as usize].children;
         // Segments never hold a dot, so a key that names a child is not dotted.
         if let Some(position) = children.iter().position(|(name, _)| same(name, key)) {
@@ -168,17 +168,17 @@ impl FieldTable {
     }
 
     /// The node an event key leads to from `node`, as [`FieldTable::lookup`].
-    pub(super) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
+    pub(crate) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
         self.lookup(node, key).map(|(child, _)| child)
     }
 
     /// The field that ends at `node`, if any.
-    pub(super) fn field(&self, node: NodeId) -> Option<FieldId> {
+    pub(crate) fn field(&self, node: NodeId) -> Option<FieldId> {
         self.nodes[node as usize].field
     }
 
     /// Whether any field continues below `node`.
-    pub(super) fn has_children(&self, node: NodeId) -> bool {
+    pub(crate) fn has_children(&self, node: NodeId) -> bool {
         !self.nodes[node as usize].children.is_empty()
     }
 

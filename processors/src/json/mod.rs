@@ -1,0 +1,16 @@
+//! Reading chosen fields of JSON payloads without parsing them.
+//!
+//! A [`FieldTable`] holds the dotted paths a processor reads; [`Collected`]
+//! reads a payload's raw bytes (or a parsed tree) and gives the leaf values at
+//! those paths, skipping everything else unparsed. The filter matches event
+//! patterns on them; the aggregate takes its group keys and metric values
+//! from them.
+
+mod collect;
+mod fields;
+mod leaf;
+
+pub use collect::ScanError;
+pub(crate) use collect::{Collected, Step};
+pub(crate) use fields::{FieldId, FieldTable};
+pub(crate) use leaf::{Leaf, Number};
