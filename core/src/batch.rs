@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{BoxError, Record};
+use crate::{BoxError, InputIndex, Record, Window};
 
 /// What a per-record processor decided for one record.
 #[derive(Debug)]
@@ -60,7 +60,22 @@ pub struct Batch {
     records: Vec<Record>,
     failed: Vec<FailedRecord>,
     dropped: u64,
+    absorbed: Vec<InputIndex>,
+    window: Option<Window>,
     stage: Option<Arc<str>>,
+}
+
+/// What is left of a batch once the processors are done.
+#[derive(Debug, Default)]
+pub struct BatchParts {
+    /// The records left, for the sinks.
+    pub records: Vec<Record>,
+    /// The records that failed.
+    pub failed: Vec<FailedRecord>,
+    /// The inputs of the records folded into aggregates.
+    pub absorbed: Vec<InputIndex>,
+    /// The tumbling window, with the state as the processors left it.
+    pub window: Option<Window>,
 }
 
 impl Batch {
@@ -125,6 +140,28 @@ impl Batch {
         std::mem::take(&mut self.records)
     }
 
+    /// Takes a record out of the batch for good because it was folded into an
+    /// aggregate (window state or an emitted document): it counts as
+    /// aggregated, not dropped.
+    pub fn absorb(&mut self, record: Record) {
+        self.absorbed.push(record.input);
+    }
+
+    /// The tumbling window of the invocation, if it has one.
+    pub fn window(&self) -> Option<&Window> {
+        self.window.as_ref()
+    }
+
+    /// The tumbling window, for a processor that updates its state.
+    pub fn window_mut(&mut self) -> Option<&mut Window> {
+        self.window.as_mut()
+    }
+
+    /// Sets the invocation's tumbling window.
+    pub fn set_window(&mut self, window: Option<Window>) {
+        self.window = window;
+    }
+
     /// Counts `count` records as dropped on purpose, for a processor that
     /// took them out with [`Batch::take_records`] and does not put them back.
     pub fn count_dropped(&mut self, count: u64) {
@@ -152,9 +189,14 @@ impl Batch {
         self.stage = Some(stage);
     }
 
-    /// Splits the batch into the records left and the records that failed.
-    pub fn into_parts(self) -> (Vec<Record>, Vec<FailedRecord>) {
-        (self.records, self.failed)
+    /// Splits the batch into what the sinks get and the ledger.
+    pub fn into_parts(self) -> BatchParts {
+        BatchParts {
+            records: self.records,
+            failed: self.failed,
+            absorbed: self.absorbed,
+            window: self.window,
+        }
     }
 }
 

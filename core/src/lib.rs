@@ -17,18 +17,22 @@
 #![warn(missing_docs)]
 
 mod batch;
+mod document_id;
 mod origin;
 mod payload;
 mod processor;
 mod record;
 mod sink;
+mod window;
 
-pub use batch::{Batch, FailedRecord, FailureKind, Verdict};
+pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, Verdict};
+pub use document_id::{MAX_DOCUMENT_ID_BYTES, document_id};
 pub use origin::{Origin, SourceKind};
 pub use payload::{Payload, PayloadError};
 pub use processor::{Processor, RecordProcessor};
 pub use record::{InputIndex, Record};
 pub use sink::{BoxFuture, Delivery, DeliveryFailure, Sink};
+pub use window::Window;
 
 /// A boxed error, as processors and sinks return them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

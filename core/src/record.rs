@@ -10,6 +10,12 @@ use crate::{Origin, Payload};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InputIndex(pub u32);
 
+impl InputIndex {
+    /// The input of a record a processor made rather than received, such as
+    /// an aggregate document: it stems from no one input record.
+    pub const EMITTED: InputIndex = InputIndex(u32::MAX);
+}
+
 /// One record: its payload and where it came from.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -19,6 +25,9 @@ pub struct Record {
     pub payload: Payload,
     /// The input record this one stems from.
     pub input: InputIndex,
+    /// The id a sink writes the record under, when it has a stable one (a
+    /// DynamoDB item's keys, an aggregate's window and group).
+    pub document_id: Option<Arc<str>>,
 }
 
 impl Record {
@@ -28,6 +37,7 @@ impl Record {
             origin: origin.into(),
             payload,
             input,
+            document_id: None,
         }
     }
 }

@@ -47,8 +47,8 @@ pub(super) fn run(
                 let t = invocation.totals;
                 println!("{}", serde_json::to_string(&invocation.response).expect("a response serializes"));
                 eprintln!(
-                    "invoke: {} records in: {} delivered, {} dropped, {} skipped, {} dead-lettered, {} failed in {:.1} ms",
-                    t.records_in, t.delivered, t.dropped, t.skipped, t.dead_lettered, t.failed,
+                    "invoke: {} records in: {} delivered, {} dropped, {} skipped, {} aggregated, {} dead-lettered, {} failed in {:.1} ms",
+                    t.records_in, t.delivered, t.dropped, t.skipped, t.aggregated, t.dead_lettered, t.failed,
                     invocation.duration.as_secs_f64() * 1000.0
                 );
                 ExitCode::SUCCESS

@@ -6,6 +6,7 @@ use tributary_connectors::sources::SourceConfig;
 use tributary_connectors::sources::lambda::{EventDecoder, EventError};
 
 use super::response::{BatchItemFailure, Response, StreamResponse};
+use crate::pipeline::BatchContext;
 use crate::{Pipeline, Totals};
 
 /// Runs a pipeline on Lambda events, one at a time.
@@ -38,6 +39,16 @@ pub enum InvocationError {
         /// The event's id.
         event_id: String,
     },
+    /// Aggregate documents could not be delivered. They belong to no one
+    /// input record, so the whole invocation is retried, with the window
+    /// state it started with.
+    #[error(
+        "{count} aggregate document(s) were not delivered (the log says why); Lambda retries the invocation"
+    )]
+    AggregatesNotDelivered {
+        /// How many.
+        count: u64,
+    },
     /// The sinks could not make what they took durable.
     #[error("the sinks could not flush what they took: {0}")]
     Flush(String),
@@ -49,6 +60,7 @@ impl InvocationError {
         let error_type = match self {
             InvocationError::Event(_) => "tributary.EventError",
             InvocationError::NotDelivered { .. } => "tributary.NotDelivered",
+            InvocationError::AggregatesNotDelivered { .. } => "tributary.AggregatesNotDelivered",
             InvocationError::Flush(_) => "tributary.FlushError",
         };
         lambda_runtime::Diagnostic {
@@ -92,11 +104,20 @@ impl Handler {
         });
         let decoded = self.decoder.decode(self.pipeline.source(), event)?;
         let event_id = decoded.records.first().map(|r| r.origin.sequence.clone());
-        let outcome = self.pipeline.run_until(decoded.records, stop_at).await;
+        let context = BatchContext {
+            window: decoded.window,
+            deadline: stop_at,
+        };
+        let outcome = self.pipeline.run_with(decoded.records, context).await;
         self.pipeline
             .flush()
             .await
             .map_err(|error| InvocationError::Flush(error.to_string()))?;
+        if outcome.emitted_failed > 0 {
+            return Err(InvocationError::AggregatesNotDelivered {
+                count: outcome.emitted_failed,
+            });
+        }
         let totals = outcome.totals();
         let response = match self.pipeline.source() {
             SourceConfig::Eventbridge(_) if totals.failed > 0 => {
@@ -107,7 +128,7 @@ impl Handler {
             SourceConfig::Eventbridge(_) => Response::Event(()),
             SourceConfig::Kinesis(_) | SourceConfig::DynamodbStreams(_) => {
                 Response::Stream(StreamResponse {
-                    state: decoded.window.map(|window| window.state),
+                    state: outcome.window.map(|window| window.state),
                     batch_item_failures: outcome
                         .failed
                         .iter()

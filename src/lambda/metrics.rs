@@ -2,7 +2,7 @@
 //!
 //! CloudWatch Logs turns the line into metrics in namespace `tributary`
 //! (or `$TRIBUTARY_METRICS_NAMESPACE`), with the pipeline's name as the
-//! `Pipeline` dimension: `RecordsIn`, `Dropped`, `Skipped`, `Delivered`,
+//! `Pipeline` dimension: `RecordsIn`, `Dropped`, `Skipped`, `Aggregated`, `Delivered`,
 //! `DeadLettered`, `Failed` (counts of input records by their fate) and
 //! `Duration` (milliseconds).
 
@@ -28,7 +28,7 @@ pub fn emf_line(pipeline: &str, invocation: &Invocation, now: SystemTime) -> Str
                 "Namespace": namespace,
                 "Dimensions": [["Pipeline"]],
                 "Metrics": [
-                    count("RecordsIn"), count("Dropped"), count("Skipped"), count("Delivered"),
+                    count("RecordsIn"), count("Dropped"), count("Skipped"), count("Aggregated"), count("Delivered"),
                     count("DeadLettered"), count("Failed"),
                     {"Name": "Duration", "Unit": "Milliseconds"},
                 ],
@@ -38,6 +38,7 @@ pub fn emf_line(pipeline: &str, invocation: &Invocation, now: SystemTime) -> Str
         "RecordsIn": totals.records_in,
         "Dropped": totals.dropped,
         "Skipped": totals.skipped,
+        "Aggregated": totals.aggregated,
         "Delivered": totals.delivered,
         "DeadLettered": totals.dead_lettered,
         "Failed": totals.failed,

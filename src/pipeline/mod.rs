@@ -7,13 +7,16 @@
 //! accounts for each input record.
 
 mod dead_letter;
+mod decode;
 mod outcome;
 mod plan;
 mod run;
+mod settle;
+mod stops;
 
 pub use outcome::{BatchOutcome, Fate, Totals};
 pub use plan::Plan;
-pub use run::Pipeline;
+pub use run::{BatchContext, Pipeline};
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 use std::ops::AddAssign;
 use std::sync::Arc;
 
-use tributary_core::Origin;
+use tributary_core::{Origin, Window};
 
 /// What became of one input record. When a record's outputs end differently,
 /// the later variant wins: one failed output fails the input record.
@@ -13,6 +13,8 @@ pub enum Fate {
     Dropped,
     /// It could not be processed, and `on_error = "skip"` dropped it.
     Skipped,
+    /// An aggregate folded it into window state or into a document.
+    Aggregated,
     /// Every sink took it.
     Delivered,
     /// It went to the dead-letter sink, with the reason.
@@ -30,6 +32,8 @@ pub struct Totals {
     pub dropped: u64,
     /// Could not be processed and were skipped (`on_error = "skip"`).
     pub skipped: u64,
+    /// Folded into an aggregate.
+    pub aggregated: u64,
     /// Delivered to every sink.
     pub delivered: u64,
     /// Sent to the dead-letter sink.
@@ -42,7 +46,12 @@ impl Totals {
     /// Whether every input record has exactly one fate.
     pub fn balanced(&self) -> bool {
         self.records_in
-            == self.dropped + self.skipped + self.delivered + self.dead_lettered + self.failed
+            == self.dropped
+                + self.skipped
+                + self.aggregated
+                + self.delivered
+                + self.dead_lettered
+                + self.failed
     }
 }
 
@@ -51,6 +60,7 @@ impl AddAssign for Totals {
         self.records_in += other.records_in;
         self.dropped += other.dropped;
         self.skipped += other.skipped;
+        self.aggregated += other.aggregated;
         self.delivered += other.delivered;
         self.dead_lettered += other.dead_lettered;
         self.failed += other.failed;
@@ -67,6 +77,13 @@ pub struct BatchOutcome {
     /// from its lowest failed sequence number, so the later failed records of
     /// a shard need no report of their own.
     pub failed: Vec<Arc<Origin>>,
+    /// The tumbling window, with the state the processors left for the next
+    /// invocation of the window.
+    pub window: Option<Window>,
+    /// How many records that processors made (aggregate documents) could not
+    /// be delivered. They stem from no one input record, so the invocation
+    /// fails as a whole for Lambda to retry it, with the same window state.
+    pub emitted_failed: u64,
 }
 
 impl BatchOutcome {
@@ -80,6 +97,7 @@ impl BatchOutcome {
             match fate {
                 Fate::Dropped => totals.dropped += 1,
                 Fate::Skipped => totals.skipped += 1,
+                Fate::Aggregated => totals.aggregated += 1,
                 Fate::Delivered => totals.delivered += 1,
                 Fate::DeadLettered => totals.dead_lettered += 1,
                 Fate::Failed => totals.failed += 1,

@@ -64,6 +64,13 @@ impl fmt::Display for ReplayReport {
                 t.skipped
             )?;
         }
+        if t.aggregated > 0 {
+            writeln!(
+                f,
+                "  aggregated     {:>10}   folded into aggregate documents",
+                t.aggregated
+            )?;
+        }
         writeln!(f, "  dead-lettered  {:>10}", t.dead_lettered)?;
         writeln!(
             f,

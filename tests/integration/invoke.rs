@@ -32,7 +32,7 @@ fn prints_the_response_lambda_would_receive() {
     );
     assert!(
         stderr
-            .contains("2 records in: 0 delivered, 0 dropped, 0 skipped, 0 dead-lettered, 2 failed"),
+            .contains("2 records in: 0 delivered, 0 dropped, 0 skipped, 0 aggregated, 0 dead-lettered, 2 failed"),
         "{stderr}"
     );
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use aws_lambda_events::dynamodb::EventRecord;
 use base64::Engine as _;
 use bytes::Bytes;
-use md5::{Digest as _, Md5};
 use serde::Deserialize;
 use serde_dynamo::{AttributeValue, Item};
 use serde_json::value::RawValue;
@@ -19,10 +18,6 @@ use tributary_core::{Origin, SourceKind};
 use super::envelope::Envelope;
 use super::{DecodedEvent, EventError, wrong_shape};
 use crate::sources::{DecodeError, DynamodbPayload, DynamodbStreamsSourceConfig, SourceRecord};
-
-/// The longest document id used as it is; longer ones are replaced by a
-/// digest, as OpenSearch refuses ids over 512 bytes.
-const MAX_DOCUMENT_ID_BYTES: usize = 512;
 
 pub(super) fn decode(
     event: &str,
@@ -197,10 +192,10 @@ fn number_to_json(text: String) -> Value {
 /// in docs/sources.md: the key attributes in order of their names, each
 /// value as text (a string as it is, a number as written, binary as base64),
 /// with `\` and `|` escaped by a `\`, joined by `|`. A table with only a
-/// partition key `pk = "order#1"` gives `order#1`; with a sort key
-/// `sk = 2` as well, `order#1|2`. An id over 512 bytes becomes `md5:` and the
-/// hex MD5 digest of the text.
-pub fn document_id(keys: &Value) -> String {
+/// partition key `pk = "order#1"` gives `order#1`; with a sort key `sk = 2`
+/// as well, `order#1|2`. An id over 512 bytes becomes `md5:` and the hex MD5
+/// digest of the text.
+pub fn document_id(keys: &Value) -> Arc<str> {
     let mut id = String::new();
     if let Some(keys) = keys.as_object() {
         let mut names: Vec<&String> = keys.keys().collect();
@@ -221,17 +216,7 @@ pub fn document_id(keys: &Value) -> String {
             }
         }
     }
-    if id.len() > MAX_DOCUMENT_ID_BYTES {
-        let digest = Md5::digest(id.as_bytes());
-        return format!(
-            "md5:{}",
-            digest
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-    }
-    id
+    tributary_core::document_id(id)
 }
 
 #[cfg(test)]
@@ -259,9 +244,12 @@ mod tests {
 
     #[test]
     fn document_ids_are_stable_and_unambiguous() {
-        assert_eq!(document_id(&json!({"pk": "order#1"})), "order#1");
-        assert_eq!(document_id(&json!({"sk": 2, "pk": "order#1"})), "order#1|2");
-        assert_eq!(document_id(&json!({"a": "x|y", "b": "z"})), "x\\|y|z");
+        assert_eq!(&*document_id(&json!({"pk": "order#1"})), "order#1");
+        assert_eq!(
+            &*document_id(&json!({"sk": 2, "pk": "order#1"})),
+            "order#1|2"
+        );
+        assert_eq!(&*document_id(&json!({"a": "x|y", "b": "z"})), "x\\|y|z");
         assert_ne!(
             document_id(&json!({"a": "x|y", "b": "z"})),
             document_id(&json!({"a": "x", "b": "y|z"}))

@@ -19,10 +19,9 @@ mod kinesis;
 mod kpl;
 
 pub use dynamodb::{document_id, dynamodb_to_json};
-pub use envelope::TumblingWindow;
 
 use bytes::BytesMut;
-use tributary_core::SourceKind;
+use tributary_core::{SourceKind, Window};
 
 use super::{SourceConfig, SourceRecord};
 
@@ -34,7 +33,7 @@ pub struct DecodedEvent {
     pub records: Vec<SourceRecord>,
     /// The tumbling window this invocation belongs to, when the event source
     /// mapping has one.
-    pub window: Option<TumblingWindow>,
+    pub window: Option<Window>,
 }
 
 /// Why a whole event could not be decoded.

@@ -1,0 +1,158 @@
+//! The first stage of a batch: source records to records, with the source's
+//! codec; and the stages after it, the processors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde_json::Value;
+use tributary_connectors::sources::lambda::document_id;
+use tributary_connectors::sources::{SourceConfig, SourceRecord};
+use tributary_core::{Batch, BatchParts, InputIndex, Origin, Payload, Record, Verdict};
+
+use super::Pipeline;
+use super::run::past_deadline;
+use super::stops::ShardStops;
+
+/// What the pipeline keeps of its inputs while a batch runs: their bytes, for
+/// dead letters, and their origins, for the failure report.
+pub(super) struct Inputs {
+    pub(super) data: Vec<Bytes>,
+    pub(super) origins: Vec<Arc<Origin>>,
+}
+
+impl Pipeline {
+    /// Turns source records into a batch with the source's codec; records
+    /// that cannot be read or decoded fail at stage `source`. For DynamoDB
+    /// Streams, each record gets its item's document id, and earlier changes
+    /// to an item that changes again later in the batch are dropped, when
+    /// the source collapses them.
+    pub(super) fn decode(&self, inputs: Vec<SourceRecord>) -> (Batch, Inputs) {
+        let codec = self.source.codec();
+        let superseded = self.superseded(&inputs);
+        let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
+        batch.set_stage(Arc::from("source"));
+        let mut kept = Inputs {
+            data: Vec::with_capacity(inputs.len()),
+            origins: Vec::with_capacity(inputs.len()),
+        };
+        for (index, input) in inputs.into_iter().enumerate() {
+            let origin = Arc::new(input.origin);
+            kept.data.push(input.data.clone());
+            kept.origins.push(origin.clone());
+            if superseded.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            let input_index = InputIndex(index as u32);
+            let id = origin
+                .item_keys
+                .as_ref()
+                .filter(names_an_item)
+                .map(document_id);
+            let decoded = match input.error {
+                Some(error) => Err(error),
+                None => codec.decode(input.data, input.data_is_json, |payload| {
+                    let mut record = Record::new(origin.clone(), payload, input_index);
+                    record.document_id = id.clone();
+                    batch.push(record);
+                }),
+            };
+            if let Err(error) = decoded {
+                let record = Record::new(origin, Payload::from_bytes(Bytes::new()), input_index);
+                batch.fail(record, error.into());
+            }
+        }
+        (batch, kept)
+    }
+
+    /// Which inputs a later change to the same DynamoDB item supersedes.
+    fn superseded(&self, inputs: &[SourceRecord]) -> Vec<bool> {
+        let SourceConfig::DynamodbStreams(config) = &self.source else {
+            return Vec::new();
+        };
+        if !config.collapse {
+            return Vec::new();
+        }
+        let mut latest = HashMap::new();
+        let mut superseded = vec![false; inputs.len()];
+        for (index, input) in inputs.iter().enumerate() {
+            let keys = input.origin.item_keys.as_ref().filter(names_an_item);
+            let Some(keys) = keys.filter(|_| input.error.is_none()) else {
+                continue;
+            };
+            if let Some(earlier) = latest.insert(document_id(keys), index) {
+                superseded[earlier] = true;
+            }
+        }
+        superseded
+    }
+
+    /// Runs the processors in order, then checks that what is left is JSON.
+    /// After each stage, records after their shard's first retried record
+    /// leave the batch unprocessed (so an aggregate never folds a record
+    /// Lambda will deliver again). A processor that fails the whole batch
+    /// fails each record still in it; at the deadline, what is left fails
+    /// for retry.
+    pub(super) fn process(
+        &mut self,
+        mut batch: Batch,
+        stops: &mut ShardStops,
+        deadline: Option<Instant>,
+    ) -> BatchParts {
+        let mut noted = 0;
+        self.hold_back(&mut batch, stops, &mut noted);
+        let mut processors = std::mem::take(&mut self.processors);
+        for (label, processor) in &mut processors {
+            batch.set_stage(label.clone());
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                for record in batch.take_records() {
+                    let failed = past_deadline(record, label);
+                    batch.fail_with(failed.record, failed.error, failed.kind);
+                }
+                break;
+            }
+            if let Err(error) = processor.process(&mut batch) {
+                let message = error.to_string();
+                for record in batch.take_records() {
+                    batch.fail(record, message.clone().into());
+                }
+            }
+            self.hold_back(&mut batch, stops, &mut noted);
+        }
+        self.processors = processors;
+        // Every sink writes JSON: a payload that is not JSON is the record's
+        // fault, so it fails here, under `on_error`, before any delivery.
+        // Sinks then find it checked and do not check again.
+        batch.set_stage(Arc::from("source"));
+        batch.apply(|record| match record.payload.validate_json() {
+            Ok(()) => Verdict::Keep,
+            Err(error) => Verdict::Fail(error.into()),
+        });
+        self.hold_back(&mut batch, stops, &mut noted);
+        batch.into_parts()
+    }
+
+    /// Notes the stops of the failures since the last call (`noted` of them
+    /// were seen before), and fails the records after them.
+    fn hold_back(&self, batch: &mut Batch, stops: &mut ShardStops, noted: &mut usize) {
+        for failure in &batch.failed()[*noted..] {
+            if self.retries(failure.kind) {
+                stops.note(&failure.record);
+            }
+        }
+        let (kept, held) = stops.hold_back(batch.take_records());
+        for record in kept {
+            batch.push(record);
+        }
+        for failed in held {
+            batch.fail_with(failed.record, failed.error, failed.kind);
+        }
+        *noted = batch.failed().len();
+    }
+}
+
+/// Whether DynamoDB keys name an item (streams of null keys do not).
+fn names_an_item(keys: &&Value) -> bool {
+    keys.as_object().is_some_and(|keys| !keys.is_empty())
+}

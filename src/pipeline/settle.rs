@@ -1,0 +1,110 @@
+//! The error policy: what becomes of each record that failed.
+
+use tributary_config::OnError;
+use tributary_core::{FailedRecord, FailureKind, InputIndex};
+
+use super::Fate;
+use super::Pipeline;
+use super::dead_letter::dead_letter;
+use super::decode::Inputs;
+use super::run::upgrade;
+use super::stops::ShardStops;
+
+impl Pipeline {
+    /// Applies the error policy to the failed records: retry, skip or
+    /// dead-letter. A failure in a shard after that shard's first retried
+    /// record is retried too: Lambda redelivers it whatever is done with it
+    /// now. Gives how many records that a processor made (aggregate
+    /// documents) are to be retried: they belong to no input record, so the
+    /// whole invocation must fail for them.
+    pub(super) async fn settle(
+        &mut self,
+        failed: Vec<FailedRecord>,
+        stops: &ShardStops,
+        inputs: &Inputs,
+        fates: &mut [Fate],
+    ) -> u64 {
+        let mut letters = Vec::new();
+        let mut emitted_failed = 0;
+        for failure in failed {
+            let input = failure.record.input;
+            if stops.is_after_stop(&failure.record.origin.shard, input) {
+                upgrade(fates, input, Fate::Failed);
+                continue;
+            }
+            let wants_dead_letter = match failure.kind {
+                FailureKind::Transient => false,
+                FailureKind::Rejected => self.dead_letter.is_some(),
+                FailureKind::Record => self.on_error == OnError::DeadLetter,
+            };
+            if wants_dead_letter {
+                let data = match inputs.data.get(input.0 as usize) {
+                    Some(data) => data.clone(),
+                    None => failure.record.payload.to_bytes(),
+                };
+                letters.push(dead_letter(&failure, &data));
+                continue;
+            }
+            let skip = failure.kind == FailureKind::Record && self.on_error == OnError::Skip;
+            tracing::warn!(
+                pipeline = %self.name,
+                stage = %failure.stage,
+                shard = %failure.record.origin.shard,
+                sequence = %failure.record.origin.sequence,
+                error = %failure.error,
+                outcome = if skip { "skipped" } else { "failed, Lambda will retry it" },
+                "record not processed"
+            );
+            if input == InputIndex::EMITTED {
+                emitted_failed += u64::from(!skip);
+            } else {
+                upgrade(
+                    fates,
+                    input,
+                    if skip { Fate::Skipped } else { Fate::Failed },
+                );
+            }
+        }
+        if !letters.is_empty() {
+            emitted_failed += self.send_dead_letters(letters, fates).await;
+        }
+        emitted_failed
+    }
+
+    /// Sends dead letters, in stream order so a dead-letter file replays like
+    /// the stream did; a letter the sink does not take is retried. Gives how
+    /// many letters of emitted records were not taken.
+    async fn send_dead_letters(
+        &mut self,
+        mut letters: Vec<tributary_core::Record>,
+        fates: &mut [Fate],
+    ) -> u64 {
+        letters.sort_by_key(|letter| letter.input);
+        let (name, sink) = self
+            .dead_letter
+            .as_mut()
+            .expect("dead letters are made only when there is a dead-letter sink");
+        let delivery = sink.deliver(&mut letters).await;
+        let mut undelivered = vec![false; letters.len()];
+        for failure in delivery.failures {
+            if let Some(slot) = undelivered.get_mut(failure.index) {
+                *slot = true;
+                tracing::warn!(sink = %name, error = %failure.error, "dead letter not delivered; the record will be retried");
+            }
+        }
+        let mut emitted_failed = 0;
+        for (letter, undelivered) in letters.iter().zip(undelivered) {
+            if letter.input == InputIndex::EMITTED {
+                emitted_failed += u64::from(undelivered);
+                continue;
+            }
+            let fate = if undelivered {
+                Fate::Failed
+            } else {
+                Fate::DeadLettered
+            };
+            upgrade(fates, letter.input, fate);
+        }
+        emitted_failed
+    }
+}
