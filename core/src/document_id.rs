@@ -19,6 +19,17 @@ pub fn document_id(text: String) -> Arc<str> {
     Arc::from(format!("md5:{hex}"))
 }
 
+/// Appends one part of an id: `\\` and `|` escaped with a `\\`, so that
+/// parts joined by `|` read back unambiguously.
+pub fn push_id_part(id: &mut String, part: &str) {
+    for c in part.chars() {
+        if c == '\\' || c == '|' {
+            id.push('\\');
+        }
+        id.push(c);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

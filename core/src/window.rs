@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 /// replay emulates it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Window {
+    /// The stream (or table stream) ARN.
+    pub stream: String,
+    /// The shard the window is of: Lambda keeps window state per shard.
+    pub shard: String,
     /// When the window starts, RFC 3339 (`2026-11-28T10:00:00Z`).
     pub start: String,
     /// When the window ends.

@@ -16,6 +16,7 @@
 //! and gets the same checked config and precise errors.
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod filter;
 mod json;
 mod registry;

@@ -14,6 +14,8 @@ pub struct BuildContext {
     pub label: String,
     /// The pipeline's source kind.
     pub source: SourceKind,
+    /// The source's tumbling window, in seconds, when it has one.
+    pub tumbling_window_secs: Option<u32>,
 }
 
 /// A config that is well-formed TOML but cannot be built into a processor,
@@ -94,6 +96,7 @@ impl Registry {
     /// A registry with every built-in processor.
     pub fn builtin() -> Self {
         let mut registry = Registry::empty();
+        registry.register::<crate::aggregate::AggregateConfig>();
         registry.register::<crate::filter::FilterConfig>();
         registry
     }
@@ -204,6 +207,7 @@ mod tests {
             pipeline: "t".into(),
             label: "p".into(),
             source: SourceKind::Kinesis,
+            tumbling_window_secs: None,
         }
     }
 

@@ -54,6 +54,7 @@ impl Plan {
                 pipeline: config.pipeline.name.clone(),
                 label: label.clone(),
                 source: source_kind,
+                tumbling_window_secs: source.as_ref().and_then(SourceConfig::tumbling_window_secs),
             };
             match registry.build(component, &context) {
                 Ok(processor) => processors.push((Arc::from(label), processor)),

@@ -26,6 +26,11 @@ pub struct DynamodbStreamsSourceConfig {
     /// 300. Default 0.
     #[serde(default)]
     pub batching_window_secs: u32,
+    /// The event source mapping's tumbling window, in seconds, from 1 to
+    /// 900: Lambda then carries window state between invocations, which an
+    /// aggregate with `window = "lambda"` uses. Default: none.
+    #[serde(default)]
+    pub tumbling_window_secs: Option<u32>,
     /// What each change's payload is: `item` (the default: the item after the
     /// change, or for a REMOVE the item before it, as plain JSON) or `change`
     /// (the whole change: `eventName`, `keys`, `newImage`, `oldImage`,

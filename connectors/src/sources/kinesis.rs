@@ -28,6 +28,11 @@ pub struct KinesisSourceConfig {
     /// 300. Default 0.
     #[serde(default)]
     pub batching_window_secs: u32,
+    /// The event source mapping's tumbling window, in seconds, from 1 to
+    /// 900: Lambda then carries window state between invocations, which an
+    /// aggregate with `window = "lambda"` uses. Default: none.
+    #[serde(default)]
+    pub tumbling_window_secs: Option<u32>,
     /// How each record's data becomes a payload: `json` (the default),
     /// `text`, `bytes`, `gzip-json` or `cloudwatch-logs`. KPL-aggregated
     /// records are split into their user records first, whatever the codec.

@@ -78,6 +78,16 @@ impl SourceConfig {
             _ => return Err(component.unknown_kind("source", &SOURCE_TYPES)),
         };
         config.batching().check(options)?;
+        if let Some(secs) = config.tumbling_window_secs()
+            && !(1..=900).contains(&secs)
+        {
+            return Err(options
+                .error_at(
+                    "tumbling_window_secs",
+                    "`tumbling_window_secs` must be between 1 and 900",
+                )
+                .hint("Lambda's tumbling windows last 1 to 900 seconds"));
+        }
         Ok(config)
     }
 
@@ -105,6 +115,15 @@ impl SourceConfig {
                 batch_size: 1,
                 max_batch_size: 1,
             },
+        }
+    }
+
+    /// The event source mapping's tumbling window, in seconds, if any.
+    pub fn tumbling_window_secs(&self) -> Option<u32> {
+        match self {
+            SourceConfig::Kinesis(c) => c.tumbling_window_secs,
+            SourceConfig::DynamodbStreams(c) => c.tumbling_window_secs,
+            SourceConfig::Eventbridge(_) => None,
         }
     }
 

@@ -388,6 +388,7 @@ mod as_a_processor {
             pipeline: "t".into(),
             label: "f".into(),
             source: SourceKind::Kinesis,
+            tumbling_window_secs: None,
         };
         Registry::builtin().build(&config.processors[0], &context)
     }

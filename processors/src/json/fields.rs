@@ -71,6 +71,11 @@ impl Default for FieldTable {
 }
 
 impl FieldTable {
+    /// How many paths are interned; ids are below it.
+    pub(crate) fn len(&self) -> usize {
+        self.count as usize
+    }
+
     /// The id of a dot-joined path, adding it if new.
     pub(crate) fn intern(&mut self, path: &str) -> FieldId {
         let mut node = ROOT;

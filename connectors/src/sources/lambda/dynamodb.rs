@@ -204,15 +204,9 @@ pub fn document_id(keys: &Value) -> Arc<str> {
             if i > 0 {
                 id.push('|');
             }
-            let text = match &keys[name] {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            for c in text.chars() {
-                if c == '\\' || c == '|' {
-                    id.push('\\');
-                }
-                id.push(c);
+            match &keys[name] {
+                Value::String(text) => tributary_core::push_id_part(&mut id, text),
+                other => tributary_core::push_id_part(&mut id, &other.to_string()),
             }
         }
     }

@@ -19,6 +19,8 @@ pub(super) struct Envelope<R> {
     state: Option<BTreeMap<String, String>>,
     #[serde(default, rename = "shardId")]
     pub(super) shard_id: Option<String>,
+    #[serde(default, rename = "eventSourceARN")]
+    event_source_arn: Option<String>,
     #[serde(default, rename = "isFinalInvokeForWindow")]
     is_final_invoke_for_window: bool,
     #[serde(default, rename = "isWindowTerminatedEarly")]
@@ -36,6 +38,8 @@ impl<R> Envelope<R> {
     pub(super) fn take_window(&mut self) -> Option<Window> {
         let range = self.window.take()?;
         Some(Window {
+            stream: self.event_source_arn.clone().unwrap_or_default(),
+            shard: self.shard_id.clone().unwrap_or_default(),
             start: range.start,
             end: range.end,
             state: self.state.take().unwrap_or_default(),
