@@ -68,6 +68,14 @@ impl Batcher {
             .collect()
     }
 
+    /// Takes the records waiting for one shard, if any.
+    pub(super) fn take_shard(&mut self, shard: &str) -> Option<Vec<SourceRecord>> {
+        self.pending
+            .iter_mut()
+            .find(|p| &*p.shard == shard && !p.records.is_empty())
+            .map(|p| take(p, 0))
+    }
+
     /// How many shards the records came from.
     pub(super) fn shards(&self) -> usize {
         self.pending.len()

@@ -20,6 +20,9 @@ pub struct ReplayReport {
     pub batches: u64,
     /// How many shards the records came from.
     pub shards: usize,
+    /// Aggregate documents that were not delivered (Lambda would retry
+    /// their invocations).
+    pub undelivered_aggregates: u64,
     /// How long the replay took.
     pub elapsed: Duration,
 }
@@ -32,6 +35,7 @@ impl ReplayReport {
             totals: Totals::default(),
             batches: 0,
             shards: 0,
+            undelivered_aggregates: 0,
             elapsed: Duration::ZERO,
         }
     }

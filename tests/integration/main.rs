@@ -1,6 +1,7 @@
 //! tributary's integration tests: the `tributary` binary run as a user runs
 //! it. One test binary, with a module per command.
 
+mod aggregate;
 mod handler;
 mod invoke;
 mod kpl;
