@@ -11,3 +11,4 @@ mod replay;
 mod schema;
 mod support;
 mod validate;
+mod windows;
