@@ -17,9 +17,18 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod dedupe;
 pub mod filter;
 mod json;
-mod registry;
+mod key;
+pub mod project;
+pub mod sample;
+pub mod throttle;
 
+mod registry;
+#[cfg(test)]
+mod test_support;
+
+pub use key::KeyFields;
 pub use registry::{BuildContext, BuildError, ProcessorConfig, Registration, Registry};
 pub use tributary_core as core;

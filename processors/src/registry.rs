@@ -97,7 +97,11 @@ impl Registry {
     pub fn builtin() -> Self {
         let mut registry = Registry::empty();
         registry.register::<crate::aggregate::AggregateConfig>();
+        registry.register::<crate::dedupe::DedupeConfig>();
         registry.register::<crate::filter::FilterConfig>();
+        registry.register::<crate::project::ProjectConfig>();
+        registry.register::<crate::sample::SampleConfig>();
+        registry.register::<crate::throttle::ThrottleConfig>();
         registry
     }
 

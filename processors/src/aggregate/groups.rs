@@ -1,17 +1,14 @@
 //! Groups: the records that share the values of the `group_by` fields.
 //!
-//! A group's key is its values, encoded: for each `group_by` field in
-//! order, a tag byte and the value: `0` absent or null, `1` a string
-//! (varint length, UTF-8 bytes), `2` a number (f64, little-endian; `1` and
-//! `1.0` are one group), `3` true, `4` false. The key is what the state
-//! stores, and the values of a document are read back from it.
+//! A group's key is its values, encoded by `Fields::push_key` (a tag byte
+//! and the value, for each `group_by` field in order). The key is what the
+//! state stores, and the values of a document are read back from it.
 
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use super::metric::{Accumulator, number_json};
-use super::state::{Reader, put_varint};
-use crate::json::Leaf;
+use super::state::Reader;
 
 /// One group's running values.
 #[derive(Debug, Clone)]
@@ -63,25 +60,6 @@ impl Groups {
     pub(super) fn restore(&mut self, key: &[u8], records: u64, accumulators: Vec<Accumulator>) {
         let group = self.entry(key, || accumulators);
         group.records = records;
-    }
-}
-
-/// Appends one group value to a key.
-pub(super) fn push_key_value(key: &mut Vec<u8>, value: Option<Leaf<'_>>) {
-    match value {
-        None | Some(Leaf::Null) => key.push(0),
-        Some(Leaf::String(bytes)) => {
-            key.push(1);
-            put_varint(key, bytes.len() as u64);
-            key.extend_from_slice(bytes);
-        }
-        Some(Leaf::Number(number)) => {
-            key.push(2);
-            let value = number.exact_value();
-            let value = if value == 0.0 { 0.0 } else { value };
-            key.extend_from_slice(&value.to_le_bytes());
-        }
-        Some(Leaf::Bool(b)) => key.push(if b { 3 } else { 4 }),
     }
 }
 

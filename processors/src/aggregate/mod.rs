@@ -26,10 +26,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_core::{Batch, BoxError, Processor, Record, Window};
 
-use crate::json::{Collected, FieldId, FieldTable, Leaf};
+use crate::json::{FieldId, FieldReader};
 use crate::{BuildContext, BuildError, ProcessorConfig};
 use document::Documents;
-use groups::push_key_value;
 use metric::{Accumulator, Metric};
 use state::WindowState;
 
@@ -131,11 +130,11 @@ impl ProcessorConfig for AggregateConfig {
             )
             .hint("Lambda keeps at most 1 MB of window state per shard"));
         }
-        let mut fields = FieldTable::default();
+        let mut reader = FieldReader::default();
         let group_by: Vec<FieldId> = self
             .group_by
             .iter()
-            .map(|path| fields.intern(path))
+            .map(|path| reader.intern(path))
             .collect();
         let mut metrics = Vec::with_capacity(self.metrics.len());
         for (name, config) in self.metrics {
@@ -151,7 +150,7 @@ impl ProcessorConfig for AggregateConfig {
                 )));
             }
             let field = match (&config.field, config.op.needs_field()) {
-                (Some(path), _) => Some(fields.intern(path)),
+                (Some(path), _) => Some(reader.intern(path)),
                 (None, false) => None,
                 (None, true) => {
                     return Err(
@@ -189,7 +188,7 @@ impl ProcessorConfig for AggregateConfig {
                 percentiles,
             });
         }
-        fields.seal();
+        reader.seal();
         let fingerprint = fingerprint(&self.group_by, &metrics);
         Ok(Box::new(Aggregate {
             window: self.window,
@@ -197,12 +196,10 @@ impl ProcessorConfig for AggregateConfig {
             max_state_bytes: self.max_state_bytes,
             fingerprint,
             documents: Documents::new(&context.pipeline, self.group_by.clone()),
-            fields,
+            reader,
             group_by,
             metrics,
-            collected: Collected::default(),
             key: Vec::new(),
-            values: Vec::new(),
         }))
     }
 }
@@ -227,15 +224,11 @@ pub struct Aggregate {
     max_state_bytes: usize,
     fingerprint: u64,
     documents: Documents,
-    fields: FieldTable,
+    reader: FieldReader,
     group_by: Vec<FieldId>,
     metrics: Vec<Metric>,
-    /// Scratch: the leaves of the record being folded.
-    collected: Collected,
     /// Scratch: the key of the record being folded.
     key: Vec<u8>,
-    /// Scratch: per field, the index of its first leaf in `collected`.
-    values: Vec<Option<u32>>,
 }
 
 impl Processor for Aggregate {
@@ -324,41 +317,16 @@ impl Aggregate {
     }
 
     fn fold_one(&mut self, state: &mut WindowState, record: &mut Record) -> Result<(), BoxError> {
-        // A payload a processor changed is a tree; others are read as bytes.
-        let is_tree = record.payload.raw().is_none();
-        if is_tree {
-            let value = record.payload.json()?;
-            self.collected.walk(&self.fields, value);
-        }
-        let raw = record.payload.raw().unwrap_or_default();
-        if !is_tree {
-            self.collected.scan(&self.fields, raw)?;
-        }
-        self.values.clear();
-        self.values.resize(self.fields.len(), None);
-        for (index, entry) in self.collected.leaves.iter().enumerate() {
-            let slot = &mut self.values[entry.field as usize];
-            if slot.is_none() {
-                *slot = Some(index as u32);
-            }
-        }
-        let collected = &self.collected;
-        let values = &self.values;
-        let leaf = |field: FieldId| -> Option<Leaf<'_>> {
-            values[field as usize]
-                .map(|index| collected.leaf(raw, &collected.leaves[index as usize]))
-        };
+        let fields = self.reader.read(&mut record.payload)?;
         self.key.clear();
-        for field in &self.group_by {
-            push_key_value(&mut self.key, leaf(*field));
-        }
+        fields.push_key(&self.group_by, &mut self.key);
         let metrics = &self.metrics;
         let group = state.groups.entry(&self.key, || {
             metrics.iter().map(|m| Accumulator::new(m.op)).collect()
         });
         group.records += 1;
         for (metric, accumulator) in metrics.iter().zip(&mut group.accumulators) {
-            let value = metric.field.and_then(leaf);
+            let value = metric.field.and_then(|field| fields.get(field));
             accumulator.update(value, metric.field.is_some());
         }
         Ok(())

@@ -1,55 +1,24 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tributary_config::{PipelineConfig, SourceFile};
-use tributary_core::{Batch, InputIndex, Origin, Payload, Processor, Record, SourceKind, Window};
+use tributary_core::{Batch, InputIndex, Processor, Record, SourceKind, Window};
 
-use crate::{BuildContext, Registry};
+use crate::test_support::{build_with, payloads, record};
 
 fn build(
     options: &str,
     source: SourceKind,
     tumbling: Option<u32>,
 ) -> Result<Box<dyn Processor>, String> {
-    let text = format!(
-        "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n[[processors]]\ntype = \"aggregate\"\n{options}\n[sinks.out]\ntype = \"jsonl\"\n"
-    );
-    let config = PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
-    let context = BuildContext {
-        pipeline: "p".into(),
-        label: "agg".into(),
+    build_with(
+        &format!("type = \"aggregate\"\n{options}"),
         source,
-        tumbling_window_secs: tumbling,
-    };
-    Registry::builtin()
-        .build(&config.processors[0], &context)
-        .map_err(|d| format!("{}: {}", d.position().unwrap_or_default(), d.message))
-}
-
-fn record(i: u32, payload: &str) -> Record {
-    let mut origin = Origin::new(
-        SourceKind::Kinesis,
-        "arn:s",
-        "shardId-0",
-        format!("{}", 1000 + i),
-    );
-    origin.arrival_ms = 1_795_860_000_000 + i64::from(i);
-    Record::new(
-        origin,
-        Payload::from_bytes(payload.to_owned()),
-        InputIndex(i),
+        tumbling,
     )
 }
 
 fn documents(batch: &Batch) -> Vec<Value> {
-    let mut docs: Vec<Value> = batch
-        .records()
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.payload.json().unwrap().clone()
-        })
-        .collect();
+    let mut docs = payloads(batch);
     docs.sort_by_key(|d| d["page"].to_string());
     docs
 }

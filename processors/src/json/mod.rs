@@ -4,13 +4,15 @@
 //! reads a payload's raw bytes (or a parsed tree) and gives the leaf values at
 //! those paths, skipping everything else unparsed. The filter matches event
 //! patterns on them; the aggregate takes its group keys and metric values
-//! from them.
+//! from them. [`FieldReader`] puts the two together for one record.
 
 mod collect;
 mod fields;
 mod leaf;
+mod reader;
 
 pub use collect::ScanError;
 pub(crate) use collect::{Collected, Step};
 pub(crate) use fields::{FieldId, FieldTable};
 pub(crate) use leaf::{Leaf, Number};
+pub(crate) use reader::FieldReader;
