@@ -29,6 +29,7 @@
 
 use std::sync::Arc;
 
+use serde::ser::{SerializeMap as _, Serializer as _};
 use serde_json::{Map, Value, json};
 use tributary_core::time::rfc3339_millis;
 use tributary_core::{
@@ -112,18 +113,35 @@ impl Documents {
     ) {
         let is_final = batch.window().is_none_or(|w| w.is_final);
         for group in state.groups.iter() {
-            let values = key_values(&group.key);
-            let mut document = Map::new();
-            document.insert("window_start".into(), json!(scope.start));
-            document.insert("window_end".into(), json!(scope.end));
-            document.insert("shard".into(), json!(&*scope.origin.shard));
+            let values = key_values(group.key);
+            // Written straight to JSON text: no tree, no key copies.
+            let mut text = Vec::with_capacity(256);
+            let mut serializer = serde_json::Serializer::new(&mut text);
+            let mut document = serializer
+                .serialize_map(None)
+                .expect("writing to a Vec cannot fail");
+            let written = "serializing to a Vec cannot fail";
+            document
+                .serialize_entry("window_start", &scope.start)
+                .expect(written);
+            document
+                .serialize_entry("window_end", &scope.end)
+                .expect(written);
+            document
+                .serialize_entry("shard", &*scope.origin.shard)
+                .expect(written);
             for (path, value) in self.group_by.iter().zip(&values) {
-                document.insert(path.clone(), value.clone());
+                document.serialize_entry(path, value).expect(written);
             }
-            document.insert("records".into(), json!(group.records));
+            document
+                .serialize_entry("records", &group.records)
+                .expect(written);
             let mut combine = Map::new();
-            for (metric, accumulator) in metrics.iter().zip(&group.accumulators) {
-                document.insert(metric.name.clone(), accumulator.to_json(metric));
+            for (metric, accumulator) in metrics.iter().zip(group.accumulators) {
+                let value = accumulator.to_json(metric);
+                document
+                    .serialize_entry(&metric.name, &value)
+                    .expect(written);
                 if split && let Some(extra) = accumulator.combine_json(metric) {
                     combine.insert(metric.name.clone(), extra);
                 }
@@ -136,16 +154,19 @@ impl Documents {
                 group_text(&values)
             );
             if split {
-                document.insert(
-                    "partial".into(),
-                    json!({"sequence": state.partials, "final": is_final}),
-                );
-                document.insert("combine".into(), Value::Object(combine));
+                let partial = json!({"sequence": state.partials, "final": is_final});
+                document
+                    .serialize_entry("partial", &partial)
+                    .expect(written);
+                document
+                    .serialize_entry("combine", &combine)
+                    .expect(written);
                 id.push_str(&format!("|{}", state.partials));
             }
+            document.end().expect(written);
             let mut record = Record::new(
                 scope.origin.clone(),
-                Payload::from_value(Value::Object(document)),
+                Payload::from_json_text(text),
                 InputIndex::EMITTED,
             );
             record.document_id = Some(document_id(id));

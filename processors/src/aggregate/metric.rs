@@ -138,8 +138,8 @@ pub(super) enum Accumulator {
     Max(Option<f64>),
     First(Option<Scalar>),
     Last(Option<Scalar>),
-    Distinct(HyperLogLog),
-    Percentiles(DdSketch),
+    Distinct(Box<HyperLogLog>),
+    Percentiles(Box<DdSketch>),
 }
 
 impl Accumulator {
@@ -151,8 +151,8 @@ impl Accumulator {
             Op::Max => Accumulator::Max(None),
             Op::First => Accumulator::First(None),
             Op::Last => Accumulator::Last(None),
-            Op::CountDistinct => Accumulator::Distinct(HyperLogLog::default()),
-            Op::Percentiles => Accumulator::Percentiles(DdSketch::default()),
+            Op::CountDistinct => Accumulator::Distinct(Box::default()),
+            Op::Percentiles => Accumulator::Percentiles(Box::default()),
         }
     }
 
@@ -289,8 +289,8 @@ impl Accumulator {
             Op::Max => Accumulator::Max(optional(input)?),
             Op::First => Accumulator::First(Scalar::decode(input)?),
             Op::Last => Accumulator::Last(Scalar::decode(input)?),
-            Op::CountDistinct => Accumulator::Distinct(HyperLogLog::decode(input)?),
-            Op::Percentiles => Accumulator::Percentiles(DdSketch::decode(input)?),
+            Op::CountDistinct => Accumulator::Distinct(Box::new(HyperLogLog::decode(input)?)),
+            Op::Percentiles => Accumulator::Percentiles(Box::new(DdSketch::decode(input)?)),
         })
     }
 }

@@ -130,6 +130,17 @@ impl ProcessorConfig for AggregateConfig {
             )
             .hint("Lambda keeps at most 1 MB of window state per shard"));
         }
+        if let Some(taken) = self
+            .group_by
+            .iter()
+            .find(|path| RESERVED.contains(&path.as_str()))
+        {
+            return Err(BuildError::at(
+                "group_by",
+                format!("`{taken}` is a field of every aggregate document"),
+            )
+            .hint("group by another field, or rename it first with a `project` processor"));
+        }
         let mut reader = FieldReader::default();
         let group_by: Vec<FieldId> = self
             .group_by
@@ -324,8 +335,8 @@ impl Aggregate {
         let group = state.groups.entry(&self.key, || {
             metrics.iter().map(|m| Accumulator::new(m.op)).collect()
         });
-        group.records += 1;
-        for (metric, accumulator) in metrics.iter().zip(&mut group.accumulators) {
+        *group.records += 1;
+        for (metric, accumulator) in metrics.iter().zip(group.accumulators) {
             let value = metric.field.and_then(|field| fields.get(field));
             accumulator.update(value, metric.field.is_some());
         }

@@ -39,9 +39,9 @@ impl WindowState {
         put_varint(&mut out, self.groups.len() as u64);
         for group in self.groups.iter() {
             put_varint(&mut out, group.key.len() as u64);
-            out.extend_from_slice(&group.key);
+            out.extend_from_slice(group.key);
             put_varint(&mut out, group.records);
-            for accumulator in &group.accumulators {
+            for accumulator in group.accumulators {
                 accumulator.encode(&mut out);
             }
         }

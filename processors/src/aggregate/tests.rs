@@ -275,4 +275,12 @@ fn settings_are_checked_where_they_are_written() {
     );
     assert!(error("window = \"batch\"\nmetrics.p = { op = \"percentiles\", field = \"x\", percentiles = [101] }", SourceKind::Kinesis, None)
         .contains("percentile 101 is not between 0 and 100"));
+    assert!(
+        error(
+            "window = \"batch\"\ngroup_by = [\"shard\"]\nmetrics.n = { op = \"count\" }",
+            SourceKind::Kinesis,
+            None
+        )
+        .contains("`shard` is a field of every aggregate document")
+    );
 }

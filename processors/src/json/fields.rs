@@ -130,6 +130,10 @@ impl FieldTable {
     /// looks like such a key. A later duplicate of a key already read is not
     /// looked for: JSON leaves duplicate names undefined.
     pub(crate) fn rest_may_matter(&self, rest: &[u8]) -> bool {
+        // Every needle holds a `.` or a `\`; most rests hold neither.
+        if memchr::memchr2(b'.', b'\\', rest).is_none() {
+            return false;
+        }
         let finder = self.rest_finder.get_or_init(|| {
             let needles = self.nodes[ROOT as usize]
                 .children
