@@ -56,13 +56,13 @@ fn records(count: u32) -> Vec<Record> {
 
 fn window(state: std::collections::BTreeMap<String, String>) -> Window {
     Window {
-        stream: "arn:s".into(),
-        shard: "shardId-0".into(),
-        start: "2026-11-28T10:00:00Z".into(),
-        end: "2026-11-28T10:01:00Z".into(),
         state,
-        is_final: false,
-        terminated_early: false,
+        ..Window::new(
+            "arn:s",
+            "shardId-0",
+            "2026-11-28T10:00:00Z",
+            "2026-11-28T10:01:00Z",
+        )
     }
 }
 

@@ -28,6 +28,23 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window of `shard` from `start` to `end` (RFC 3339), with no state
+    /// yet, not final.
+    pub fn new(
+        stream: impl Into<String>,
+        shard: impl Into<String>,
+        start: impl Into<String>,
+        end: impl Into<String>,
+    ) -> Self {
+        Window {
+            stream: stream.into(),
+            shard: shard.into(),
+            start: start.into(),
+            end: end.into(),
+            ..Window::default()
+        }
+    }
+
     /// The size of the state as Lambda counts it, roughly: the bytes of its
     /// keys and values.
     pub fn state_bytes(&self) -> usize {

@@ -89,13 +89,15 @@ impl Windows {
         let open = self.open.get(shard)?;
         let start = open.number * self.length_ms;
         Some(Window {
-            stream: open.stream.to_string(),
-            shard: shard.to_owned(),
-            start: rfc3339_millis(start),
-            end: rfc3339_millis(start + self.length_ms),
             state: open.state.clone(),
             is_final,
             terminated_early,
+            ..Window::new(
+                &*open.stream,
+                shard,
+                rfc3339_millis(start),
+                rfc3339_millis(start + self.length_ms),
+            )
         })
     }
 

@@ -103,13 +103,14 @@ fn batch_windows_compute_every_metric_per_group() {
 
 fn window(state: BTreeMap<String, String>, is_final: bool) -> Window {
     Window {
-        stream: "arn:s".into(),
-        shard: "shardId-0".into(),
-        start: "2026-11-28T10:00:00Z".into(),
-        end: "2026-11-28T10:01:00Z".into(),
         state,
         is_final,
-        terminated_early: false,
+        ..Window::new(
+            "arn:s",
+            "shardId-0",
+            "2026-11-28T10:00:00Z",
+            "2026-11-28T10:01:00Z",
+        )
     }
 }
 
