@@ -132,7 +132,7 @@ mod tests {
         );
         assert_eq!(
             kinds("/properties/sinks/additionalProperties/oneOf"),
-            ["jsonl"]
+            ["jsonl", "opensearch"]
         );
         let kinesis = &schema["properties"]["source"]["oneOf"][2];
         assert_eq!(kinesis["additionalProperties"], false);

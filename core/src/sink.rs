@@ -18,6 +18,12 @@ pub trait Sink: Send {
     /// Delivers the records, returning the ones that failed.
     fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery>;
 
+    /// Tells the sink when the next [`Sink::deliver`] must be over, so that it
+    /// stops retrying in time. Sinks that do not retry ignore it.
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        let _ = deadline;
+    }
+
     /// Makes everything delivered so far durable, for sinks that buffer.
     fn flush(&mut self) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async { Ok(()) })

@@ -54,6 +54,7 @@ fn run_replay(
     let total_bytes = std::fs::metadata(recording).ok().map(|m| m.len());
     let mut pipeline = plan.start()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let report = runtime.block_on(replay(&mut pipeline, reader, total_bytes, options))?;

@@ -64,7 +64,11 @@ impl Plan {
         let mut sinks = Vec::with_capacity(config.sinks.len());
         let mut dead_letter = None;
         for (name, component) in &config.sinks {
-            match SinkConfig::from_component(component) {
+            let sink = SinkConfig::from_component(component).and_then(|sink| {
+                mirrors_with_deletes(source.as_ref(), &sink, component)?;
+                Ok(sink)
+            });
+            match sink {
                 Ok(sink) if config.pipeline.dead_letter.as_deref() == Some(name.as_str()) => {
                     dead_letter = Some((Arc::from(name.as_str()), sink));
                 }
@@ -121,4 +125,26 @@ impl Plan {
             dead_letter,
         })
     }
+}
+
+/// A DynamoDB table mirrored item by item needs deletes by id, which only
+/// search collections take.
+fn mirrors_with_deletes(
+    source: Option<&SourceConfig>,
+    sink: &SinkConfig,
+    component: &tributary_config::Component,
+) -> Result<(), tributary_config::Diagnostic> {
+    let (Some(SourceConfig::DynamodbStreams(dynamodb)), SinkConfig::Opensearch(opensearch)) =
+        (source, sink)
+    else {
+        return Ok(());
+    };
+    let items = dynamodb.payload == tributary_connectors::sources::DynamodbPayload::Item;
+    if items && opensearch.collection_type != tributary_connectors::sinks::CollectionType::Search {
+        return Err(component
+            .options()
+            .error_at("collection_type", "a DynamoDB table mirrored item by item needs a search collection, to delete by id")
+            .hint("use collection_type = \"search\", or index every change with payload = \"change\" in [source]"));
+    }
+    Ok(())
 }

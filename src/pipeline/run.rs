@@ -134,6 +134,7 @@ impl Pipeline {
             return sink_failed;
         }
         for (name, sink) in &mut self.sinks {
+            sink.set_deadline(deadline);
             let delivery = match deadline {
                 Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(records))
                     .await

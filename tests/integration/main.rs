@@ -6,6 +6,7 @@ mod handler;
 mod invoke;
 mod kpl;
 mod lambda_runtime;
+mod opensearch;
 mod pattern;
 mod replay;
 mod schema;

@@ -38,5 +38,7 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
 }
 
 pub mod events;
+pub mod fault_proxy;
 pub mod lambda;
+pub mod opensearch;
 pub mod processors;

@@ -1,0 +1,222 @@
+//! Bulk requests: one operation (an action line and, but for deletes, the
+//! document) for each record, cut into requests by count and bytes.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use tributary_core::{DeliveryFailure, Record};
+
+use super::index_name::IndexTemplate;
+use super::{Action, CollectionType, IdSource};
+
+/// One bulk operation, ready to send.
+#[derive(Debug)]
+pub(super) struct Operation {
+    /// The record's index in the slice the sink was given.
+    pub(super) record: usize,
+    pub(super) action: Action,
+    /// The action line and the document line, each with its newline.
+    pub(super) lines: Vec<u8>,
+}
+
+/// What decides each record's operation.
+pub(super) struct Plan<'a> {
+    pub(super) index: &'a IndexTemplate,
+    pub(super) id: &'a IdSource,
+    pub(super) action: Action,
+    pub(super) collection: CollectionType,
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    #[serde(rename = "_index")]
+    index: &'a str,
+    #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+}
+
+impl Plan<'_> {
+    /// The operations for `records`, and the records that cannot have one
+    /// (no index name, no id for a delete): failed for good.
+    pub(super) fn operations(
+        &self,
+        records: &mut [Record],
+    ) -> (Vec<Operation>, Vec<DeliveryFailure>) {
+        let mut operations = Vec::with_capacity(records.len());
+        let mut failures = Vec::new();
+        for (index, record) in records.iter_mut().enumerate() {
+            match self.operation(index, record) {
+                Ok(operation) => operations.push(operation),
+                Err(error) => failures.push(DeliveryFailure {
+                    index,
+                    error: error.into(),
+                    transient: false,
+                }),
+            }
+        }
+        (operations, failures)
+    }
+
+    fn operation(&self, index: usize, record: &mut Record) -> Result<Operation, String> {
+        let id = self.id_of(record)?;
+        // A DynamoDB REMOVE deletes its item, where ids are the collection's to give.
+        let removed =
+            record.origin.event_name.as_deref() == Some("REMOVE") && record.document_id.is_some();
+        let action = match self.action {
+            Action::Index | Action::Create
+                if removed && self.collection == CollectionType::Search =>
+            {
+                Action::Delete
+            }
+            action => action,
+        };
+        if action == Action::Delete && id.is_none() {
+            return Err("a delete needs a document id, and this record has none".to_owned());
+        }
+        let index_name = self.index.render(record)?;
+        let mut lines = Vec::with_capacity(128 + record.payload.raw().map_or(256, <[u8]>::len));
+        let meta = Meta {
+            index: &index_name,
+            id: id.as_deref(),
+        };
+        let action_name = match action {
+            Action::Index => "index",
+            Action::Create => "create",
+            Action::Delete => "delete",
+        };
+        let mut line = serde_json::Map::new();
+        line.insert(
+            action_name.to_owned(),
+            serde_json::to_value(meta).expect("ids and names are JSON strings"),
+        );
+        serde_json::to_writer(&mut lines, &line).expect("writing JSON to a Vec cannot fail");
+        lines.push(b'\n');
+        if action != Action::Delete {
+            record
+                .payload
+                .write_json_line(&mut lines)
+                .map_err(|e| e.to_string())?;
+            lines.push(b'\n');
+        }
+        Ok(Operation {
+            record: index,
+            action,
+            lines,
+        })
+    }
+
+    fn id_of(&self, record: &mut Record) -> Result<Option<Arc<str>>, String> {
+        match self.id {
+            IdSource::None => Ok(None),
+            IdSource::Derived => Ok(record.document_id.clone()),
+            IdSource::Field(path) => {
+                let payload = record.payload.json().map_err(|e| e.to_string())?;
+                let value = path.split('.').try_fold(payload, |v, key| v.get(key));
+                match value {
+                    Some(Value::String(text)) => {
+                        Ok(Some(tributary_core::document_id(text.clone())))
+                    }
+                    Some(Value::Number(number)) => Ok(Some(Arc::from(number.to_string()))),
+                    _ => Err(format!(
+                        "the id field `{path}` is missing or not a string or number"
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Cuts operations into requests of at most `max_documents` operations and
+/// about `max_bytes` (an operation larger than that goes alone), giving the
+/// positions in `operations` of each request's operations.
+pub(super) fn requests(
+    operations: &[Operation],
+    max_documents: usize,
+    max_bytes: usize,
+) -> Vec<Vec<usize>> {
+    let mut requests = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0;
+    for (position, operation) in operations.iter().enumerate() {
+        let size = operation.lines.len();
+        if !current.is_empty() && (current.len() >= max_documents || bytes + size > max_bytes) {
+            requests.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(position);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        requests.push(current);
+    }
+    requests
+}
+
+/// The body of a bulk request with these operations.
+pub(super) fn body(operations: &[Operation], positions: &[usize]) -> Vec<u8> {
+    let size = positions.iter().map(|p| operations[*p].lines.len()).sum();
+    let mut body = Vec::with_capacity(size);
+    for position in positions {
+        body.extend_from_slice(&operations[*position].lines);
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use tributary_core::{InputIndex, Origin, Payload, SourceKind};
+
+    use super::*;
+
+    #[test]
+    fn each_record_gets_its_action_line_and_document() {
+        let index = IndexTemplate::parse("clicks", None).unwrap();
+        let id = IdSource::Field("id".to_owned());
+        let plan = Plan {
+            index: &index,
+            id: &id,
+            action: Action::Create,
+            collection: CollectionType::Search,
+        };
+        let origin = Origin::new(SourceKind::Kinesis, "s", "shard", "1");
+        let mut records = vec![
+            Record::new(
+                origin.clone(),
+                Payload::from_bytes(r#"{"id":"a","n":1}"#),
+                InputIndex(0),
+            ),
+            Record::new(origin, Payload::from_bytes(r#"{"n":2}"#), InputIndex(1)),
+        ];
+        let (operations, failures) = plan.operations(&mut records);
+        assert_eq!(
+            String::from_utf8(operations[0].lines.clone()).unwrap(),
+            "{\"create\":{\"_index\":\"clicks\",\"_id\":\"a\"}}\n{\"id\":\"a\",\"n\":1}\n"
+        );
+        assert_eq!(failures.len(), 1);
+        assert!(
+            failures[0]
+                .error
+                .to_string()
+                .contains("the id field `id` is missing")
+        );
+    }
+
+    #[test]
+    fn requests_are_cut_by_count_and_bytes() {
+        let operation = |size: usize| Operation {
+            record: 0,
+            action: Action::Index,
+            lines: vec![b'x'; size],
+        };
+        let operations: Vec<Operation> = [10, 10, 10, 50, 10].into_iter().map(operation).collect();
+        assert_eq!(
+            requests(&operations, 2, 1000),
+            [vec![0, 1], vec![2, 3], vec![4]]
+        );
+        assert_eq!(
+            requests(&operations, 100, 40),
+            [vec![0, 1, 2], vec![3], vec![4]]
+        );
+    }
+}
