@@ -18,6 +18,7 @@
 
 mod batch;
 mod document_id;
+pub mod json;
 mod origin;
 mod payload;
 mod processor;

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_core::{BoxError, Record};
 
-use crate::json::{FieldId, FieldReader};
+use tributary_core::json::{FieldId, FieldReader};
 
 /// One field (`"user_id"`) or several (`["user_id", "page"]`), as dotted paths.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

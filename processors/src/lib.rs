@@ -19,7 +19,6 @@
 pub mod aggregate;
 pub mod dedupe;
 pub mod filter;
-mod json;
 mod key;
 pub mod project;
 pub mod sample;

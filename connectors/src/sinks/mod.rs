@@ -4,7 +4,9 @@ mod jsonl;
 mod opensearch;
 
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
-pub use opensearch::{Action, Auth, CollectionType, OpensearchSink, OpensearchSinkConfig};
+pub use opensearch::{
+    Action, Auth, BulkEncoder, CollectionType, OpensearchSink, OpensearchSinkConfig,
+};
 
 use schemars::Schema;
 use tributary_config::{Component, Diagnostic};

@@ -7,7 +7,7 @@ use serde_json::{Map, Number as JsonNumber, Value, json};
 use super::ddsketch::DdSketch;
 use super::hll::HyperLogLog;
 use super::state::{Reader, put_varint};
-use crate::json::{FieldId, Leaf};
+use tributary_core::json::{FieldId, Leaf};
 
 /// What a metric computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]

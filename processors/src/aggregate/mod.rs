@@ -26,11 +26,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_core::{Batch, BoxError, Processor, Record, Window};
 
-use crate::json::{FieldId, FieldReader};
 use crate::{BuildContext, BuildError, ProcessorConfig};
 use document::Documents;
 use metric::{Accumulator, Metric};
 use state::WindowState;
+use tributary_core::json::{FieldId, FieldReader};
 
 /// Groups records and computes metrics per group, over Lambda's tumbling
 /// window or over one invocation.

@@ -13,8 +13,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::operator::{Leaf, Literal, Number, Operator, with_lowercase};
 use super::solve::Goal;
-use crate::json::Collected;
-use crate::json::FieldId;
+use tributary_core::json::Collected;
+use tributary_core::json::FieldId;
 
 /// A pattern's position in its set.
 pub(super) type PatternId = u32;

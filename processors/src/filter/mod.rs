@@ -21,9 +21,9 @@ mod pattern;
 mod set;
 mod solve;
 
-pub use crate::json::ScanError;
 pub use pattern::{Pattern, PatternError};
 pub use set::PatternSet;
+pub use tributary_core::json::ScanError;
 
 use schemars::JsonSchema;
 use serde::Deserialize;

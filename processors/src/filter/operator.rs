@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
-pub(super) use crate::json::{Leaf, Number};
+pub(super) use tributary_core::json::{Leaf, Number};
 
 /// A pattern value to compare with an event value: strings as strings,
 /// numbers as numbers (`300` equals `300.0`), and `true`, `false`, `null`.

@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::index::Index;
 use super::pattern::{PathGoal, Pattern};
 use super::solve::{Goal, Search};
-use crate::json::FieldTable;
-use crate::json::{Collected, ScanError, Step};
+use tributary_core::json::FieldTable;
+use tributary_core::json::{Collected, ScanError, Step};
 
 /// Patterns compiled together, matched with one read of each event.
 ///

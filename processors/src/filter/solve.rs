@@ -8,8 +8,8 @@
 //! holds when no value at the field agrees with the elements bound so far.
 
 use super::operator::Operator;
-use crate::json::FieldId;
-use crate::json::{Collected, Step};
+use tributary_core::json::FieldId;
+use tributary_core::json::{Collected, Step};
 
 /// A pattern's goals, with fields as ids.
 #[derive(Debug, Clone)]

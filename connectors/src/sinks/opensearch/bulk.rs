@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::Value;
+use tributary_core::json::{FieldId, FieldReader, Leaf};
 use tributary_core::{DeliveryFailure, Record};
 
-use super::index_name::IndexTemplate;
+use super::index_name::{IndexTemplate, number_text};
 use super::{Action, CollectionType, IdSource};
 
 /// One bulk operation, ready to send.
@@ -26,6 +26,30 @@ pub(super) struct Plan<'a> {
     pub(super) id: &'a IdSource,
     pub(super) action: Action,
     pub(super) collection: CollectionType,
+    pub(super) fields: &'a mut PayloadFields,
+}
+
+/// The payload fields the operations read (the id field, the index
+/// template's fields, the time field), read from raw bytes without parsing
+/// the payload.
+#[derive(Debug)]
+pub(super) struct PayloadFields {
+    reader: FieldReader,
+    paths: Vec<(String, FieldId)>,
+}
+
+impl PayloadFields {
+    pub(super) fn new(index: &IndexTemplate, id: &IdSource) -> Self {
+        let mut paths: Vec<String> = index.field_paths().map(str::to_owned).collect();
+        if let IdSource::Field(path) = id {
+            paths.push(path.clone());
+        }
+        let (reader, ids) = FieldReader::new(paths.iter().map(String::as_str));
+        PayloadFields {
+            reader,
+            paths: paths.into_iter().zip(ids).collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -40,7 +64,7 @@ impl Plan<'_> {
     /// The operations for `records`, and the records that cannot have one
     /// (no index name, no id for a delete): failed for good.
     pub(super) fn operations(
-        &self,
+        &mut self,
         records: &mut [Record],
     ) -> (Vec<Operation>, Vec<DeliveryFailure>) {
         let mut operations = Vec::with_capacity(records.len());
@@ -58,8 +82,26 @@ impl Plan<'_> {
         (operations, failures)
     }
 
-    fn operation(&self, index: usize, record: &mut Record) -> Result<Operation, String> {
-        let id = self.id_of(record)?;
+    fn operation(&mut self, index: usize, record: &mut Record) -> Result<Operation, String> {
+        let arrival_ms = record.origin.arrival_ms;
+        let (id, index_name) = if self.fields.paths.is_empty() {
+            let none = |_: &str| None;
+            let id = id_of(self.id, record.document_id.as_ref(), &none)?;
+            (id, self.index.render(arrival_ms, &none)?)
+        } else {
+            let PayloadFields { reader, paths } = &mut *self.fields;
+            let fields = reader
+                .read(&mut record.payload)
+                .map_err(|e| e.to_string())?;
+            let lookup = |path: &str| {
+                paths
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .and_then(|(_, id)| fields.get(*id))
+            };
+            let id = id_of(self.id, record.document_id.as_ref(), &lookup)?;
+            (id, self.index.render(arrival_ms, &lookup)?)
+        };
         // A DynamoDB REMOVE deletes its item, where ids are the collection's to give.
         let removed =
             record.origin.event_name.as_deref() == Some("REMOVE") && record.document_id.is_some();
@@ -74,7 +116,6 @@ impl Plan<'_> {
         if action == Action::Delete && id.is_none() {
             return Err("a delete needs a document id, and this record has none".to_owned());
         }
-        let index_name = self.index.render(record)?;
         let mut lines = Vec::with_capacity(128 + record.payload.raw().map_or(256, <[u8]>::len));
         let meta = Meta {
             index: &index_name,
@@ -85,12 +126,12 @@ impl Plan<'_> {
             Action::Create => "create",
             Action::Delete => "delete",
         };
-        let mut line = serde_json::Map::new();
-        line.insert(
-            action_name.to_owned(),
-            serde_json::to_value(meta).expect("ids and names are JSON strings"),
-        );
-        serde_json::to_writer(&mut lines, &line).expect("writing JSON to a Vec cannot fail");
+        // `{"index":{"_index":"...","_id":"..."}}`, written straight.
+        lines.extend_from_slice(b"{\"");
+        lines.extend_from_slice(action_name.as_bytes());
+        lines.extend_from_slice(b"\":");
+        serde_json::to_writer(&mut lines, &meta).expect("writing JSON to a Vec cannot fail");
+        lines.push(b'}');
         lines.push(b'\n');
         if action != Action::Delete {
             record
@@ -105,25 +146,26 @@ impl Plan<'_> {
             lines,
         })
     }
+}
 
-    fn id_of(&self, record: &mut Record) -> Result<Option<Arc<str>>, String> {
-        match self.id {
-            IdSource::None => Ok(None),
-            IdSource::Derived => Ok(record.document_id.clone()),
-            IdSource::Field(path) => {
-                let payload = record.payload.json().map_err(|e| e.to_string())?;
-                let value = path.split('.').try_fold(payload, |v, key| v.get(key));
-                match value {
-                    Some(Value::String(text)) => {
-                        Ok(Some(tributary_core::document_id(text.clone())))
-                    }
-                    Some(Value::Number(number)) => Ok(Some(Arc::from(number.to_string()))),
-                    _ => Err(format!(
-                        "the id field `{path}` is missing or not a string or number"
-                    )),
-                }
-            }
-        }
+/// A record's document id, by the sink's id source.
+fn id_of<'a>(
+    source: &IdSource,
+    derived: Option<&Arc<str>>,
+    field: &dyn Fn(&str) -> Option<Leaf<'a>>,
+) -> Result<Option<Arc<str>>, String> {
+    match source {
+        IdSource::None => Ok(None),
+        IdSource::Derived => Ok(derived.cloned()),
+        IdSource::Field(path) => match field(path) {
+            Some(Leaf::String(bytes)) => Ok(Some(tributary_core::document_id(
+                String::from_utf8_lossy(bytes).into_owned(),
+            ))),
+            Some(Leaf::Number(number)) => Ok(Some(Arc::from(number_text(number.exact_value())))),
+            _ => Err(format!(
+                "the id field `{path}` is missing or not a string or number"
+            )),
+        },
     }
 }
 
@@ -173,11 +215,13 @@ mod tests {
     fn each_record_gets_its_action_line_and_document() {
         let index = IndexTemplate::parse("clicks", None).unwrap();
         let id = IdSource::Field("id".to_owned());
-        let plan = Plan {
+        let mut fields = PayloadFields::new(&index, &id);
+        let mut plan = Plan {
             index: &index,
             id: &id,
             action: Action::Create,
             collection: CollectionType::Search,
+            fields: &mut fields,
         };
         let origin = Origin::new(SourceKind::Kinesis, "s", "shard", "1");
         let mut records = vec![

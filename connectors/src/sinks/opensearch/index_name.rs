@@ -2,16 +2,18 @@
 //! event time, such as `clicks-{page_type}-%Y.%m.%d`.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
-use tributary_core::Record;
+use tributary_core::json::Leaf;
 
 /// A parsed index template.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct IndexTemplate {
     parts: Vec<Part>,
     /// Whether the template formats the event time.
     timed: bool,
     time_field: Option<String>,
+    /// For templates of arrival time alone: the last second rendered and its
+    /// name, as consecutive records mostly share it.
+    last: std::sync::Mutex<Option<(i64, String)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,21 +76,52 @@ impl IndexTemplate {
             parts,
             timed,
             time_field,
+            last: std::sync::Mutex::new(None),
         })
     }
 
-    /// The index of one record.
-    pub(super) fn render(&self, record: &mut Record) -> Result<String, String> {
-        let arrival_ms = record.origin.arrival_ms;
-        let needs_payload = self.time_field.is_some() && self.timed
-            || self.parts.iter().any(|p| matches!(p, Part::Field(_)));
-        let payload = if needs_payload {
-            Some(record.payload.json().map_err(|e| e.to_string())?)
-        } else {
-            None
-        };
+    /// The payload fields the template reads: its `{field}`s and the time
+    /// field.
+    pub(super) fn field_paths(&self) -> impl Iterator<Item = &str> {
+        let fields = self.parts.iter().filter_map(|p| match p {
+            Part::Field(path) => Some(path.as_str()),
+            Part::Text(_) => None,
+        });
+        fields.chain(self.time_field.as_deref().filter(|_| self.timed))
+    }
+
+    /// The index of a record that arrived at `arrival_ms`, whose payload
+    /// fields `field` gives.
+    pub(super) fn render<'a>(
+        &self,
+        arrival_ms: i64,
+        field: &dyn Fn(&str) -> Option<Leaf<'a>>,
+    ) -> Result<String, String> {
+        let by_arrival_alone =
+            self.time_field.is_none() && !self.parts.iter().any(Part::is_subsecond);
+        if !by_arrival_alone {
+            return self.render_now(arrival_ms, field);
+        }
+        let second = arrival_ms.div_euclid(1000);
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, name)) = last.as_ref().filter(|(cached, _)| *cached == second) {
+            return Ok(name.clone());
+        }
+        let name = self.render_now(arrival_ms, field)?;
+        *last = Some((second, name.clone()));
+        Ok(name)
+    }
+
+    fn render_now<'a>(
+        &self,
+        arrival_ms: i64,
+        field: &dyn Fn(&str) -> Option<Leaf<'a>>,
+    ) -> Result<String, String> {
         let time = if self.timed {
-            Some(event_time(payload, self.time_field.as_deref(), arrival_ms)?)
+            Some(event_time(field, self.time_field.as_deref(), arrival_ms)?)
         } else {
             None
         };
@@ -97,24 +130,30 @@ impl IndexTemplate {
             match (part, &time) {
                 (Part::Text(text), Some(time)) => name.push_str(&time.format(text).to_string()),
                 (Part::Text(text), None) => name.push_str(text),
-                (Part::Field(path), _) => {
-                    let value = payload.and_then(|p| lookup(p, path)).ok_or_else(|| {
-                        format!("the index template needs field `{path}`, which the record does not have")
-                    })?;
-                    match value {
-                        Value::String(text) => name.push_str(&text.to_lowercase()),
-                        Value::Number(number) => name.push_str(&number.to_string()),
-                        Value::Bool(b) => name.push_str(if *b { "true" } else { "false" }),
-                        _ => {
-                            return Err(format!(
-                                "field `{path}` of the index template is not a string or number"
-                            ));
-                        }
+                (Part::Field(path), _) => match field(path) {
+                    Some(Leaf::String(bytes)) => {
+                        name.push_str(&String::from_utf8_lossy(bytes).to_lowercase())
                     }
-                }
+                    Some(Leaf::Number(number)) => name.push_str(&number_text(number.exact_value())),
+                    Some(Leaf::Bool(b)) => name.push_str(if b { "true" } else { "false" }),
+                    Some(Leaf::Null) | None => {
+                        return Err(format!(
+                            "the index template needs field `{path}`, which the record does not have"
+                        ));
+                    }
+                },
             }
         }
         Ok(name)
+    }
+}
+
+/// A number as id or index text: integers without a fraction.
+pub(super) fn number_text(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 9.007_199_254_740_992e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
     }
 }
 
@@ -128,31 +167,40 @@ fn without_specifiers(text: &str) -> impl Iterator<Item = char> + '_ {
     })
 }
 
-fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |v, key| v.get(key))
+impl Part {
+    /// Whether rendering depends on more than the second (a field, or a
+    /// sub-second time specifier such as `%f`).
+    fn is_subsecond(&self) -> bool {
+        match self {
+            Part::Field(_) => true,
+            Part::Text(text) => {
+                text.contains("%f")
+                    || text.contains("%.")
+                    || text.contains("%3f")
+                    || text.contains("%6f")
+                    || text.contains("%9f")
+            }
+        }
+    }
 }
 
-fn event_time(
-    payload: Option<&Value>,
-    field: Option<&str>,
+fn event_time<'a>(
+    field: &dyn Fn(&str) -> Option<Leaf<'a>>,
+    time_field: Option<&str>,
     arrival_ms: i64,
 ) -> Result<DateTime<Utc>, String> {
     let from_ms = |ms: i64| {
         DateTime::<Utc>::from_timestamp_millis(ms).ok_or_else(|| format!("{ms} is not a time"))
     };
-    let Some(field) = field else {
+    let Some(path) = time_field else {
         return from_ms(arrival_ms);
     };
-    match payload.and_then(|p| lookup(p, field)) {
-        Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
+    match field(path) {
+        Some(Leaf::String(bytes)) => DateTime::parse_from_rfc3339(&String::from_utf8_lossy(bytes))
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| format!("time field `{field}` is not RFC 3339 ({e})")),
-        Some(Value::Number(number)) => from_ms(
-            number
-                .as_i64()
-                .ok_or_else(|| format!("time field `{field}` is not whole milliseconds"))?,
-        ),
-        _ => Err(format!("the record has no time field `{field}`")),
+            .map_err(|e| format!("time field `{path}` is not RFC 3339 ({e})")),
+        Some(Leaf::Number(number)) => from_ms(number.exact_value() as i64),
+        _ => Err(format!("the record has no time field `{path}`")),
     }
 }
 
@@ -170,36 +218,43 @@ fn check_format(text: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use tributary_core::{InputIndex, Origin, Payload, SourceKind};
+    use tributary_core::Payload;
+    use tributary_core::json::FieldReader;
 
-    fn record(payload: &str) -> Record {
-        let mut origin = Origin::new(SourceKind::Kinesis, "s", "shard", "1");
-        origin.arrival_ms = 1_795_860_000_000;
-        Record::new(
-            origin,
-            Payload::from_bytes(payload.to_owned()),
-            InputIndex(0),
-        )
+    use super::*;
+
+    fn render(template: &IndexTemplate, payload: &str) -> Result<String, String> {
+        let paths: Vec<&str> = template.field_paths().collect();
+        let (mut reader, ids) = FieldReader::new(paths.iter().copied());
+        let mut payload = Payload::from_bytes(payload.to_owned());
+        let fields = reader.read(&mut payload).unwrap();
+        let lookup = |path: &str| {
+            paths
+                .iter()
+                .position(|p| *p == path)
+                .and_then(|i| fields.get(ids[i]))
+        };
+        template.render(1_795_860_000_000, &lookup)
     }
 
     #[test]
     fn renders_fields_and_event_times() {
         let template = IndexTemplate::parse("clicks-{kind}-%Y.%m.%d", None).unwrap();
         assert_eq!(
-            template.render(&mut record(r#"{"kind":"View"}"#)).unwrap(),
+            render(&template, r#"{"kind":"View"}"#).unwrap(),
             "clicks-view-2026.11.28"
         );
         let by_field = IndexTemplate::parse("logs-%Y.%m", Some("at".into())).unwrap();
         assert_eq!(
-            by_field
-                .render(&mut record(r#"{"at":"2025-01-02T03:04:05Z"}"#))
-                .unwrap(),
+            render(&by_field, r#"{"at":"2025-01-02T03:04:05Z"}"#).unwrap(),
+            "logs-2025.01"
+        );
+        assert_eq!(
+            render(&by_field, r#"{"at":1735787045000}"#).unwrap(),
             "logs-2025.01"
         );
         assert!(
-            template
-                .render(&mut record("{}"))
+            render(&template, "{}")
                 .unwrap_err()
                 .contains("needs field `kind`")
         );
@@ -207,10 +262,7 @@ mod tests {
         assert!(IndexTemplate::parse("a-{x", None).is_err());
         assert!(IndexTemplate::parse("a-%Q", None).is_err());
         assert_eq!(
-            IndexTemplate::parse("plain", None)
-                .unwrap()
-                .render(&mut record("{}"))
-                .unwrap(),
+            render(&IndexTemplate::parse("plain", None).unwrap(), "{}").unwrap(),
             "plain"
         );
     }

@@ -24,7 +24,7 @@ use tokio::sync::OnceCell;
 use tributary_config::{Diagnostic, Options};
 use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, Sink};
 
-use bulk::{Operation, Plan};
+use bulk::{Operation, PayloadFields, Plan};
 use client::Client;
 use index_name::IndexTemplate;
 use response::{ItemOutcome, is_retryable};
@@ -272,11 +272,23 @@ impl OpensearchSinkConfig {
     /// The sink; it connects on first use.
     pub fn build(&self) -> Result<OpensearchSink, String> {
         Ok(OpensearchSink {
-            index: IndexTemplate::parse(&self.index, self.time_field.clone())?,
-            id: self.id_source()?,
+            encoder: self.encoder()?,
             config: self.clone(),
             client: Arc::new(OnceCell::new()),
             deadline: None,
+        })
+    }
+
+    /// What turns records into bulk operations, as the sink does.
+    pub fn encoder(&self) -> Result<BulkEncoder, String> {
+        let index = IndexTemplate::parse(&self.index, self.time_field.clone())?;
+        let id = self.id_source()?;
+        Ok(BulkEncoder {
+            fields: PayloadFields::new(&index, &id),
+            index,
+            id,
+            action: self.action,
+            collection: self.collection_type,
         })
     }
 }
@@ -290,11 +302,43 @@ fn url_of(endpoint: &str) -> Result<(), String> {
     }
 }
 
+/// Turns records into the bulk request body the sink sends (without
+/// sending it): for benchmarks, and to see what would be sent.
+pub struct BulkEncoder {
+    index: IndexTemplate,
+    id: IdSource,
+    action: Action,
+    collection: CollectionType,
+    fields: PayloadFields,
+}
+
+impl BulkEncoder {
+    fn plan(&mut self) -> Plan<'_> {
+        Plan {
+            index: &self.index,
+            id: &self.id,
+            action: self.action,
+            collection: self.collection,
+            fields: &mut self.fields,
+        }
+    }
+
+    /// The body of one bulk request for `records`, and the records that
+    /// cannot be sent (no index name, no id for a delete), by index.
+    pub fn encode(&mut self, records: &mut [Record]) -> (Vec<u8>, Vec<usize>) {
+        let (operations, failures) = self.plan().operations(records);
+        let positions: Vec<usize> = (0..operations.len()).collect();
+        (
+            bulk::body(&operations, &positions),
+            failures.iter().map(|f| f.index).collect(),
+        )
+    }
+}
+
 /// The OpenSearch sink.
 pub struct OpensearchSink {
     config: OpensearchSinkConfig,
-    index: IndexTemplate,
-    id: IdSource,
+    encoder: BulkEncoder,
     client: Arc<OnceCell<Client>>,
     deadline: Option<Instant>,
 }
@@ -302,13 +346,7 @@ pub struct OpensearchSink {
 impl Sink for OpensearchSink {
     fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
         Box::pin(async move {
-            let plan = Plan {
-                index: &self.index,
-                id: &self.id,
-                action: self.config.action,
-                collection: self.config.collection_type,
-            };
-            let (operations, mut failures) = plan.operations(records);
+            let (operations, mut failures) = self.encoder.plan().operations(records);
             if operations.is_empty() {
                 return Delivery { failures };
             }

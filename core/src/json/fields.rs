@@ -3,12 +3,12 @@
 //! is only read where some pattern looks.
 
 /// A field's id in a [`FieldTable`].
-pub(crate) type FieldId = u32;
+pub type FieldId = u32;
 
 /// A node of the trie: `ROOT` is the event itself.
-pub(crate) type NodeId = u32;
+pub type NodeId = u32;
 
-pub(crate) const ROOT: NodeId = 0;
+pub const ROOT: NodeId = 0;
 
 #[derive(Debug, Clone, Default)]
 struct Node {
@@ -20,7 +20,7 @@ struct Node {
 
 /// Interned field paths and their segment trie.
 #[derive(Debug, Clone)]
-pub(crate) struct FieldTable {
+pub struct FieldTable {
     nodes: Vec<Node>,
     count: u32,
     /// Finds, in one pass, `"key.` for each top-level key a pattern needs
@@ -72,12 +72,12 @@ impl Default for FieldTable {
 
 impl FieldTable {
     /// How many paths are interned; ids are below it.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.count as usize
     }
 
     /// The id of a dot-joined path, adding it if new.
-    pub(crate) fn intern(&mut self, path: &str) -> FieldId {
+    pub fn intern(&mut self, path: &str) -> FieldId {
         let mut node = ROOT;
         for segment in path.split('.') {
             node = match self.step(node, segment.as_bytes()) {
@@ -100,7 +100,7 @@ impl FieldTable {
     }
 
     /// Prepares what the scanners use once every path is interned.
-    pub(crate) fn seal(&mut self) {
+    pub fn seal(&mut self) {
         for index in 0..self.nodes.len() {
             let leaves = self.nodes[index]
                 .children
@@ -112,14 +112,14 @@ impl FieldTable {
     }
 
     /// How many keys below `node` the patterns need.
-    pub(crate) fn children(&self, node: NodeId) -> usize {
+    pub fn children(&self, node: NodeId) -> usize {
         self.nodes[node as usize].children.len()
     }
 
     /// Whether every key the patterns need below `node` is a leaf field, so
     /// that no dotted key in the object at `node` can lead to a needed field
     /// once they have all been read.
-    pub(crate) fn only_leaves_below(&self, node: NodeId) -> bool {
+    pub fn only_leaves_below(&self, node: NodeId) -> bool {
         self.nodes[node as usize].only_leaves_below
     }
 
@@ -129,7 +129,7 @@ impl FieldTable {
     /// A false answer is certain; a true one may be a string that merely
     /// looks like such a key. A later duplicate of a key already read is not
     /// looked for: JSON leaves duplicate names undefined.
-    pub(crate) fn rest_may_matter(&self, rest: &[u8]) -> bool {
+    pub fn rest_may_matter(&self, rest: &[u8]) -> bool {
         // Every needle holds a `.` or a `\`; most rests hold neither.
         if memchr::memchr2(b'.', b'\\', rest).is_none() {
             return false;
@@ -151,7 +151,7 @@ impl FieldTable {
     /// one directly. A key with dots walks one segment a dot, since paths are
     /// dot-joined: `{"a.b": 1}` is the same field as `{"a": {"b": 1}}`.
     #[inline]
-    pub(crate) fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
+    pub fn lookup(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, Option<usize>)> {
         let children = &self.nodes[node as usize].children;
         // Segments never hold a dot, so a key that names a child is not dotted.
         if let Some(position) = children.iter().position(|(name, _)| same(name, key)) {
@@ -177,17 +177,17 @@ impl FieldTable {
     }
 
     /// The node an event key leads to from `node`, as [`FieldTable::lookup`].
-    pub(crate) fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
+    pub fn child(&self, node: NodeId, key: &[u8]) -> Option<NodeId> {
         self.lookup(node, key).map(|(child, _)| child)
     }
 
     /// The field that ends at `node`, if any.
-    pub(crate) fn field(&self, node: NodeId) -> Option<FieldId> {
+    pub fn field(&self, node: NodeId) -> Option<FieldId> {
         self.nodes[node as usize].field
     }
 
     /// Whether any field continues below `node`.
-    pub(crate) fn has_children(&self, node: NodeId) -> bool {
+    pub fn has_children(&self, node: NodeId) -> bool {
         !self.nodes[node as usize].children.is_empty()
     }
 

@@ -12,7 +12,7 @@ mod leaf;
 mod reader;
 
 pub use collect::ScanError;
-pub(crate) use collect::{Collected, Step};
-pub(crate) use fields::{FieldId, FieldTable};
-pub(crate) use leaf::{Leaf, Number};
-pub(crate) use reader::FieldReader;
+pub use collect::{Collected, Step};
+pub use fields::{FieldId, FieldTable};
+pub use leaf::{Leaf, Number};
+pub use reader::FieldReader;

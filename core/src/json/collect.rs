@@ -15,12 +15,13 @@ use super::fields::{FieldId, FieldTable, NodeId, ROOT};
 use super::leaf::{Leaf, Number};
 
 /// Which element of which array a value came from: `(array, index)`.
-pub(crate) type Step = (u32, u32);
+pub type Step = (u32, u32);
 
 /// The leaf values found at the tested fields of one event.
 #[derive(Debug, Default)]
-pub(crate) struct Collected {
-    pub(crate) leaves: Vec<Entry>,
+pub struct Collected {
+    /// The leaves found, in the order of the event.
+    pub leaves: Vec<Entry>,
     /// Every entry's trail, stored end to end.
     trails: Vec<Step>,
     /// Strings that could not be borrowed from the event: unescaped ones,
@@ -33,8 +34,8 @@ pub(crate) struct Collected {
 
 /// One leaf value at one field.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Entry {
-    pub(crate) field: FieldId,
+pub struct Entry {
+    pub field: FieldId,
     value: Stored,
     trail: (u32, u32),
 }
@@ -75,7 +76,7 @@ impl std::error::Error for ScanError {}
 
 impl Collected {
     /// The leaf value of an entry; `bytes` are the event's bytes it was scanned from.
-    pub(crate) fn leaf<'a>(&'a self, bytes: &'a [u8], entry: &Entry) -> Leaf<'a> {
+    pub fn leaf<'a>(&'a self, bytes: &'a [u8], entry: &Entry) -> Leaf<'a> {
         match entry.value {
             Stored::Raw(start, end) => Leaf::String(&bytes[start as usize..end as usize]),
             Stored::Text(start, end) => {
@@ -92,7 +93,7 @@ impl Collected {
     }
 
     /// The array elements an entry's value came from.
-    pub(crate) fn trail(&self, entry: &Entry) -> &[Step] {
+    pub fn trail(&self, entry: &Entry) -> &[Step] {
         &self.trails[entry.trail.0 as usize..(entry.trail.0 + entry.trail.1) as usize]
     }
 
@@ -121,7 +122,7 @@ impl Collected {
     }
 
     /// Collects from a parsed event.
-    pub(crate) fn walk(&mut self, fields: &FieldTable, event: &Value) {
+    pub fn walk(&mut self, fields: &FieldTable, event: &Value) {
         self.clear();
         self.walk_value(fields, event, ROOT);
     }
@@ -161,7 +162,7 @@ impl Collected {
     }
 
     /// Collects from raw JSON bytes, reading only what the fields need.
-    pub(crate) fn scan(&mut self, fields: &FieldTable, bytes: &[u8]) -> Result<(), ScanError> {
+    pub fn scan(&mut self, fields: &FieldTable, bytes: &[u8]) -> Result<(), ScanError> {
         self.clear();
         let mut scanner = Scanner {
             bytes,

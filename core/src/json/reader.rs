@@ -1,14 +1,14 @@
 //! Reading a record's chosen fields: from its raw bytes when it has them,
 //! else from its parsed tree.
 
-use tributary_core::{BoxError, Payload};
+use crate::{BoxError, Payload};
 
+use super::leaf::Number;
 use super::{Collected, FieldId, FieldTable, Leaf};
-use crate::json::leaf::Number;
 
 /// The fields a processor reads, and the scratch space to read them.
 #[derive(Debug, Default)]
-pub(crate) struct FieldReader {
+pub struct FieldReader {
     fields: FieldTable,
     collected: Collected,
     /// Per field, the index of its first leaf in `collected`.
@@ -16,7 +16,7 @@ pub(crate) struct FieldReader {
 }
 
 /// The fields of one record, as [`FieldReader::read`] found them.
-pub(crate) struct Fields<'a> {
+pub struct Fields<'a> {
     collected: &'a Collected,
     raw: &'a [u8],
     first: &'a [Option<u32>],
@@ -24,7 +24,7 @@ pub(crate) struct Fields<'a> {
 
 impl FieldReader {
     /// A reader of these dotted paths; their ids are their positions.
-    pub(crate) fn new<'p>(paths: impl IntoIterator<Item = &'p str>) -> (Self, Vec<FieldId>) {
+    pub fn new<'p>(paths: impl IntoIterator<Item = &'p str>) -> (Self, Vec<FieldId>) {
         let mut reader = FieldReader::default();
         let ids = paths.into_iter().map(|path| reader.intern(path)).collect();
         reader.seal();
@@ -32,17 +32,17 @@ impl FieldReader {
     }
 
     /// Adds a path before [`FieldReader::seal`].
-    pub(crate) fn intern(&mut self, path: &str) -> FieldId {
+    pub fn intern(&mut self, path: &str) -> FieldId {
         self.fields.intern(path)
     }
 
     /// Readies the reader once every path is in.
-    pub(crate) fn seal(&mut self) {
+    pub fn seal(&mut self) {
         self.fields.seal();
     }
 
     /// Reads the fields of a payload. A payload that is not JSON is an error.
-    pub(crate) fn read<'a>(&'a mut self, payload: &'a mut Payload) -> Result<Fields<'a>, BoxError> {
+    pub fn read<'a>(&'a mut self, payload: &'a mut Payload) -> Result<Fields<'a>, BoxError> {
         let is_tree = payload.raw().is_none();
         if is_tree {
             let value = payload.json()?;
@@ -71,7 +71,7 @@ impl FieldReader {
 
 impl<'a> Fields<'a> {
     /// A field's value (its first, inside arrays), if the record has it.
-    pub(crate) fn get(&self, field: FieldId) -> Option<Leaf<'a>> {
+    pub fn get(&self, field: FieldId) -> Option<Leaf<'a>> {
         let index = (*self.first.get(field as usize)?)?;
         Some(
             self.collected
@@ -83,7 +83,7 @@ impl<'a> Fields<'a> {
     /// value: `0` absent or null, `1` a string (varint length, bytes), `2` a
     /// number (f64, little-endian: `1` and `1.0` are one key), `3` true,
     /// `4` false.
-    pub(crate) fn push_key(&self, fields: &[FieldId], key: &mut Vec<u8>) {
+    pub fn push_key(&self, fields: &[FieldId], key: &mut Vec<u8>) {
         for field in fields {
             push_key_value(key, self.get(*field));
         }
@@ -91,7 +91,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Appends one value to a key, as [`Fields::push_key`] describes.
-pub(crate) fn push_key_value(key: &mut Vec<u8>, value: Option<Leaf<'_>>) {
+pub fn push_key_value(key: &mut Vec<u8>, value: Option<Leaf<'_>>) {
     match value {
         None | Some(Leaf::Null) => key.push(0),
         Some(Leaf::String(bytes)) => {

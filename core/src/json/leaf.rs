@@ -8,18 +8,20 @@ use std::cmp::Ordering;
 /// exactly only when it is too close to call. Results are those of parsing
 /// every number exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Number<'a> {
+pub struct Number<'a> {
     value: f64,
     /// The number's text, when `value` is an approximation.
     text: Option<&'a [u8]>,
 }
 
 impl<'a> Number<'a> {
-    pub(crate) fn exact(value: f64) -> Self {
+    /// A number read exactly.
+    pub fn exact(value: f64) -> Self {
         Number { value, text: None }
     }
 
-    pub(crate) fn approximate(value: f64, text: &'a [u8]) -> Self {
+    /// A long number: its approximation and its text.
+    pub fn approximate(value: f64, text: &'a [u8]) -> Self {
         Number {
             value,
             text: Some(text),
@@ -27,12 +29,12 @@ impl<'a> Number<'a> {
     }
 
     /// The value, or its approximation.
-    pub(crate) fn approx(self) -> f64 {
+    pub fn approx(self) -> f64 {
         self.value
     }
 
     /// How far the approximation may be from the exact value (0 when exact).
-    pub(crate) fn tolerance(self) -> f64 {
+    pub fn tolerance(self) -> f64 {
         if self.text.is_some() {
             self.value.abs() * 1e-15
         } else {
@@ -41,7 +43,7 @@ impl<'a> Number<'a> {
     }
 
     /// The exact value, parsing the text if need be.
-    pub(crate) fn exact_value(self) -> f64 {
+    pub fn exact_value(self) -> f64 {
         match self.text {
             Some(text) => std::str::from_utf8(text)
                 .ok()
@@ -52,7 +54,7 @@ impl<'a> Number<'a> {
     }
 
     /// Compares with `other` as the exact value would.
-    pub(crate) fn compare(self, other: f64) -> Option<Ordering> {
+    pub fn compare(self, other: f64) -> Option<Ordering> {
         if (self.value - other).abs() > self.tolerance() {
             self.value.partial_cmp(&other)
         } else {
@@ -65,27 +67,34 @@ impl<'a> Number<'a> {
 /// Strings are bytes: most operators compare bytes, and only those that need
 /// text (case folding, addresses) check that they are UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Leaf<'a> {
+pub enum Leaf<'a> {
+    /// A string's bytes, unescaped.
     String(&'a [u8]),
+    /// A number.
     Number(Number<'a>),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
 }
 
 impl<'a> Leaf<'a> {
-    pub(crate) fn as_bytes(self) -> Option<&'a [u8]> {
+    /// The bytes of a string.
+    pub fn as_bytes(self) -> Option<&'a [u8]> {
         match self {
             Leaf::String(bytes) => Some(bytes),
             _ => None,
         }
     }
 
-    pub(crate) fn as_str(self) -> Option<&'a str> {
+    /// A string, when it is UTF-8.
+    pub fn as_str(self) -> Option<&'a str> {
         self.as_bytes()
             .and_then(|bytes| std::str::from_utf8(bytes).ok())
     }
 
-    pub(crate) fn as_number(self) -> Option<Number<'a>> {
+    /// A number.
+    pub fn as_number(self) -> Option<Number<'a>> {
         match self {
             Leaf::Number(number) => Some(number),
             _ => None,
