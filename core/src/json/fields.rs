@@ -76,6 +76,11 @@ impl FieldTable {
         self.count as usize
     }
 
+    /// Whether no path is interned.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     /// The id of a dot-joined path, adding it if new.
     pub fn intern(&mut self, path: &str) -> FieldId {
         let mut node = ROOT;
