@@ -1,11 +1,12 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `test-pattern` and `grep`.
+//! `invoke`, `record`, `test-pattern` and `grep`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
 mod invoke;
 mod pattern;
+mod record;
 mod replay;
 mod validate;
 
@@ -33,10 +34,12 @@ enum Command {
     },
     /// Print the JSON Schema of the pipeline file, for editors.
     Schema,
-    /// Replay a recorded stream through a pipeline, in Lambda-sized batches.
+    /// Replay a recorded stream through a pipeline, in Lambda-sized batches;
+    /// or, with --to-kinesis, put it into a Kinesis stream.
     Replay {
         /// The pipeline file.
-        pipeline: PathBuf,
+        #[arg(required_unless_present = "to_kinesis")]
+        pipeline: Option<PathBuf>,
         /// The recording to replay (see docs/recording-format.md).
         #[arg(long)]
         recording: PathBuf,
@@ -46,6 +49,44 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Put the recording's records into this Kinesis stream (name or
+        /// ARN) with PutRecords, partition keys kept, instead of running a
+        /// pipeline.
+        #[arg(long)]
+        to_kinesis: Option<String>,
+        /// With --to-kinesis: at most this many records a second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Record a Kinesis stream (--stream) or a DynamoDB table's stream
+    /// (--table) into a recording; a name ending in .gz is gzip-compressed.
+    Record {
+        /// The Kinesis stream, by name or ARN.
+        #[arg(long, conflicts_with = "table")]
+        stream: Option<String>,
+        /// The DynamoDB table whose stream to record.
+        #[arg(long)]
+        table: Option<String>,
+        /// The recording to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Where to start: `trim-horizon` (the oldest record), `latest`, or
+        /// an RFC 3339 time.
+        #[arg(long, default_value = "trim-horizon")]
+        from: String,
+        /// Stop after this many records.
+        #[arg(long)]
+        max_records: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<u64>,
+        /// Stop once every shard is read to its end for now.
+        #[arg(long)]
+        until_caught_up: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Run the Lambda handler once on a Lambda event and print the response
     /// Lambda would receive: how to debug a pipeline on a captured event.
@@ -82,6 +123,26 @@ enum Command {
         #[arg(short = 'v', long)]
         invert_match: bool,
     },
+}
+
+/// Where to reach AWS, as the AWS CLI takes it.
+#[derive(Debug, clap::Args)]
+struct AwsArgs {
+    /// Send AWS requests to this URL instead (a local emulator).
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// The AWS region; default: the AWS default chain's.
+    #[arg(long)]
+    region: Option<String>,
+}
+
+impl AwsArgs {
+    fn endpoint(self) -> tributary_connectors::aws::Endpoint {
+        tributary_connectors::aws::Endpoint {
+            url: self.endpoint_url,
+            region: self.region,
+        }
+    }
 }
 
 /// Exit status for a pipeline or recording the user must fix.
@@ -123,11 +184,52 @@ pub fn run(registry: Registry) -> ExitCode {
             invert_match,
         } => pattern::grep(&event_pattern, file.as_ref(), invert_match),
         Command::Replay {
+            to_kinesis: Some(stream),
+            recording,
+            rate,
+            aws,
+            ..
+        } => replay::to_kinesis(&recording, &stream, rate, aws.endpoint()),
+        Command::Replay {
             pipeline,
             recording,
             batch_size,
             no_progress,
-        } => replay::run(&pipeline, &recording, batch_size, !no_progress, &registry),
+            ..
+        } => {
+            let pipeline = pipeline.expect("clap requires a pipeline without --to-kinesis");
+            replay::run(&pipeline, &recording, batch_size, !no_progress, &registry)
+        }
+        Command::Record {
+            stream,
+            table,
+            out,
+            from,
+            max_records,
+            duration,
+            until_caught_up,
+            aws,
+        } => {
+            let start = match record::start_at(&from) {
+                Ok(start) => start,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(EXIT_INVALID);
+                }
+            };
+            record::run(record::RecordArgs {
+                stream: stream.as_deref(),
+                table: table.as_deref(),
+                out: &out,
+                endpoint: aws.endpoint(),
+                start,
+                stop: tributary_connectors::aws::StopWhen {
+                    max_records,
+                    duration: duration.map(std::time::Duration::from_secs),
+                    caught_up: until_caught_up,
+                },
+            })
+        }
     }
 }
 

@@ -60,3 +60,47 @@ fn run_replay(
     let report = runtime.block_on(replay(&mut pipeline, reader, total_bytes, options))?;
     Ok(report)
 }
+
+/// `tributary replay --recording FILE --to-kinesis STREAM`: puts the
+/// recording's records into a Kinesis stream.
+pub(super) fn to_kinesis(
+    recording: &Path,
+    stream: &str,
+    rate: u32,
+    endpoint: tributary_connectors::aws::Endpoint,
+) -> ExitCode {
+    let reader = match RecordingReader::open(recording) {
+        Ok(reader) => reader,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let mut bad = None;
+    let records = reader.map_while(|record| record.map_err(|e| bad = Some(e)).ok());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts");
+    let put = runtime.block_on(tributary_connectors::aws::put_records(
+        &endpoint,
+        stream,
+        records,
+        rate,
+        &mut |_| {},
+    ));
+    if let Some(error) = bad {
+        eprintln!("error: {error}");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    match put {
+        Ok(count) => {
+            eprintln!("put {count} records into {stream}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}

@@ -8,6 +8,7 @@ mod kpl;
 mod lambda_runtime;
 mod opensearch;
 mod pattern;
+mod record;
 mod replay;
 mod schema;
 mod support;

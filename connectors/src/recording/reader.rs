@@ -87,13 +87,17 @@ pub struct RecordingReader {
 }
 
 impl RecordingReader {
-    /// Opens a recording file and reads its header.
+    /// Opens a recording file and reads its header; a name ending in `.gz`
+    /// is read through gzip.
     pub fn open(path: &Path) -> Result<Self, RecordingError> {
         let name = path.display().to_string();
         let file = File::open(path).map_err(|source| RecordingError::Io {
             file: name.clone(),
             source,
         })?;
+        if path.extension().is_some_and(|e| e == "gz") {
+            return Self::new(name, flate2::read::MultiGzDecoder::new(file));
+        }
         Self::new(name, file)
     }
 

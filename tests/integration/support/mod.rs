@@ -40,5 +40,6 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
 pub mod events;
 pub mod fault_proxy;
 pub mod lambda;
+pub mod moto;
 pub mod opensearch;
 pub mod processors;

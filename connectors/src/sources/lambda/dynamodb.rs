@@ -106,14 +106,7 @@ fn change(
         .timestamp_millis();
     origin.removed_by_ttl = removed_by_ttl;
     let payload = match config.payload {
-        DynamodbPayload::Item if entry.event_name == "REMOVE" => {
-            if is_empty(&old_image) {
-                keys.clone()
-            } else {
-                old_image
-            }
-        }
-        DynamodbPayload::Item => new_image,
+        DynamodbPayload::Item => item_of(&entry.event_name, &keys, new_image, old_image),
         DynamodbPayload::Change => json!({
             "eventName": entry.event_name,
             "keys": keys,
@@ -132,6 +125,16 @@ fn change(
         data: Bytes::from(data),
         data_is_json: true,
         error: None,
+    }
+}
+
+/// A change's item: after the change, or for a REMOVE before it (or its keys,
+/// when the stream has no old images).
+pub(crate) fn item_of(event_name: &str, keys: &Value, new_image: Value, old_image: Value) -> Value {
+    match event_name {
+        "REMOVE" if is_empty(&old_image) => keys.clone(),
+        "REMOVE" => old_image,
+        _ => new_image,
     }
 }
 

@@ -1,0 +1,202 @@
+//! Recording a DynamoDB table's stream.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodbstreams::Client;
+use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Shard, ShardIteratorType};
+use tributary_core::{Origin, SourceKind};
+
+use super::kinesis_recorder::Recorded;
+use super::{AwsError, Endpoint, StartAt, StopWhen};
+use crate::sources::lambda::{dynamodb_to_json, item_of};
+
+/// Records the stream of table `table` as [`super::record_stream`] records
+/// a Kinesis stream: each change becomes a record whose data is the item
+/// (after the change, or before it for a REMOVE) as plain JSON, with its
+/// keys, event name and TTL mark in the origin.
+pub async fn record_table(
+    endpoint: &Endpoint,
+    table: &str,
+    start: StartAt,
+    stop: StopWhen,
+    header: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    write: &mut dyn FnMut(&Origin, &[u8]) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(Recorded),
+) -> Result<Recorded, AwsError> {
+    let client = Client::new(&endpoint.sdk_config().await);
+    let streams = client
+        .list_streams()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::new(
+                format!("listing the streams of table `{table}`"),
+                DisplayErrorContext(e),
+            )
+        })?;
+    let arn = streams
+        .streams()
+        .last()
+        .and_then(|s| s.stream_arn())
+        .ok_or_else(|| {
+            AwsError::new(
+                format!("table `{table}`"),
+                "it has no stream; enable DynamoDB Streams on it",
+            )
+        })?
+        .to_owned();
+    header(&arn).map_err(|e| AwsError::new("writing the recording", e))?;
+    let arn: Arc<str> = Arc::from(arn);
+    let mut iterators: HashMap<String, String> = HashMap::new();
+    let mut done: HashSet<String> = HashSet::new();
+    let mut caught_up: HashSet<String> = HashSet::new();
+    let started = Instant::now();
+    let mut recorded = Recorded::default();
+    let open_type = match start {
+        StartAt::Latest => ShardIteratorType::Latest,
+        StartAt::TrimHorizon | StartAt::Timestamp(_) => ShardIteratorType::TrimHorizon,
+    };
+    loop {
+        for shard in startable(&list_shards(&client, &arn).await?, &iterators, &done) {
+            let answer = client
+                .get_shard_iterator()
+                .stream_arn(&*arn)
+                .shard_id(&shard)
+                .shard_iterator_type(open_type.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::new(format!("opening shard {shard}"), DisplayErrorContext(e))
+                })?;
+            match answer.shard_iterator() {
+                Some(iterator) => iterators.insert(shard, iterator.to_owned()),
+                None => done.insert(shard).then_some(String::new()),
+            };
+        }
+        if iterators.is_empty() || stop.reached(recorded.records, started) {
+            break;
+        }
+        let mut read_any = false;
+        for (shard, iterator) in iterators.clone() {
+            let answer = client
+                .get_records()
+                .shard_iterator(iterator)
+                .limit(1000)
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::new(format!("reading shard {shard}"), DisplayErrorContext(e))
+                })?;
+            let shard_id: Arc<str> = Arc::from(shard.as_str());
+            let mut count = 0;
+            for record in answer.records() {
+                if stop.reached(recorded.records, started) {
+                    break;
+                }
+                let Some(change) = record.dynamodb() else {
+                    continue;
+                };
+                let event_name = record
+                    .event_name()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default();
+                let json = |image: Option<&HashMap<String, AttributeValue>>| {
+                    dynamodb_to_json(serde_dynamo::Item::from(image.cloned().unwrap_or_default()))
+                };
+                let keys = json(change.keys());
+                let item = item_of(
+                    &event_name,
+                    &keys,
+                    json(change.new_image()),
+                    json(change.old_image()),
+                );
+                let mut origin = Origin::new(
+                    SourceKind::DynamodbStreams,
+                    arn.clone(),
+                    shard_id.clone(),
+                    change.sequence_number().unwrap_or_default(),
+                );
+                origin.arrival_ms = change
+                    .approximate_creation_date_time()
+                    .and_then(|t| t.to_millis().ok())
+                    .unwrap_or(0);
+                origin.removed_by_ttl = record.user_identity().is_some_and(|u| {
+                    u.r#type() == Some("Service")
+                        && u.principal_id() == Some("dynamodb.amazonaws.com")
+                });
+                origin.item_keys = Some(keys);
+                origin.event_name = Some(event_name);
+                let data = serde_json::to_vec(&item).expect("a JSON value serializes");
+                write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;
+                recorded.records += 1;
+                recorded.bytes += data.len() as u64;
+                count += 1;
+            }
+            read_any |= count > 0;
+            if count == 0 {
+                caught_up.insert(shard.clone());
+            } else {
+                caught_up.remove(&shard);
+            }
+            match answer.next_shard_iterator() {
+                Some(next) => iterators.insert(shard, next.to_owned()),
+                None => {
+                    iterators.remove(&shard);
+                    done.insert(shard).then_some(String::new())
+                }
+            };
+            progress(recorded);
+        }
+        if stop.caught_up && iterators.keys().all(|s| caught_up.contains(s)) {
+            break;
+        }
+        if !read_any {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    Ok(recorded)
+}
+
+/// Shards not opened yet whose parent (if any) is read to its end.
+fn startable(
+    shards: &[Shard],
+    open: &HashMap<String, String>,
+    done: &HashSet<String>,
+) -> Vec<String> {
+    let known: HashSet<&str> = shards.iter().filter_map(|s| s.shard_id()).collect();
+    shards
+        .iter()
+        .filter_map(|s| Some((s.shard_id()?, s.parent_shard_id())))
+        .filter(|(id, _)| !open.contains_key(*id) && !done.contains(*id))
+        .filter(|(_, parent)| parent.is_none_or(|p| !known.contains(p) || done.contains(p)))
+        .map(|(id, _)| id.to_owned())
+        .collect()
+}
+
+async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError> {
+    let mut shards = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let answer = client
+            .describe_stream()
+            .stream_arn(arn)
+            .set_exclusive_start_shard_id(after.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
+            })?;
+        let Some(description) = answer.stream_description() else {
+            return Ok(shards);
+        };
+        shards.extend(description.shards().iter().cloned());
+        after = description.last_evaluated_shard_id().map(str::to_owned);
+        if after.is_none() {
+            return Ok(shards);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Reading and writing real streams with the AWS SDK: recording a Kinesis
+//! stream or a DynamoDB table's stream into the recording format, and
+//! putting a recording back into a Kinesis stream.
+//!
+//! Credentials and region come from the AWS default chain; `--endpoint-url`
+//! points the clients elsewhere (a local moto server in the tests).
+
+mod dynamodb_recorder;
+mod kinesis_recorder;
+mod kinesis_writer;
+
+pub use dynamodb_recorder::record_table;
+pub use kinesis_recorder::{Recorded, record_stream};
+pub use kinesis_writer::put_records;
+
+use std::time::{Duration, Instant};
+
+/// Where to reach AWS.
+#[derive(Debug, Clone, Default)]
+pub struct Endpoint {
+    /// Another endpoint than AWS's (`http://127.0.0.1:5000`).
+    pub url: Option<String>,
+    /// The region; default the chain's.
+    pub region: Option<String>,
+}
+
+impl Endpoint {
+    /// The SDK configuration: the default chain, with the endpoint's
+    /// overrides.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(url) = &self.url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some(region) = &self.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        loader.load().await
+    }
+}
+
+/// Where in a stream to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// The oldest record kept.
+    TrimHorizon,
+    /// Records that arrive from now on.
+    Latest,
+    /// Records that arrived at this time (milliseconds since the epoch) or later.
+    Timestamp(i64),
+}
+
+/// When to stop recording. Without any, recording goes on until the stream
+/// ends (its shards are closed) or the process is stopped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StopWhen {
+    /// After this many records.
+    pub max_records: Option<u64>,
+    /// After this long.
+    pub duration: Option<Duration>,
+    /// Once every shard has been read to its end for now.
+    pub caught_up: bool,
+}
+
+impl StopWhen {
+    fn reached(&self, records: u64, started: Instant) -> bool {
+        self.max_records.is_some_and(|max| records >= max)
+            || self.duration.is_some_and(|d| started.elapsed() >= d)
+    }
+}
+
+/// An error talking to AWS, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("{doing}: {message}")]
+pub struct AwsError {
+    doing: String,
+    message: String,
+}
+
+impl AwsError {
+    fn new(doing: impl Into<String>, error: impl std::fmt::Display) -> Self {
+        AwsError {
+            doing: doing.into(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// The stream name in a name or an ARN (`arn:aws:kinesis:...:stream/NAME`).
+pub(crate) fn stream_name(name_or_arn: &str) -> &str {
+    name_or_arn
+        .rsplit_once(":stream/")
+        .map_or(name_or_arn, |(_, name)| name)
+}

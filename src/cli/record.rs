@@ -1,0 +1,164 @@
+//! `tributary record --stream NAME_OR_ARN --out FILE` and
+//! `tributary record --table NAME --out FILE`
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tributary_connectors::aws::{
+    Endpoint, Recorded, StartAt, StopWhen, record_stream, record_table,
+};
+use tributary_connectors::recording::{Header, RecordingWriter};
+use tributary_core::SourceKind;
+
+use super::{EXIT_FAILED, EXIT_INVALID};
+
+/// What to record, and how.
+pub(super) struct RecordArgs<'a> {
+    pub(super) stream: Option<&'a str>,
+    pub(super) table: Option<&'a str>,
+    pub(super) out: &'a Path,
+    pub(super) endpoint: Endpoint,
+    pub(super) start: StartAt,
+    pub(super) stop: StopWhen,
+}
+
+pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
+    let (source, name) = match (args.stream, args.table) {
+        (Some(stream), None) => (SourceKind::Kinesis, stream),
+        (None, Some(table)) => (SourceKind::DynamodbStreams, table),
+        _ => {
+            eprintln!(
+                "error: give `--stream NAME_OR_ARN` for a Kinesis stream or `--table NAME` for a DynamoDB table's stream"
+            );
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let out: Box<dyn Write> = match File::create(args.out) {
+        Ok(file) if args.out.extension().is_some_and(|e| e == "gz") => Box::new(
+            flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default()),
+        ),
+        Ok(file) => Box::new(BufWriter::new(file)),
+        Err(error) => {
+            eprintln!("error: cannot create `{}`: {error}", args.out.display());
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let progress = progress_bar();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts");
+    let writer: RefCell<Option<RecordingWriter<Box<dyn Write>>>> = RefCell::new(None);
+    let mut out = Some(out);
+    let made_by = std::env::args().collect::<Vec<_>>().join(" ");
+    let mut write_header = |stream: &str| -> io::Result<()> {
+        let mut header = Header::new(source, stream);
+        header.made_by = Some(made_by.clone());
+        header.recorded_at_ms = Some(now_ms());
+        let out = out.take().expect("the header is written once");
+        *writer.borrow_mut() = Some(RecordingWriter::new(out, &header)?);
+        Ok(())
+    };
+    let mut write = |origin: &tributary_core::Origin, data: &[u8]| -> io::Result<()> {
+        match writer.borrow_mut().as_mut() {
+            Some(writer) => writer.write(origin, data),
+            None => Err(io::Error::other("a record came before the header")),
+        }
+    };
+    let mut show = |recorded: Recorded| {
+        progress.set_position(recorded.records);
+        progress.set_message(format!("{} bytes", recorded.bytes));
+    };
+    let result = runtime.block_on(async {
+        match source {
+            SourceKind::DynamodbStreams => {
+                record_table(
+                    &args.endpoint,
+                    name,
+                    args.start,
+                    args.stop,
+                    &mut write_header,
+                    &mut write,
+                    &mut show,
+                )
+                .await
+            }
+            _ => {
+                record_stream(
+                    &args.endpoint,
+                    name,
+                    args.start,
+                    args.stop,
+                    &mut write_header,
+                    &mut write,
+                    &mut show,
+                )
+                .await
+            }
+        }
+    });
+    progress.finish_and_clear();
+    let recorded = match result {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let Some(writer) = writer.into_inner() else {
+        eprintln!("error: nothing was recorded");
+        return ExitCode::from(EXIT_FAILED);
+    };
+    match writer.finish().and_then(|mut out| out.flush()) {
+        Ok(()) => {
+            eprintln!(
+                "recorded {} records ({} bytes) from {name} into {}",
+                recorded.records,
+                recorded.bytes,
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: cannot write `{}`: {error}", args.out.display());
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Reads `--from`: `trim-horizon`, `latest`, or an RFC 3339 time.
+pub(super) fn start_at(from: &str) -> Result<StartAt, String> {
+    match from {
+        "trim-horizon" => Ok(StartAt::TrimHorizon),
+        "latest" => Ok(StartAt::Latest),
+        time => chrono::DateTime::parse_from_rfc3339(time)
+            .map(|t| StartAt::Timestamp(t.timestamp_millis()))
+            .map_err(|e| {
+                format!("--from `{time}` is not `trim-horizon`, `latest` or an RFC 3339 time ({e})")
+            }),
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} records, {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

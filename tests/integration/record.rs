@@ -1,0 +1,159 @@
+//! `tributary record` and `tributary replay --to-kinesis` against moto in
+//! server mode, with streams set up by boto3.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tributary::connectors::recording::RecordingReader;
+
+use crate::support::moto::{self, streams};
+use crate::support::run;
+
+fn base64(data: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data)
+}
+
+/// The records of a recording, by shard, in order: (sequence, key, data).
+fn recorded(path: &std::path::Path) -> BTreeMap<String, Vec<(String, String, String)>> {
+    let mut shards: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for record in RecordingReader::open(path).unwrap() {
+        let record = record.unwrap();
+        shards
+            .entry(record.origin.shard.to_string())
+            .or_default()
+            .push((
+                record.origin.sequence.clone(),
+                record.origin.partition_key.clone().unwrap_or_default(),
+                base64(&record.data),
+            ));
+    }
+    shards
+}
+
+#[test]
+fn a_kinesis_stream_is_recorded_whole_and_put_back_in_order() {
+    let put = streams(&["kinesis-put", "recorded", "3", "120"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recorded.jsonl");
+    let (output, _, stderr) = run(moto::tributary()
+        .args([
+            "record",
+            "--stream",
+            "recorded",
+            "--until-caught-up",
+            "--endpoint-url",
+            moto::url(),
+            "--out",
+        ])
+        .arg(&out));
+    assert!(output.status.success(), "{stderr}");
+    let shards = recorded(&out);
+    let mut expected: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for entry in put.as_array().unwrap() {
+        let text = |k: &str| entry[k].as_str().unwrap().to_owned();
+        expected.entry(text("shard")).or_default().push((
+            text("sequence"),
+            text("partition_key"),
+            text("data"),
+        ));
+    }
+    assert_eq!(
+        shards, expected,
+        "every record, with its shard, sequence number and partition key, in order"
+    );
+    assert!(shards.len() > 1, "the records span several shards");
+
+    // Into a second stream of as many shards: the same records, in the same
+    // order per shard.
+    streams(&["kinesis-create", "copy", "3"]);
+    let (output, _, stderr) = run(moto::tributary()
+        .args(["replay", "--recording"])
+        .arg(&out)
+        .args(["--to-kinesis", "copy", "--endpoint-url", moto::url()]));
+    assert!(output.status.success(), "{stderr}");
+    let copy = streams(&["kinesis-read", "copy"]);
+    let by_shard =
+        |shards: &BTreeMap<String, Vec<(String, String, String)>>| -> Vec<Vec<(String, String)>> {
+            shards
+                .values()
+                .map(|records| {
+                    records
+                        .iter()
+                        .map(|(_, k, d)| (k.clone(), d.clone()))
+                        .collect()
+                })
+                .collect()
+        };
+    let copied: BTreeMap<String, Vec<(String, String, String)>> = copy
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(shard, records)| {
+            let records = records
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["sequence"].as_str().unwrap().to_owned(),
+                        r["partition_key"].as_str().unwrap().to_owned(),
+                        r["data"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (shard.clone(), records)
+        })
+        .collect();
+    assert_eq!(by_shard(&copied), by_shard(&shards));
+}
+
+#[test]
+fn a_dynamodb_tables_stream_is_recorded_with_keys_and_changes() {
+    let made = streams(&["dynamodb-changes", "orders"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("orders.jsonl.gz");
+    let (output, _, stderr) = run(moto::tributary()
+        .args([
+            "record",
+            "--table",
+            "orders",
+            "--until-caught-up",
+            "--endpoint-url",
+            moto::url(),
+            "--out",
+        ])
+        .arg(&out));
+    assert!(output.status.success(), "{stderr}");
+    let records: Vec<_> = RecordingReader::open(&out)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let changes: Vec<(String, Value)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.origin.event_name.clone().unwrap(),
+                r.origin.item_keys.clone().unwrap()["pk"].clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Value)> = made
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["event_name"].as_str().unwrap().to_owned(),
+                m["pk"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(changes, expected);
+    let modified: Value = serde_json::from_slice(&records[5].data).unwrap();
+    assert_eq!(
+        modified,
+        serde_json::json!({"pk": "k1", "n": 100, "tags": ["a", "b"]})
+    );
+    let removed: Value = serde_json::from_slice(&records[6].data).unwrap();
+    assert_eq!(removed["pk"], "k2", "a REMOVE records the item as it was");
+}
