@@ -20,6 +20,7 @@ pub mod lambda;
 pub mod pipeline;
 pub mod replay;
 pub mod schema;
+pub mod testing;
 
 pub use pipeline::{BatchOutcome, Pipeline, Plan, Totals};
 pub use tributary_config as config;

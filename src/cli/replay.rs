@@ -32,6 +32,7 @@ pub(super) fn run(
     let options = ReplayOptions {
         batch_size,
         progress,
+        log_invocations: false,
     };
     match run_replay(plan, reader, recording, &options) {
         Ok(report) => {

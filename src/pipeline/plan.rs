@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
 use tributary_connectors::sinks::SinkConfig;
 use tributary_connectors::sources::SourceConfig;
-use tributary_core::Processor;
+use tributary_core::{Processor, Sink};
 use tributary_processors::{BuildContext, Registry};
 
 use super::Pipeline;
@@ -98,6 +98,24 @@ impl Plan {
     /// The pipeline's source.
     pub fn source(&self) -> &SourceConfig {
         &self.source
+    }
+
+    /// Gives the running pipeline with sinks of the caller's making, by
+    /// name, in place of the configured ones (tests capture output so).
+    pub fn start_with(self, mut sink_for: impl FnMut(&str) -> Box<dyn Sink>) -> Pipeline {
+        let mut open = |(name, _): (Arc<str>, SinkConfig)| {
+            let sink = sink_for(&name);
+            (name, sink)
+        };
+        Pipeline {
+            name: self.name,
+            on_error: self.on_error,
+            deadline_margin: self.deadline_margin,
+            sinks: self.sinks.into_iter().map(&mut open).collect(),
+            dead_letter: self.dead_letter.map(&mut open),
+            source: self.source,
+            processors: self.processors,
+        }
     }
 
     /// Opens the sinks and gives the running pipeline.

@@ -11,8 +11,9 @@ mod batcher;
 mod report;
 mod windows;
 
-pub use report::ReplayReport;
+pub use report::{InvocationLog, ReplayReport};
 
+use std::collections::VecDeque;
 use std::io::IsTerminal as _;
 use std::time::Instant;
 
@@ -20,9 +21,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tributary_connectors::recording::{RecordingError, RecordingReader};
 
 use tributary_connectors::sources::SourceRecord;
+use tributary_core::SourceKind;
 
+use crate::Pipeline;
 use crate::pipeline::BatchContext;
-use crate::{Pipeline, Totals};
 use batcher::Batcher;
 use windows::{Arrival, Windows};
 
@@ -33,6 +35,8 @@ pub struct ReplayOptions {
     pub batch_size: Option<u32>,
     /// Show a progress bar, when standard error is a terminal.
     pub progress: bool,
+    /// Keep a log of every invocation in the report, for tests.
+    pub log_invocations: bool,
 }
 
 /// Replays every record of `recording` through `pipeline`.
@@ -42,31 +46,56 @@ pub async fn replay(
     total_bytes: Option<u64>,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, RecordingError> {
+    let progress = progress_bar(options.progress, total_bytes);
+    let source = recording.header().source;
+    let mut error = None;
+    let records = std::iter::from_fn(|| match recording.next_record()? {
+        Ok(record) => {
+            progress.set_position(recording.bytes_read());
+            Some(record)
+        }
+        Err(e) => {
+            error = Some(e);
+            None
+        }
+    });
+    let report = replay_records(pipeline, source, records, options).await;
+    progress.finish_and_clear();
+    match error {
+        Some(error) => Err(error),
+        None => Ok(report),
+    }
+}
+
+/// Replays `records` (of a `source` kind, in stream order) through
+/// `pipeline`, as [`replay`] replays a recording.
+pub async fn replay_records(
+    pipeline: &mut Pipeline,
+    source: SourceKind,
+    records: impl IntoIterator<Item = SourceRecord>,
+    options: &ReplayOptions,
+) -> ReplayReport {
     let started = Instant::now();
     let batch_size = options
         .batch_size
         .unwrap_or(pipeline.source().batching().batch_size);
-    let progress = progress_bar(options.progress, total_bytes);
     let mut driver = Driver {
-        report: ReplayReport::new(pipeline.name(), recording.header().source),
+        report: ReplayReport::new(pipeline.name(), source, options.log_invocations),
         windows: pipeline.source().tumbling_window_secs().map(Windows::new),
         batcher: Batcher::new(batch_size as usize),
         pipeline,
     };
-    while let Some(record) = recording.next_record() {
-        driver.push(record?).await;
-        progress.set_position(recording.bytes_read());
-        progress.set_message(message(&driver.report.totals));
+    for record in records {
+        driver.push(record).await;
     }
     driver.finish().await;
     if let Err(error) = driver.pipeline.flush().await {
         tracing::error!(%error, "a sink could not flush");
     }
-    progress.finish_and_clear();
     let mut report = driver.report;
     report.shards = driver.batcher.shards();
     report.elapsed = started.elapsed();
-    Ok(report)
+    report
 }
 
 /// Drives a pipeline as Lambda's event source mapping would: batches per
@@ -113,11 +142,51 @@ impl Driver<'_> {
         let Some(shard) = batch.first().map(|r| r.origin.shard.clone()) else {
             return;
         };
-        if self.invoke(&shard, batch, false, false).await {
-            // Past Lambda's limit: the window ends early and starts afresh.
-            self.invoke(&shard, Vec::new(), true, true).await;
-            if let Some(windows) = &mut self.windows {
-                windows.restart(&shard);
+        let policy = self.pipeline.source().retry_policy();
+        // Halves of a bisected batch wait here, in stream order.
+        let mut queue = VecDeque::from([batch]);
+        while let Some(mut pending) = queue.pop_front() {
+            let mut retries = 0;
+            loop {
+                let invocation = self.invoke(&shard, pending.clone(), false, false).await;
+                if invocation.state_too_big {
+                    // Past Lambda's limit: the window ends early and starts afresh.
+                    self.invoke(&shard, Vec::new(), true, true).await;
+                    if let Some(windows) = &mut self.windows {
+                        windows.restart(&shard);
+                    }
+                }
+                let from = match (invocation.function_error, invocation.first_failed) {
+                    (true, _) => 0,
+                    (false, Some(from)) => from,
+                    (false, None) => break,
+                };
+                if invocation.function_error && policy.bisect_on_function_error && pending.len() > 1
+                {
+                    // Splitting is not a retry: each half starts afresh.
+                    let second = pending.split_off(pending.len() / 2);
+                    queue.push_front(second);
+                    queue.push_front(pending);
+                    break;
+                }
+                let limit = policy
+                    .maximum_retry_attempts
+                    .unwrap_or(UNLIMITED_RETRIES_CAP);
+                if retries >= limit {
+                    let left = (pending.len() - from) as u64;
+                    self.report.discarded += left;
+                    tracing::warn!(
+                        %shard,
+                        records = left,
+                        retries,
+                        "retries used up: Lambda would send these records to the on-failure destination and go on"
+                    );
+                    break;
+                }
+                retries += 1;
+                self.report.redeliveries += 1;
+                // Lambda redelivers from the lowest failed sequence number.
+                pending = pending.split_off(from);
             }
         }
     }
@@ -127,7 +196,7 @@ impl Driver<'_> {
     async fn close_window(&mut self, shard: &str) {
         let mut early = false;
         if let Some(batch) = self.batcher.take_shard(shard) {
-            early = self.invoke(shard, batch, false, false).await;
+            early = self.invoke(shard, batch, false, false).await.state_too_big;
         }
         self.invoke(shard, Vec::new(), true, early).await;
         if let Some(windows) = &mut self.windows {
@@ -135,15 +204,14 @@ impl Driver<'_> {
         }
     }
 
-    /// One invocation; gives whether the window state it left is past
-    /// Lambda's limit.
+    /// One invocation.
     async fn invoke(
         &mut self,
         shard: &str,
         records: Vec<SourceRecord>,
         is_final: bool,
         early: bool,
-    ) -> bool {
+    ) -> Invoked {
         let window = self
             .windows
             .as_ref()
@@ -152,6 +220,7 @@ impl Driver<'_> {
             window,
             deadline: None,
         };
+        let sequences: Vec<String> = records.iter().map(|r| r.origin.sequence.clone()).collect();
         let outcome = self.pipeline.run_with(records, context).await;
         self.report.totals += outcome.totals();
         self.report.batches += 1;
@@ -163,12 +232,52 @@ impl Driver<'_> {
                 "aggregate documents not delivered; Lambda would retry the invocation"
             );
         }
-        match (&mut self.windows, outcome.window) {
+        let failures: Vec<String> = outcome.failed.iter().map(|o| o.sequence.clone()).collect();
+        let first_failed = failures
+            .first()
+            .and_then(|failed| sequences.iter().position(|s| s == failed));
+        // An EventBridge event that fails is a failed invocation.
+        let event = matches!(
+            self.pipeline.source(),
+            tributary_connectors::sources::SourceConfig::Eventbridge(_)
+        );
+        let function_error = outcome.emitted_failed > 0 || (event && first_failed.is_some());
+        if let Some(log) = &mut self.report.invocations {
+            log.push(InvocationLog {
+                shard: shard.to_owned(),
+                sequences,
+                failures,
+                function_error,
+                window_final: is_final,
+            });
+        }
+        let state_too_big = match (&mut self.windows, outcome.window) {
             (Some(windows), Some(window)) => windows.keep(shard, window),
             _ => false,
+        };
+        Invoked {
+            state_too_big,
+            first_failed,
+            function_error,
         }
     }
 }
+
+/// What one invocation means for the next.
+struct Invoked {
+    /// The window state is past Lambda's limit.
+    state_too_big: bool,
+    /// Where in the batch the first failed record is.
+    first_failed: Option<usize>,
+    /// The invocation failed as a whole.
+    function_error: bool,
+}
+
+/// When the source retries until records expire (`maximum_retry_attempts =
+/// -1`), a replay stops retrying a batch after this many attempts and
+/// counts its records as discarded, where Lambda would keep the shard
+/// waiting.
+const UNLIMITED_RETRIES_CAP: u32 = 20;
 
 fn progress_bar(wanted: bool, total_bytes: Option<u64>) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
@@ -179,8 +288,4 @@ fn progress_bar(wanted: bool, total_bytes: Option<u64>) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
-}
-
-fn message(totals: &Totals) -> String {
-    format!("{} records", totals.records_in)
 }

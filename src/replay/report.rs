@@ -7,6 +7,21 @@ use tributary_core::SourceKind;
 
 use crate::Totals;
 
+/// One invocation of a replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvocationLog {
+    /// The shard.
+    pub shard: String,
+    /// The sequence numbers of its records, in order.
+    pub sequences: Vec<String>,
+    /// The `batchItemFailures` identifiers it answered.
+    pub failures: Vec<String>,
+    /// Whether it failed as a whole.
+    pub function_error: bool,
+    /// Whether it was a window's final invocation.
+    pub window_final: bool,
+}
+
 /// What a replay did.
 #[derive(Debug, Clone)]
 pub struct ReplayReport {
@@ -23,12 +38,19 @@ pub struct ReplayReport {
     /// Aggregate documents that were not delivered (Lambda would retry
     /// their invocations).
     pub undelivered_aggregates: u64,
+    /// Invocations that redelivered records after a failure.
+    pub redeliveries: u64,
+    /// Records given up after the retries: Lambda sends them to the
+    /// on-failure destination.
+    pub discarded: u64,
+    /// Every invocation, when the replay was asked to keep them.
+    pub invocations: Option<Vec<InvocationLog>>,
     /// How long the replay took.
     pub elapsed: Duration,
 }
 
 impl ReplayReport {
-    pub(super) fn new(pipeline: &str, source: SourceKind) -> Self {
+    pub(super) fn new(pipeline: &str, source: SourceKind, log_invocations: bool) -> Self {
         ReplayReport {
             pipeline: pipeline.to_owned(),
             source,
@@ -36,6 +58,9 @@ impl ReplayReport {
             batches: 0,
             shards: 0,
             undelivered_aggregates: 0,
+            redeliveries: 0,
+            discarded: 0,
+            invocations: log_invocations.then(Vec::new),
             elapsed: Duration::ZERO,
         }
     }
@@ -78,9 +103,16 @@ impl fmt::Display for ReplayReport {
         writeln!(f, "  dead-lettered  {:>10}", t.dead_lettered)?;
         writeln!(
             f,
-            "  failed         {:>10}   Lambda would retry these",
+            "  failed         {:>10}   reported to Lambda (each retry counts again)",
             t.failed
         )?;
+        if self.redeliveries > 0 || self.discarded > 0 {
+            writeln!(
+                f,
+                "  redeliveries   {:>10}   invocations retrying failed records; {} records discarded after the retries",
+                self.redeliveries, self.discarded
+            )?;
+        }
         writeln!(
             f,
             "  batches        {:>10}   from {} shard(s)",

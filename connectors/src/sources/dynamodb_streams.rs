@@ -31,6 +31,16 @@ pub struct DynamodbStreamsSourceConfig {
     /// aggregate with `window = "lambda"` uses. Default: none.
     #[serde(default)]
     pub tumbling_window_secs: Option<u32>,
+    /// How many times Lambda retries a batch whose records failed, from 0
+    /// to 10000; -1 (the default, as Lambda's) retries until the records
+    /// expire. The records still failing then go to the on-failure
+    /// destination.
+    #[serde(default = "super::default_retries")]
+    pub maximum_retry_attempts: i32,
+    /// Whether Lambda splits a batch in two when the function fails as a
+    /// whole, and retries each half. Default false.
+    #[serde(default)]
+    pub bisect_batch_on_function_error: bool,
     /// What each change's payload is: `item` (the default: the item after the
     /// change, or for a REMOVE the item before it, as plain JSON) or `change`
     /// (the whole change: `eventName`, `keys`, `newImage`, `oldImage`,

@@ -64,6 +64,19 @@ pub enum SourceConfig {
     Eventbridge(EventbridgeSourceConfig),
 }
 
+fn default_retries() -> i32 {
+    -1
+}
+
+/// How Lambda retries a stream batch that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many retries; `None` until the records expire.
+    pub maximum_retry_attempts: Option<u32>,
+    /// Split a batch in two when the function fails as a whole.
+    pub bisect_on_function_error: bool,
+}
+
 /// The source types, as written in TOML.
 pub const SOURCE_TYPES: [&str; 3] = ["dynamodb_streams", "eventbridge", "kinesis"];
 
@@ -78,6 +91,14 @@ impl SourceConfig {
             _ => return Err(component.unknown_kind("source", &SOURCE_TYPES)),
         };
         config.batching().check(options)?;
+        if !(-1..=10_000).contains(&config.retry_attempts_setting()) {
+            return Err(options
+                .error_at(
+                    "maximum_retry_attempts",
+                    "`maximum_retry_attempts` must be between -1 and 10000",
+                )
+                .hint("-1 retries until the records expire, as Lambda does by default"));
+        }
         if let Some(secs) = config.tumbling_window_secs()
             && !(1..=900).contains(&secs)
         {
@@ -115,6 +136,32 @@ impl SourceConfig {
                 batch_size: 1,
                 max_batch_size: 1,
             },
+        }
+    }
+
+    fn retry_attempts_setting(&self) -> i32 {
+        match self {
+            SourceConfig::Kinesis(c) => c.maximum_retry_attempts,
+            SourceConfig::DynamodbStreams(c) => c.maximum_retry_attempts,
+            SourceConfig::Eventbridge(_) => 0,
+        }
+    }
+
+    /// How Lambda retries this source's failed batches (EventBridge: its
+    /// asynchronous retries, twice, as Lambda's default).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        let (attempts, bisect) = match self {
+            SourceConfig::Kinesis(c) => {
+                (c.maximum_retry_attempts, c.bisect_batch_on_function_error)
+            }
+            SourceConfig::DynamodbStreams(c) => {
+                (c.maximum_retry_attempts, c.bisect_batch_on_function_error)
+            }
+            SourceConfig::Eventbridge(_) => (2, false),
+        };
+        RetryPolicy {
+            maximum_retry_attempts: u32::try_from(attempts).ok(),
+            bisect_on_function_error: bisect,
         }
     }
 
