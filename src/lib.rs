@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod declared_tests;
 pub mod lambda;
 pub mod pipeline;
 pub mod replay;

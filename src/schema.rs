@@ -53,6 +53,11 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
                 "type": "object",
                 "minProperties": 1,
                 "additionalProperties": sinks
+            },
+            "tests": {
+                "description": "Tests of the pipeline, run by `tributary test`.",
+                "type": "array",
+                "items": schemars::schema_for!(crate::declared_tests::TestCase)
             }
         },
         "$defs": defs

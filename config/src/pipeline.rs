@@ -15,7 +15,7 @@ use crate::component::Step;
 use crate::{Component, ConfigError, Diagnostic, Options, SourceFile, did_you_mean};
 
 /// The top-level keys of a pipeline file.
-const SECTIONS: [&str; 4] = ["pipeline", "source", "processors", "sinks"];
+const SECTIONS: [&str; 5] = ["pipeline", "source", "processors", "sinks", "tests"];
 
 /// What happens to a record that cannot be processed: its payload cannot be
 /// decoded, a processor fails it, or a sink rejects it for good.
@@ -77,6 +77,8 @@ pub struct PipelineConfig {
     pub processors: Vec<Component>,
     /// The `[sinks.NAME]` tables, with their names, in file order.
     pub sinks: Vec<(String, Component)>,
+    /// The `[[tests]]` tables, in order, for `tributary test` to read.
+    pub tests: Vec<Options>,
 }
 
 impl PipelineConfig {
@@ -153,6 +155,7 @@ impl Parser<'_> {
             });
         let processors = self.processors(&root);
         let sinks = self.sinks(&root);
+        let tests = self.tests(&root);
         if let (Some(pipeline), Some(sinks)) = (&pipeline, &sinks) {
             self.check_dead_letter(&root, pipeline, sinks);
         }
@@ -166,6 +169,7 @@ impl Parser<'_> {
                     source,
                     processors,
                     sinks,
+                    tests,
                 })
             }
             _ => Err(ConfigError::new(self.diagnostics)),
@@ -198,6 +202,28 @@ impl Parser<'_> {
             _ => options.deserialize::<PipelineSection>(),
         };
         section.map_err(|d| self.diagnostics.push(d)).ok()
+    }
+
+    fn tests(&mut self, root: &DeTable<'_>) -> Vec<Options> {
+        let Some(value) = root.get("tests") else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.error(
+                "`tests` must be a list of tables".to_owned(),
+                value.span(),
+                "write each test as its own `[[tests]]` table",
+            );
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let path = vec![Step::Key("tests".into()), Step::Index(index)];
+                Options::new(self.file.clone(), path, item.span())
+            })
+            .collect()
     }
 
     fn processors(&mut self, root: &DeTable<'_>) -> Option<Vec<Component>> {

@@ -1,5 +1,5 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `test-pattern` and `grep`.
+//! `invoke`, `record`, `test`, `test-pattern` and `grep`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
@@ -8,6 +8,7 @@ mod invoke;
 mod pattern;
 mod record;
 mod replay;
+mod test;
 mod validate;
 
 use std::path::PathBuf;
@@ -34,6 +35,12 @@ enum Command {
     },
     /// Print the JSON Schema of the pipeline file, for editors.
     Schema,
+    /// Run the `[[tests]]` of pipeline files: exit 0 when all pass, 1 otherwise.
+    Test {
+        /// The pipeline files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Replay a recorded stream through a pipeline, in Lambda-sized batches;
     /// or, with --to-kinesis, put it into a Kinesis stream.
     Replay {
@@ -156,6 +163,7 @@ pub fn run(registry: Registry) -> ExitCode {
     init_logging();
     match cli.command {
         Command::Validate { files } => validate::run(&files, &registry),
+        Command::Test { files } => test::run(&files, &registry),
         Command::Schema => {
             let schema = crate::schema::pipeline_schema(&registry);
             println!(

@@ -2,6 +2,7 @@
 //! it. One test binary, with a module per command.
 
 mod aggregate;
+mod declared;
 mod handler;
 mod invoke;
 mod kpl;

@@ -1,0 +1,274 @@
+//! Tests declared in a pipeline file, `[[tests]]`, run by `tributary test`.
+//!
+//! ```toml
+//! [[tests]]
+//! name = "large purchases pass, views are dropped"
+//! inputs = [
+//!   { data = { type = "purchase", price = 120, geo = { country = "DE" } } },
+//!   { data = { type = "view" } },
+//!   { text = "not json" },
+//! ]
+//! expect.outputs.purchases = [{ type = "purchase", price = 120, geo = { country = "DE" } }]
+//! expect.dropped = 1
+//! expect.dead_lettered = 1
+//! ```
+//!
+//! Unlike the unit tests of Vector or Benthos, these run the whole pipeline:
+//! the source's decoding (codecs, KPL, DynamoDB images), every processor,
+//! and the sinks, captured, with Lambda's batching, retries and windows, as
+//! `tributary replay` runs them.
+
+mod diff;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use tributary_config::{Diagnostic, Options, PipelineConfig};
+use tributary_connectors::recording::RecordingReader;
+use tributary_connectors::sources::SourceRecord;
+use tributary_core::{Origin, SourceKind};
+use tributary_processors::Registry;
+
+use crate::testing::{CLOCK_START_MS, PipelineTest, TestRun};
+
+/// One `[[tests]]` table.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    /// What the test shows.
+    pub name: String,
+    /// The input records, in order, all on one shard unless they say.
+    #[serde(default)]
+    pub inputs: Vec<TestInput>,
+    /// A recording to replay instead (or as well, after `inputs`), relative
+    /// to the pipeline file.
+    #[serde(default)]
+    pub recording: Option<PathBuf>,
+    /// What must come out.
+    #[serde(default)]
+    pub expect: Expectations,
+}
+
+/// One input record: its payload as JSON (`data`) or as text (`text`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestInput {
+    /// The payload, as a JSON value.
+    #[serde(default)]
+    pub data: Option<Value>,
+    /// The payload's bytes, as text (to test what is not JSON).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The shard. Default `shardId-000000000000`.
+    #[serde(default)]
+    pub shard: Option<String>,
+}
+
+/// What a test expects. Each part is checked only when given.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Every payload each named sink gets, exactly and in order.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, Vec<Value>>,
+    /// Payloads each named sink must get among others: each expected value
+    /// matches an output whose fields include its fields.
+    #[serde(default)]
+    pub outputs_include: BTreeMap<String, Vec<Value>>,
+    /// How many input records are delivered.
+    #[serde(default)]
+    pub delivered: Option<u64>,
+    /// How many are dropped on purpose.
+    #[serde(default)]
+    pub dropped: Option<u64>,
+    /// How many are skipped (`on_error = "skip"`).
+    #[serde(default)]
+    pub skipped: Option<u64>,
+    /// How many are folded into aggregates.
+    #[serde(default)]
+    pub aggregated: Option<u64>,
+    /// How many are dead-lettered.
+    #[serde(default)]
+    pub dead_lettered: Option<u64>,
+    /// How many are reported failed to Lambda (each retry counts again).
+    #[serde(default)]
+    pub failed: Option<u64>,
+}
+
+/// The result of one declared test.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The test's name.
+    pub name: String,
+    /// What differed from the expectations, each readable on its own.
+    pub problems: Vec<String>,
+}
+
+/// Reads and runs the tests of a pipeline file. An error is a file that
+/// cannot be read or a test table that is wrong.
+pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
+    let config = PipelineConfig::load(path).map_err(|e| e.diagnostics)?;
+    let text = std::fs::read_to_string(path).map_err(|e| vec![Diagnostic::new(e.to_string())])?;
+    let cases = config
+        .tests
+        .iter()
+        .map(read_case)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|d| vec![d])?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut outcomes = Vec::with_capacity(cases.len());
+    for (case, options) in cases.into_iter().zip(&config.tests) {
+        let source = crate::Plan::from_config(&config, registry)
+            .map_err(|e| e.diagnostics)?
+            .source()
+            .kind();
+        let mut records = inputs(&case.inputs, source);
+        if let Some(recording) = &case.recording {
+            let file = base.join(recording);
+            let reader = RecordingReader::open(&file)
+                .map_err(|e| vec![options.error_at("recording", e.to_string())])?;
+            records.extend(reader.map_while(Result::ok));
+        }
+        let mut test =
+            PipelineTest::with_registry(&text, registry.clone()).map_err(|e| e.diagnostics)?;
+        let run = test.replay(records);
+        outcomes.push(Outcome {
+            problems: check(&case.expect, &run),
+            name: case.name,
+        });
+    }
+    Ok(outcomes)
+}
+
+fn read_case(options: &Options) -> Result<TestCase, Diagnostic> {
+    let case: TestCase = options.deserialize()?;
+    for (i, input) in case.inputs.iter().enumerate() {
+        if input.data.is_some() == input.text.is_some() {
+            return Err(options
+                .error_at(
+                    &format!("inputs.{i}"),
+                    "an input has `data` or `text`, one of them",
+                )
+                .hint("data = { type = \"click\" } for JSON, text = \"...\" for other bytes"));
+        }
+    }
+    if case.inputs.is_empty() && case.recording.is_none() {
+        return Err(options.error_at(
+            "",
+            format!("test `{}` has no `inputs` and no `recording`", case.name),
+        ));
+    }
+    Ok(case)
+}
+
+/// Source records for the inputs, of the pipeline's source kind, on the
+/// test clock.
+fn inputs(inputs: &[TestInput], source: SourceKind) -> Vec<SourceRecord> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let shard = input.shard.as_deref().unwrap_or("shardId-000000000000");
+            let mut origin = Origin::new(
+                source,
+                "arn:aws:kinesis:us-east-1:123456789012:stream/test",
+                shard,
+                format!("{:020}", i + 1),
+            );
+            origin.partition_key = Some(format!("key-{i}"));
+            origin.arrival_ms = CLOCK_START_MS + 100 * i as i64;
+            match (&input.data, &input.text) {
+                (Some(data), _) => {
+                    let mut record = SourceRecord::new(origin, Bytes::from(data.to_string()));
+                    record.data_is_json = true;
+                    record
+                }
+                (None, text) => {
+                    SourceRecord::new(origin, Bytes::from(text.clone().unwrap_or_default()))
+                }
+            }
+        })
+        .collect()
+}
+
+fn check(expect: &Expectations, run: &TestRun) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (sink, expected) in &expect.outputs {
+        let actual = run.outputs.get(sink).cloned().unwrap_or_default();
+        if !same_values(&actual, expected) {
+            problems.push(format!(
+                "sink `{sink}` got other records (- expected, + actual):\n{}",
+                diff::lines(&pretty(expected), &pretty(&actual))
+            ));
+        }
+    }
+    for (sink, expected) in &expect.outputs_include {
+        let actual = run.outputs.get(sink).cloned().unwrap_or_default();
+        for value in expected {
+            if !actual.iter().any(|output| includes(output, value)) {
+                problems.push(format!(
+                    "sink `{sink}` got no record including\n{}\namong its {} record(s)",
+                    indent(&serde_json::to_string_pretty(value).unwrap_or_default()),
+                    actual.len()
+                ));
+            }
+        }
+    }
+    let totals = run.report.totals;
+    let counts = [
+        ("delivered", expect.delivered, totals.delivered),
+        ("dropped", expect.dropped, totals.dropped),
+        ("skipped", expect.skipped, totals.skipped),
+        ("aggregated", expect.aggregated, totals.aggregated),
+        ("dead_lettered", expect.dead_lettered, totals.dead_lettered),
+        ("failed", expect.failed, totals.failed),
+    ];
+    for (what, expected, actual) in counts {
+        if let Some(expected) = expected.filter(|e| *e != actual) {
+            problems.push(format!("{what}: expected {expected}, got {actual}"));
+        }
+    }
+    problems
+}
+
+fn pretty(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn same_values(actual: &[Value], expected: &[Value]) -> bool {
+    actual.len() == expected.len()
+        && actual
+            .iter()
+            .zip(expected)
+            .all(|(a, e)| includes(a, e) && includes(e, a))
+}
+
+/// Whether `actual` has everything `expected` has: objects by their keys,
+/// numbers by value (`1` is `1.0`), the rest exactly.
+fn includes(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| includes(av, v))),
+        (Value::Array(a), Value::Array(e)) => {
+            a.len() == e.len() && a.iter().zip(e).all(|(x, y)| includes(x, y))
+        }
+        (Value::Number(a), Value::Number(e)) => a.as_f64() == e.as_f64(),
+        (a, e) => a == e,
+    }
+}

@@ -1,0 +1,34 @@
+//! `tributary test`: the `[[tests]]` of pipeline files.
+
+use crate::support::{run, tributary};
+
+#[test]
+fn the_example_pipelines_tests_pass() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "test",
+        "examples/clickstream/pipeline.toml",
+        "examples/clickstream/aggregates.toml",
+        "examples/purchases/pipeline.toml",
+    ]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.ends_with("3 passed, 0 failed\n"), "{stdout}");
+}
+
+#[test]
+fn a_broken_expectation_fails_with_a_readable_diff() {
+    let (output, stdout, _) =
+        run(tributary().args(["test", "tests/pipelines/broken-expectation.toml"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout.contains("FAILED  tests/pipelines/broken-expectation.toml: a wrong expectation"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sink `out` got other records (- expected, + actual):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  -   \"price\": 11,"), "{stdout}");
+    assert!(stdout.contains("  +   \"price\": 10,"), "{stdout}");
+    assert!(stdout.contains("dropped: expected 2, got 1"), "{stdout}");
+    assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
+}
