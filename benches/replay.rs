@@ -1,6 +1,6 @@
 //! The replay path: read recording lines, run them through a pipeline with
-//! no processors, and encode JSON Lines (to /dev/null), on the bundled
-//! clickstream recording (10,000 records, about 450 bytes each).
+//! no processors, or with a filter, and encode JSON Lines (to /dev/null), on
+//! the bundled clickstream recording (10,000 records, about 450 bytes each).
 //!
 //! `cargo bench --bench replay`; records/s is the "thrpt" line.
 
@@ -16,6 +16,8 @@ use tributary::replay::{ReplayOptions, replay};
 const PIPELINE: &str = r#"
 [pipeline]
 name = "bench"
+# The recording's few malformed records are skipped, not retried.
+on_error = "skip"
 
 [source]
 type = "kinesis"
@@ -41,6 +43,14 @@ fn replay_path(c: &mut Criterion) {
         .unwrap()
         .start()
         .unwrap();
+    let filtered = PIPELINE.replace(
+        "[sinks.out]",
+        "[[processors]]\ntype = \"filter\"\npattern = { type = [\"purchase\", \"click\"] }\n\n[sinks.out]",
+    );
+    let mut filter_pipeline = Plan::parse("bench.toml", &filtered, &Registry::builtin())
+        .unwrap()
+        .start()
+        .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -54,6 +64,16 @@ fn replay_path(c: &mut Criterion) {
             let reader = RecordingReader::new("r", Cursor::new(recording.clone())).unwrap();
             let report = runtime
                 .block_on(replay(&mut pipeline, reader, None, &options))
+                .unwrap();
+            assert_eq!(report.totals.records_in, records);
+            report
+        })
+    });
+    group.bench_function("decode+filter+jsonl", |b| {
+        b.iter(|| {
+            let reader = RecordingReader::new("r", Cursor::new(recording.clone())).unwrap();
+            let report = runtime
+                .block_on(replay(&mut filter_pipeline, reader, None, &options))
                 .unwrap();
             assert_eq!(report.totals.records_in, records);
             report

@@ -56,6 +56,10 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Replay at this multiple of the recorded pace (1 as recorded, 10
+        /// ten times faster); default as fast as possible.
+        #[arg(long)]
+        speed: Option<f64>,
         /// Put the recording's records into this Kinesis stream (name or
         /// ARN) with PutRecords, partition keys kept, instead of running a
         /// pipeline.
@@ -203,10 +207,17 @@ pub fn run(registry: Registry) -> ExitCode {
             recording,
             batch_size,
             no_progress,
+            speed,
             ..
         } => {
             let pipeline = pipeline.expect("clap requires a pipeline without --to-kinesis");
-            replay::run(&pipeline, &recording, batch_size, !no_progress, &registry)
+            let options = crate::replay::ReplayOptions {
+                batch_size,
+                progress: !no_progress,
+                log_invocations: false,
+                speed,
+            };
+            replay::run(&pipeline, &recording, &options, &registry)
         }
         Command::Record {
             stream,

@@ -14,8 +14,7 @@ use crate::replay::{ReplayOptions, replay};
 pub(super) fn run(
     pipeline: &Path,
     recording: &Path,
-    batch_size: Option<u32>,
-    progress: bool,
+    options: &ReplayOptions,
     registry: &Registry,
 ) -> ExitCode {
     let plan = match super::load_plan(pipeline, registry) {
@@ -29,12 +28,7 @@ pub(super) fn run(
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let options = ReplayOptions {
-        batch_size,
-        progress,
-        log_invocations: false,
-    };
-    match run_replay(plan, reader, recording, &options) {
+    match run_replay(plan, reader, recording, options) {
         Ok(report) => {
             eprintln!("{report}");
             ExitCode::SUCCESS

@@ -18,13 +18,16 @@ struct Pending {
 /// records and at most Lambda's invocation payload size.
 pub(super) struct Batcher {
     batch_size: usize,
+    /// The batching window, in milliseconds, when the source has one.
+    window_ms: Option<i64>,
     pending: Vec<Pending>,
 }
 
 impl Batcher {
-    pub(super) fn new(batch_size: usize) -> Self {
+    pub(super) fn new(batch_size: usize, batching_window_secs: u32) -> Self {
         Batcher {
             batch_size: batch_size.max(1),
+            window_ms: (batching_window_secs > 0).then(|| i64::from(batching_window_secs) * 1000),
             pending: Vec::new(),
         }
     }
@@ -48,8 +51,16 @@ impl Batcher {
             }
         };
         let pending = &mut self.pending[index];
+        // Lambda gathers a batch for at most the batching window, counted
+        // here on the records' own arrival times.
+        let window_over = self.window_ms.is_some_and(|window| {
+            pending
+                .records
+                .first()
+                .is_some_and(|first| record.origin.arrival_ms - first.origin.arrival_ms > window)
+        });
         let full = !pending.records.is_empty()
-            && pending.payload_bytes + size > Batching::MAX_PAYLOAD_BYTES;
+            && (window_over || pending.payload_bytes + size > Batching::MAX_PAYLOAD_BYTES);
         let ready = full.then(|| take(pending, self.batch_size));
         pending.payload_bytes += size;
         pending.records.push(record);
@@ -109,7 +120,7 @@ mod tests {
 
     #[test]
     fn batches_per_shard_in_order_by_count() {
-        let mut batcher = Batcher::new(2);
+        let mut batcher = Batcher::new(2, 0);
         let mut batches = Vec::new();
         for (i, shard) in ["a", "b", "a", "a", "b", "b", "a"].into_iter().enumerate() {
             batches.extend(batcher.push(record(shard, i, 10)));
@@ -130,7 +141,7 @@ mod tests {
 
     #[test]
     fn cuts_batches_at_the_invocation_payload_limit() {
-        let mut batcher = Batcher::new(10_000);
+        let mut batcher = Batcher::new(10_000, 0);
         let mut batches = Vec::new();
         // 1 MB records: base64 makes each about 1.33 MB, so four fit in 6 MB.
         for i in 0..10 {
@@ -139,5 +150,29 @@ mod tests {
         batches.extend(batcher.finish());
         let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
         assert_eq!(sizes, [4, 4, 2]);
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use bytes::Bytes;
+    use tributary_core::{Origin, SourceKind};
+
+    #[test]
+    fn a_batching_window_cuts_batches_by_arrival_time() {
+        let mut batcher = Batcher::new(100, 1);
+        let mut sizes = Vec::new();
+        for (i, arrival) in [0, 300, 900, 1500, 1600, 3000].into_iter().enumerate() {
+            let mut origin = Origin::new(SourceKind::Kinesis, "s", "a", i.to_string());
+            origin.arrival_ms = arrival;
+            sizes.extend(
+                batcher
+                    .push(SourceRecord::new(origin, Bytes::from_static(b"{}")))
+                    .map(|b| b.len()),
+            );
+        }
+        sizes.extend(batcher.finish().iter().map(Vec::len));
+        assert_eq!(sizes, [3, 2, 1]);
     }
 }

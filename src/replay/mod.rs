@@ -37,6 +37,10 @@ pub struct ReplayOptions {
     pub progress: bool,
     /// Keep a log of every invocation in the report, for tests.
     pub log_invocations: bool,
+    /// Replay at this multiple of the recorded pace (1.0: as recorded; 2.0:
+    /// twice as fast), by the records' arrival times. `None`: as fast as
+    /// possible.
+    pub speed: Option<f64>,
 }
 
 /// Replays every record of `recording` through `pipeline`.
@@ -82,10 +86,17 @@ pub async fn replay_records(
     let mut driver = Driver {
         report: ReplayReport::new(pipeline.name(), source, options.log_invocations),
         windows: pipeline.source().tumbling_window_secs().map(Windows::new),
-        batcher: Batcher::new(batch_size as usize),
+        batcher: Batcher::new(
+            batch_size as usize,
+            pipeline.source().batching_window_secs(),
+        ),
         pipeline,
     };
+    let mut pace = options.speed.filter(|s| *s > 0.0).map(Pace::new);
     for record in records {
+        if let Some(pace) = &mut pace {
+            pace.wait_for(record.origin.arrival_ms).await;
+        }
         driver.push(record).await;
     }
     driver.finish().await;
@@ -263,6 +274,30 @@ impl Driver<'_> {
     }
 }
 
+/// Holds records back to their recorded pace, scaled.
+struct Pace {
+    speed: f64,
+    started: tokio::time::Instant,
+    first_arrival_ms: Option<i64>,
+}
+
+impl Pace {
+    fn new(speed: f64) -> Self {
+        Pace {
+            speed,
+            started: tokio::time::Instant::now(),
+            first_arrival_ms: None,
+        }
+    }
+
+    async fn wait_for(&mut self, arrival_ms: i64) {
+        let first = *self.first_arrival_ms.get_or_insert(arrival_ms);
+        let offset = (arrival_ms - first).max(0) as f64 / 1000.0 / self.speed;
+        let due = self.started + std::time::Duration::from_secs_f64(offset);
+        tokio::time::sleep_until(due).await;
+    }
+}
+
 /// What one invocation means for the next.
 struct Invoked {
     /// The window state is past Lambda's limit.
@@ -288,4 +323,42 @@ fn progress_bar(wanted: bool, total_bytes: Option<u64>) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Pace;
+
+    #[test]
+    fn records_are_held_to_the_recorded_pace_scaled() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let start = tokio::time::Instant::now();
+            let mut pace = Pace::new(2.0);
+            pace.wait_for(10_000).await;
+            assert_eq!(
+                start.elapsed(),
+                Duration::ZERO,
+                "the first record goes at once"
+            );
+            pace.wait_for(14_000).await;
+            assert_eq!(
+                start.elapsed(),
+                Duration::from_secs(2),
+                "4 s of stream at twice the pace"
+            );
+            pace.wait_for(13_000).await;
+            assert_eq!(
+                start.elapsed(),
+                Duration::from_secs(2),
+                "a record already due goes at once"
+            );
+        });
+    }
 }

@@ -165,6 +165,15 @@ impl SourceConfig {
         }
     }
 
+    /// How long Lambda gathers records before invoking, in seconds.
+    pub fn batching_window_secs(&self) -> u32 {
+        match self {
+            SourceConfig::Kinesis(c) => c.batching_window_secs,
+            SourceConfig::DynamodbStreams(c) => c.batching_window_secs,
+            SourceConfig::Eventbridge(_) => 0,
+        }
+    }
+
     /// The event source mapping's tumbling window, in seconds, if any.
     pub fn tumbling_window_secs(&self) -> Option<u32> {
         match self {
