@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tributary_connectors::aws::{
-    Endpoint, Recorded, StartAt, StopWhen, record_stream, record_table,
+    Endpoint, Recorded, RecordingOutput, StartAt, StopWhen, record_stream, record_table,
 };
 use tributary_connectors::recording::{Header, RecordingWriter};
 use tributary_core::SourceKind;
@@ -74,32 +74,17 @@ pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
         progress.set_position(recorded.records);
         progress.set_message(format!("{} bytes", recorded.bytes));
     };
+    let output = RecordingOutput {
+        header: &mut write_header,
+        write: &mut write,
+        progress: &mut show,
+    };
     let result = runtime.block_on(async {
         match source {
             SourceKind::DynamodbStreams => {
-                record_table(
-                    &args.endpoint,
-                    name,
-                    args.start,
-                    args.stop,
-                    &mut write_header,
-                    &mut write,
-                    &mut show,
-                )
-                .await
+                record_table(&args.endpoint, name, args.start, args.stop, output).await
             }
-            _ => {
-                record_stream(
-                    &args.endpoint,
-                    name,
-                    args.start,
-                    args.stop,
-                    &mut write_header,
-                    &mut write,
-                    &mut show,
-                )
-                .await
-            }
+            _ => record_stream(&args.endpoint, name, args.start, args.stop, output).await,
         }
     });
     progress.finish_and_clear();

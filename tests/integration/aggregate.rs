@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{root, run, tributary};
+use crate::support::{generate_recording, root, run, tributary};
 
 type Key = (String, String, String, String);
 
@@ -124,22 +124,7 @@ fn the_clickstream_aggregates_equal_the_reference() {
 #[test]
 fn a_larger_recording_over_many_windows_and_shards_equals_the_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let recording = dir.path().join("big.jsonl");
-    let status = Command::new("python3")
-        .arg(root().join("examples/clickstream/generate.py"))
-        .args([
-            "--records",
-            "100000",
-            "--shards",
-            "8",
-            "--seed",
-            "11",
-            "--out",
-        ])
-        .arg(&recording)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let recording = generate_recording(dir.path(), 100_000, 8, 11, &[]);
     let documents = compare_with_reference(&recording, 60);
     assert!(documents > 1000, "{documents} documents");
 }

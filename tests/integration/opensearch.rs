@@ -15,7 +15,7 @@ use crate::support::events::{dynamodb_entry, kinesis_entry, kinesis_event};
 use crate::support::fault_proxy::{FaultProxy, Faults};
 use crate::support::opensearch;
 use crate::support::processors::registry;
-use crate::support::{root, run, tributary};
+use crate::support::{generate_recording, root, run, tributary};
 
 /// A pipeline with an `opensearch` sink at `endpoint` (options in
 /// `sink`), a `dlq` jsonl sink for dead letters in `dir`, and `source`.
@@ -60,24 +60,7 @@ fn dead_letters(dir: &std::path::Path) -> Vec<Value> {
 #[test]
 fn a_hundred_thousand_replayed_documents_are_all_searchable() {
     let dir = tempfile::tempdir().unwrap();
-    let recording = dir.path().join("big.jsonl");
-    let status = Command::new("python3")
-        .arg(root().join("examples/clickstream/generate.py"))
-        .args([
-            "--records",
-            "100000",
-            "--shards",
-            "4",
-            "--seed",
-            "3",
-            "--malformed-every",
-            "0",
-            "--out",
-        ])
-        .arg(&recording)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let recording = generate_recording(dir.path(), 100_000, 4, 3, &["--malformed-every", "0"]);
     let file = dir.path().join("p.toml");
     let sink =
         "index = \"replayed-%Y.%m.%d\"\ndocument_id = \"field:event_id\"\nmax_documents = 2000";
@@ -227,19 +210,22 @@ fn zero_loss_under(name: &str, faults: Faults, seed: u64) {
             format!(r#"{{"id":"r{i}","n":{i}}}"#),
         )
     };
+    let event_of = |batch: &[usize]| {
+        let entries = batch
+            .iter()
+            .map(|i| {
+                let (s, q, d) = record(*i);
+                kinesis_entry(s, &q, d.as_bytes())
+            })
+            .collect();
+        kinesis_event(entries)
+    };
     let mut to_retry: Vec<usize> = Vec::new();
     let (mut delivered, mut failed) = (0, 0);
     for shard in shards {
         let mine: Vec<usize> = (0..total).filter(|i| record(*i).0 == shard).collect();
         for batch in mine.chunks(100) {
-            let entries = batch
-                .iter()
-                .map(|i| {
-                    let (s, q, d) = record(*i);
-                    kinesis_entry(s, &q, d.as_bytes())
-                })
-                .collect();
-            let invocation = invoke(&runtime, &mut handler, &kinesis_event(entries));
+            let invocation = invoke(&runtime, &mut handler, &event_of(batch));
             delivered += invocation.totals.delivered;
             failed += invocation.totals.failed;
             // Lambda retries the shard from the first failed record.
@@ -267,14 +253,7 @@ fn zero_loss_under(name: &str, faults: Faults, seed: u64) {
         )
     }) {
         for batch in retry.chunks(100) {
-            let entries = batch
-                .iter()
-                .map(|i| {
-                    let (s, q, d) = record(*i);
-                    kinesis_entry(s, &q, d.as_bytes())
-                })
-                .collect();
-            let invocation = invoke(&runtime, &mut handler, &kinesis_event(entries));
+            let invocation = invoke(&runtime, &mut handler, &event_of(batch));
             assert!(
                 identifiers(&invocation).is_empty(),
                 "{name}: {shard} failed again once healed"

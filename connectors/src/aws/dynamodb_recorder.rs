@@ -10,7 +10,7 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Shard, ShardIteratorType};
 use tributary_core::{Origin, SourceKind};
 
 use super::kinesis_recorder::Recorded;
-use super::{AwsError, Endpoint, StartAt, StopWhen};
+use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen};
 use crate::sources::lambda::{dynamodb_to_json, item_of};
 
 /// Records the stream of table `table` as [`super::record_stream`] records
@@ -22,10 +22,13 @@ pub async fn record_table(
     table: &str,
     start: StartAt,
     stop: StopWhen,
-    header: &mut dyn FnMut(&str) -> std::io::Result<()>,
-    write: &mut dyn FnMut(&Origin, &[u8]) -> std::io::Result<()>,
-    progress: &mut dyn FnMut(Recorded),
+    output: RecordingOutput<'_>,
 ) -> Result<Recorded, AwsError> {
+    let RecordingOutput {
+        header,
+        write,
+        progress,
+    } = output;
     let client = Client::new(&endpoint.sdk_config().await);
     let streams = client
         .list_streams()

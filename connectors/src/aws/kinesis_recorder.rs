@@ -9,7 +9,7 @@ use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::{Shard, ShardIteratorType};
 use tributary_core::{Origin, SourceKind};
 
-use super::{AwsError, Endpoint, StartAt, StopWhen, stream_name};
+use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen, stream_name};
 
 /// What a recording run read.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,10 +31,13 @@ pub async fn record_stream(
     stream: &str,
     start: StartAt,
     stop: StopWhen,
-    header: &mut dyn FnMut(&str) -> std::io::Result<()>,
-    write: &mut dyn FnMut(&Origin, &[u8]) -> std::io::Result<()>,
-    progress: &mut dyn FnMut(Recorded),
+    output: RecordingOutput<'_>,
 ) -> Result<Recorded, AwsError> {
+    let RecordingOutput {
+        header,
+        write,
+        progress,
+    } = output;
     let client = Client::new(&endpoint.sdk_config().await);
     let name = stream_name(stream);
     let summary = client

@@ -15,6 +15,18 @@ pub use kinesis_writer::put_records;
 
 use std::time::{Duration, Instant};
 
+/// Where a recording run puts what it reads: the recording's header (with
+/// the stream's ARN, before any record), each record in per-shard order,
+/// and the running totals.
+pub struct RecordingOutput<'a> {
+    /// Writes the header for the stream with this ARN.
+    pub header: &'a mut dyn FnMut(&str) -> std::io::Result<()>,
+    /// Writes one record.
+    pub write: &'a mut dyn FnMut(&tributary_core::Origin, &[u8]) -> std::io::Result<()>,
+    /// Hears the totals so far.
+    pub progress: &'a mut dyn FnMut(Recorded),
+}
+
 /// Where to reach AWS.
 #[derive(Debug, Clone, Default)]
 pub struct Endpoint {

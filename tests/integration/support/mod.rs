@@ -37,6 +37,35 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Generates a clickstream recording with examples/clickstream/generate.py
+/// (`extra` are more of its flags) into `dir`; gives its path.
+pub fn generate_recording(
+    dir: &Path,
+    records: u32,
+    shards: u32,
+    seed: u32,
+    extra: &[&str],
+) -> PathBuf {
+    let recording = dir.join(format!("clickstream-{records}.jsonl"));
+    let status = Command::new("python3")
+        .arg(root().join("examples/clickstream/generate.py"))
+        .args([
+            "--records",
+            &records.to_string(),
+            "--shards",
+            &shards.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(&recording)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "generate.py failed");
+    recording
+}
+
 pub mod events;
 pub mod fault_proxy;
 pub mod lambda;
