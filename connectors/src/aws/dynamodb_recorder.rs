@@ -103,6 +103,16 @@ pub async fn record_table(
                 let Some(change) = record.dynamodb() else {
                     continue;
                 };
+                // DynamoDB Streams has no AT_TIMESTAMP: read from the start and skip.
+                let created = change
+                    .approximate_creation_date_time()
+                    .and_then(|t| t.to_millis().ok())
+                    .unwrap_or(0);
+                if let StartAt::Timestamp(from) = start
+                    && created < from
+                {
+                    continue;
+                }
                 let event_name = record
                     .event_name()
                     .map(|e| e.as_str().to_owned())
