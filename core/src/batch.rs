@@ -63,6 +63,12 @@ pub struct Batch {
     absorbed: Vec<InputIndex>,
     window: Option<Window>,
     stage: Option<Arc<str>>,
+    /// Whether a record-level failure is retried (`on_error = "retry"`),
+    /// and so stops its shard.
+    retry_record_failures: bool,
+    /// Per shard, the first input with a retried failure: Lambda
+    /// redelivers the shard from there.
+    stopped: Vec<(Arc<str>, InputIndex)>,
 }
 
 /// What is left of a batch once the processors are done.
@@ -175,6 +181,20 @@ impl Batch {
 
     /// Fails a record with the given kind of failure.
     pub fn fail_with(&mut self, record: Record, error: BoxError, kind: FailureKind) {
+        let retried = kind == FailureKind::Transient
+            || (kind == FailureKind::Record && self.retry_record_failures);
+        if retried && record.input != InputIndex::EMITTED {
+            match self
+                .stopped
+                .iter_mut()
+                .find(|(shard, _)| *shard == record.origin.shard)
+            {
+                Some((_, at)) => *at = (*at).min(record.input),
+                None => self
+                    .stopped
+                    .push((record.origin.shard.clone(), record.input)),
+            }
+        }
         let stage = self.stage.clone().unwrap_or_else(|| Arc::from("pipeline"));
         self.failed.push(FailedRecord {
             record,
@@ -182,6 +202,21 @@ impl Batch {
             error,
             kind,
         });
+    }
+
+    /// Says whether a record-level failure is retried (the pipeline's
+    /// `on_error = "retry"`), so that it stops its shard.
+    pub fn set_retry_record_failures(&mut self, retried: bool) {
+        self.retry_record_failures = retried;
+    }
+
+    /// Whether an earlier record of `record`'s shard failed for retry in
+    /// this batch: Lambda redelivers the shard from there, so a processor
+    /// that keeps state (an aggregate) must not take this record into it.
+    pub fn is_stopped(&self, record: &Record) -> bool {
+        self.stopped
+            .iter()
+            .any(|(shard, at)| *shard == record.origin.shard && record.input > *at)
     }
 
     /// Names the component now working on the batch, so its failures carry its name.

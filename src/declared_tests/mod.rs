@@ -121,17 +121,21 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
         .map_err(|d| vec![d])?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut outcomes = Vec::with_capacity(cases.len());
+    let source = crate::Plan::from_config(&config, registry)
+        .map_err(|e| e.diagnostics)?
+        .source()
+        .kind();
     for (case, options) in cases.into_iter().zip(&config.tests) {
-        let source = crate::Plan::from_config(&config, registry)
-            .map_err(|e| e.diagnostics)?
-            .source()
-            .kind();
         let mut records = inputs(&case.inputs, source);
         if let Some(recording) = &case.recording {
             let file = base.join(recording);
             let reader = RecordingReader::open(&file)
                 .map_err(|e| vec![options.error_at("recording", e.to_string())])?;
-            records.extend(reader.map_while(Result::ok));
+            for record in reader {
+                let record =
+                    record.map_err(|e| vec![options.error_at("recording", e.to_string())])?;
+                records.push(record);
+            }
         }
         let mut test =
             PipelineTest::with_registry(&text, registry.clone()).map_err(|e| e.diagnostics)?;

@@ -92,7 +92,7 @@ impl Handler {
         deadline: Option<SystemTime>,
     ) -> Result<Invocation, InvocationError> {
         let started = Instant::now();
-        let stop_at = deadline.map(|deadline| {
+        let left = deadline.map(|deadline| {
             let left = deadline
                 .duration_since(SystemTime::now())
                 .unwrap_or_default();
@@ -100,8 +100,11 @@ impl Handler {
                 left_ms = left.as_millis() as u64,
                 "time left before the deadline"
             );
-            started + left.saturating_sub(self.pipeline.deadline_margin())
+            left
         });
+        let stop_at =
+            left.map(|left| started + left.saturating_sub(self.pipeline.deadline_margin()));
+        let hard_deadline = left.map(|left| started + left);
         let decoded = self.decoder.decode(self.pipeline.source(), event)?;
         let event_id = decoded.records.first().map(|r| r.origin.sequence.clone());
         let context = BatchContext {
@@ -109,10 +112,13 @@ impl Handler {
             deadline: stop_at,
         };
         let outcome = self.pipeline.run_with(decoded.records, context).await;
-        self.pipeline
-            .flush()
-            .await
-            .map_err(|error| InvocationError::Flush(error.to_string()))?;
+        let flushed = match hard_deadline {
+            Some(at) => tokio::time::timeout_at(at.into(), self.pipeline.flush())
+                .await
+                .unwrap_or_else(|_| Err("the sinks did not flush before the deadline".into())),
+            None => self.pipeline.flush().await,
+        };
+        flushed.map_err(|error| InvocationError::Flush(error.to_string()))?;
         if outcome.emitted_failed > 0 {
             return Err(InvocationError::AggregatesNotDelivered {
                 count: outcome.emitted_failed,

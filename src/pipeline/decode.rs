@@ -141,6 +141,10 @@ impl Pipeline {
                 stops.note(&failure.record);
             }
         }
+        *noted = batch.failed().len();
+        if stops.is_empty() {
+            return;
+        }
         let (kept, held) = stops.hold_back(batch.take_records());
         for record in kept {
             batch.push(record);

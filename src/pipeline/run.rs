@@ -67,7 +67,8 @@ impl Pipeline {
         let mut fates = vec![Fate::Dropped; inputs.len()];
         let (mut batch, inputs) = self.decode(inputs);
         batch.set_window(context.window);
-        let mut stops = ShardStops::default();
+        batch.set_retry_record_failures(self.on_error == OnError::Retry);
+        let mut stops = ShardStops::new(&inputs.origins);
         let mut parts = self.process(batch, &mut stops, context.deadline);
         // Dropped ones too: Lambda redelivers everything after a stop.
         for (index, origin) in inputs.origins.iter().enumerate() {
@@ -92,7 +93,9 @@ impl Pipeline {
                 stops.note(&failure.record);
             }
         }
-        let emitted_failed = self.settle(parts.failed, &stops, &inputs, &mut fates).await;
+        let emitted_failed = self
+            .settle(parts.failed, &stops, &inputs, &mut fates, context.deadline)
+            .await;
 
         let failed = first_failed_of_each_shard(&fates, &inputs.origins);
         BatchOutcome {

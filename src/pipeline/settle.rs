@@ -1,5 +1,8 @@
 //! The error policy: what becomes of each record that failed.
 
+use std::collections::HashSet;
+use std::time::Instant;
+
 use tributary_config::OnError;
 use tributary_core::{FailedRecord, FailureKind, InputIndex};
 
@@ -23,12 +26,22 @@ impl Pipeline {
         stops: &ShardStops,
         inputs: &Inputs,
         fates: &mut [Fate],
+        deadline: Option<Instant>,
     ) -> u64 {
         let mut letters = Vec::new();
         let mut emitted_failed = 0;
+        // An input with one output to retry is retried whole: none of its
+        // other outputs is skipped or dead-lettered, and it gets one letter.
+        let retried: HashSet<InputIndex> = failed
+            .iter()
+            .filter(|f| f.record.input != InputIndex::EMITTED && self.retries(f.kind))
+            .map(|f| f.record.input)
+            .collect();
+        let mut lettered = HashSet::new();
         for failure in failed {
             let input = failure.record.input;
-            if stops.is_after_stop(&failure.record.origin.shard, input) {
+            if stops.is_after_stop(&failure.record.origin.shard, input) || retried.contains(&input)
+            {
                 upgrade(fates, input, Fate::Failed);
                 continue;
             }
@@ -38,6 +51,9 @@ impl Pipeline {
                 FailureKind::Record => self.on_error == OnError::DeadLetter,
             };
             if wants_dead_letter {
+                if input != InputIndex::EMITTED && !lettered.insert(input) {
+                    continue;
+                }
                 let data = match inputs.data.get(input.0 as usize) {
                     Some(data) => data.clone(),
                     None => failure.record.payload.to_bytes(),
@@ -66,7 +82,7 @@ impl Pipeline {
             }
         }
         if !letters.is_empty() {
-            emitted_failed += self.send_dead_letters(letters, fates).await;
+            emitted_failed += self.send_dead_letters(letters, fates, deadline).await;
         }
         emitted_failed
     }
@@ -78,13 +94,24 @@ impl Pipeline {
         &mut self,
         mut letters: Vec<tributary_core::Record>,
         fates: &mut [Fate],
+        deadline: Option<Instant>,
     ) -> u64 {
         letters.sort_by_key(|letter| letter.input);
         let (name, sink) = self
             .dead_letter
             .as_mut()
             .expect("dead letters are made only when there is a dead-letter sink");
-        let delivery = sink.deliver(&mut letters).await;
+        sink.set_deadline(deadline);
+        let delivery = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(&mut letters))
+                .await
+                .unwrap_or_else(|_| {
+                    tributary_core::Delivery::all_failed(letters.len(), || {
+                        "the dead-letter sink did not answer before the deadline".into()
+                    })
+                }),
+            None => sink.deliver(&mut letters).await,
+        };
         let mut undelivered = vec![false; letters.len()];
         for failure in delivery.failures {
             if let Some(slot) = undelivered.get_mut(failure.index) {

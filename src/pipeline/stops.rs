@@ -8,33 +8,63 @@ use tributary_core::{FailedRecord, FailureKind, InputIndex, Origin, Record};
 
 use super::Fate;
 
-/// Per shard, the first input record that is to be retried.
-#[derive(Default)]
+/// Per shard, where Lambda will redeliver from: the first input record of
+/// the first retried record's sequence number (the user records of a KPL
+/// aggregate share theirs, and Lambda redelivers them all).
 pub(super) struct ShardStops {
     first_retried: HashMap<Arc<str>, InputIndex>,
+    /// For each input, the first input with its sequence number.
+    sequence_start: Vec<InputIndex>,
 }
 
 impl ShardStops {
+    /// Stops for a batch whose inputs have these origins, in order.
+    pub(super) fn new(origins: &[Arc<Origin>]) -> Self {
+        let mut sequence_start = Vec::with_capacity(origins.len());
+        for (index, origin) in origins.iter().enumerate() {
+            let start = match index.checked_sub(1) {
+                Some(previous)
+                    if origins[previous].sequence == origin.sequence
+                        && origins[previous].shard == origin.shard =>
+                {
+                    sequence_start[previous]
+                }
+                _ => InputIndex(index as u32),
+            };
+            sequence_start.push(start);
+        }
+        ShardStops {
+            first_retried: HashMap::new(),
+            sequence_start,
+        }
+    }
+
     /// Notes that `record` is to be retried. Records a processor made (such
     /// as aggregate documents) belong to no input and stop nothing.
     pub(super) fn note(&mut self, record: &Record) {
-        if record.input == InputIndex::EMITTED {
+        let Some(start) = self.sequence_start.get(record.input.0 as usize).copied() else {
             return;
-        }
+        };
         let stop = self
             .first_retried
             .entry(record.origin.shard.clone())
-            .or_insert(record.input);
-        *stop = (*stop).min(record.input);
+            .or_insert(start);
+        *stop = (*stop).min(start);
     }
 
-    /// Whether `input` of `shard` comes after the shard's first retried record.
+    /// Whether Lambda redelivers `input` of `shard`: it is at or after the
+    /// shard's stop.
     pub(super) fn is_after_stop(&self, shard: &str, input: InputIndex) -> bool {
         input != InputIndex::EMITTED
             && self
                 .first_retried
                 .get(shard)
-                .is_some_and(|stop| input > *stop)
+                .is_some_and(|stop| input >= *stop)
+    }
+
+    /// Whether nothing is stopped yet.
+    pub(super) fn is_empty(&self) -> bool {
+        self.first_retried.is_empty()
     }
 
     /// Splits off the records that come after their shard's stop; they fail

@@ -205,11 +205,27 @@ impl Driver<'_> {
     /// Runs the shard's waiting records in its window, then the window's
     /// final invocation.
     async fn close_window(&mut self, shard: &str) {
-        let mut early = false;
         if let Some(batch) = self.batcher.take_shard(shard) {
-            early = self.invoke(shard, batch, false, false).await.state_too_big;
+            self.run(batch).await;
         }
-        self.invoke(shard, Vec::new(), true, early).await;
+        // A final invocation that fails (its aggregates not delivered) is
+        // retried with the same state, as Lambda does.
+        let limit = self
+            .pipeline
+            .source()
+            .retry_policy()
+            .maximum_retry_attempts
+            .unwrap_or(UNLIMITED_RETRIES_CAP);
+        let mut retries = 0;
+        while self
+            .invoke(shard, Vec::new(), true, false)
+            .await
+            .function_error
+            && retries < limit
+        {
+            retries += 1;
+            self.report.redeliveries += 1;
+        }
         if let Some(windows) = &mut self.windows {
             windows.close(shard);
         }
@@ -262,8 +278,10 @@ impl Driver<'_> {
                 window_final: is_final,
             });
         }
+        // A failed invocation leaves the state as it was: Lambda retries it
+        // with the state it was given.
         let state_too_big = match (&mut self.windows, outcome.window) {
-            (Some(windows), Some(window)) => windows.keep(shard, window),
+            (Some(windows), Some(window)) if !function_error => windows.keep(shard, window),
             _ => false,
         };
         Invoked {

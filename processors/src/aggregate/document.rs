@@ -51,23 +51,6 @@ pub(super) struct Scope {
 }
 
 impl Scope {
-    /// Lambda's tumbling window. `first` is a record of the invocation, if
-    /// it has any, for the source kind.
-    pub(super) fn window(window: &Window, first: Option<&Record>) -> Self {
-        let source = first.map_or(SourceKind::Kinesis, |r| r.origin.source);
-        Scope {
-            start: window.start.clone(),
-            end: window.end.clone(),
-            origin: Arc::new(Origin::new(
-                source,
-                window.stream.as_str(),
-                window.shard.as_str(),
-                "aggregate",
-            )),
-            id_part: window.start.clone(),
-        }
-    }
-
     /// One invocation, from its first to its last record.
     pub(super) fn batch(first: &Record, last: &Record) -> Self {
         let mut origin = Origin::new(
@@ -89,14 +72,31 @@ impl Scope {
 /// Makes documents for one aggregate.
 pub(super) struct Documents {
     pipeline: String,
+    source: SourceKind,
     group_by: Vec<String>,
 }
 
 impl Documents {
-    pub(super) fn new(pipeline: &str, group_by: Vec<String>) -> Self {
+    pub(super) fn new(pipeline: &str, source: SourceKind, group_by: Vec<String>) -> Self {
         Documents {
             pipeline: pipeline.to_owned(),
+            source,
             group_by,
+        }
+    }
+
+    /// The scope of Lambda's tumbling window.
+    pub(super) fn window_scope(&self, window: &Window) -> Scope {
+        Scope {
+            start: window.start.clone(),
+            end: window.end.clone(),
+            origin: Arc::new(Origin::new(
+                self.source,
+                window.stream.as_str(),
+                window.shard.as_str(),
+                "aggregate",
+            )),
+            id_part: window.start.clone(),
         }
     }
 

@@ -148,6 +148,7 @@ impl ProcessorConfig for AggregateConfig {
             .map(|path| reader.intern(path))
             .collect();
         let mut metrics = Vec::with_capacity(self.metrics.len());
+        let mut paths = Vec::with_capacity(self.metrics.len());
         for (name, config) in self.metrics {
             let key = format!("metrics.{name}");
             if RESERVED.contains(&name.as_str()) || self.group_by.contains(&name) {
@@ -192,6 +193,7 @@ impl ProcessorConfig for AggregateConfig {
                     format!("percentile {bad} is not between 0 and 100"),
                 ));
             }
+            paths.push(config.field.clone());
             metrics.push(Metric {
                 name,
                 op: config.op,
@@ -200,13 +202,13 @@ impl ProcessorConfig for AggregateConfig {
             });
         }
         reader.seal();
-        let fingerprint = fingerprint(&self.group_by, &metrics);
+        let fingerprint = fingerprint(&self.group_by, &metrics, &paths);
         Ok(Box::new(Aggregate {
             window: self.window,
             state_key: format!("tributary:{}", context.label),
             max_state_bytes: self.max_state_bytes,
             fingerprint,
-            documents: Documents::new(&context.pipeline, self.group_by.clone()),
+            documents: Documents::new(&context.pipeline, context.source, self.group_by.clone()),
             reader,
             group_by,
             metrics,
@@ -217,12 +219,12 @@ impl ProcessorConfig for AggregateConfig {
 
 /// A hash of the settings that shape the state, so a state written under
 /// other settings is never misread.
-fn fingerprint(group_by: &[String], metrics: &[Metric]) -> u64 {
+fn fingerprint(group_by: &[String], metrics: &[Metric], paths: &[Option<String>]) -> u64 {
     let mut text = group_by.join("\u{1}");
-    for metric in metrics {
+    for (metric, path) in metrics.iter().zip(paths) {
         text.push_str(&format!(
             "\u{2}{}\u{1}{:?}\u{1}{:?}",
-            metric.name, metric.op, metric.field
+            metric.name, metric.op, path
         ));
     }
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
@@ -270,7 +272,7 @@ impl Aggregate {
                 .into());
         };
         let mut state = self.read_state(window);
-        let scope = document::Scope::window(window, batch.records().first());
+        let scope = self.documents.window_scope(window);
         let is_final = window.is_final;
         let records = batch.take_records();
         self.fold(&mut state, records, batch);
@@ -320,6 +322,11 @@ impl Aggregate {
     /// A record whose payload is not JSON fails alone.
     fn fold(&mut self, state: &mut WindowState, records: Vec<Record>, batch: &mut Batch) {
         for mut record in records {
+            if batch.is_stopped(&record) {
+                let error = "not processed: an earlier record of its shard failed, and Lambda redelivers the shard from there";
+                batch.fail_with(record, error.into(), tributary_core::FailureKind::Transient);
+                continue;
+            }
             match self.fold_one(state, &mut record) {
                 Ok(()) => batch.absorb(record),
                 Err(error) => batch.fail(record, error),

@@ -285,3 +285,29 @@ fn settings_are_checked_where_they_are_written() {
         .contains("`shard` is a field of every aggregate document")
     );
 }
+
+#[test]
+fn under_retry_nothing_after_a_failed_record_is_folded() {
+    let build = || {
+        build(
+            "window = \"batch\"\nmetrics.n = { op = \"count\" }",
+            SourceKind::Kinesis,
+            None,
+        )
+        .unwrap()
+    };
+    let inputs = || vec![record(0, "{}"), record(1, "{oops"), record(2, "{}")];
+    // on_error = "retry": Lambda redelivers from record 1, so 2 must not count now.
+    let mut batch = Batch::new(inputs());
+    batch.set_retry_record_failures(true);
+    build().process(&mut batch).unwrap();
+    assert_eq!(documents(&batch)[0]["n"], 1);
+    let parts = batch.into_parts();
+    assert_eq!(parts.absorbed, [InputIndex(0)]);
+    let failed: Vec<u32> = parts.failed.iter().map(|f| f.record.input.0).collect();
+    assert_eq!(failed, [1, 2]);
+    // on_error = "skip" or "dead-letter": the shard goes on.
+    let mut batch = Batch::new(inputs());
+    build().process(&mut batch).unwrap();
+    assert_eq!(documents(&batch)[0]["n"], 2);
+}

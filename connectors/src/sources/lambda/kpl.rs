@@ -68,7 +68,9 @@ pub(super) fn deaggregate(data: &Bytes) -> Option<Vec<UserRecord>> {
         return None;
     }
     // Decoded from `Bytes`, user data are slices of the record's buffer.
-    let aggregate = AggregatedRecord::decode(message).ok()?;
+    let aggregate = AggregatedRecord::decode(message)
+        .ok()
+        .filter(|a| !a.records.is_empty())?;
     let keys = aggregate.partition_key_table;
     aggregate
         .records
