@@ -119,19 +119,38 @@ pub fn kinesis_records(shard: &str, payloads: &[Value]) -> Vec<SourceRecord> {
         .iter()
         .enumerate()
         .map(|(i, payload)| {
-            let mut origin = Origin::new(
+            test_record(
                 SourceKind::Kinesis,
-                "arn:aws:kinesis:us-east-1:123456789012:stream/test",
                 shard,
-                format!("{:020}", i + 1),
-            );
-            origin.partition_key = Some(format!("key-{i}"));
-            origin.arrival_ms = CLOCK_START_MS + 100 * i as i64;
-            let mut record = SourceRecord::new(origin, Bytes::from(payload.to_string()));
-            record.data_is_json = true;
-            record
+                i,
+                Bytes::from(payload.to_string()),
+                true,
+            )
         })
         .collect()
+}
+
+/// The `index`th record (from 0) of a test input: sequence number
+/// `index + 1` in 20 digits, partition key `key-INDEX`, arriving `index`
+/// × 100 ms after [`CLOCK_START_MS`]. `json` says the data is known JSON.
+pub fn test_record(
+    source: SourceKind,
+    shard: &str,
+    index: usize,
+    data: Bytes,
+    json: bool,
+) -> SourceRecord {
+    let mut origin = Origin::new(
+        source,
+        "arn:aws:kinesis:us-east-1:123456789012:stream/test",
+        shard,
+        format!("{:020}", index + 1),
+    );
+    origin.partition_key = Some(format!("key-{index}"));
+    origin.arrival_ms = CLOCK_START_MS + 100 * index as i64;
+    let mut record = SourceRecord::new(origin, data);
+    record.data_is_json = json;
+    record
 }
 
 /// A sink that keeps every payload it gets.

@@ -30,6 +30,22 @@ pub fn push_id_part(id: &mut String, part: &str) {
     }
 }
 
+/// Values joined into id text: each as text (a string as it is, anything
+/// else as JSON), escaped by [`push_id_part`], joined by `|`.
+pub fn join_id_values<'a>(values: impl IntoIterator<Item = &'a serde_json::Value>) -> String {
+    let mut id = String::new();
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            id.push('|');
+        }
+        match value {
+            serde_json::Value::String(text) => push_id_part(&mut id, text),
+            other => push_id_part(&mut id, &other.to_string()),
+        }
+    }
+    id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,10 +30,10 @@ use serde_json::Value;
 use tributary_config::{Diagnostic, Options, PipelineConfig};
 use tributary_connectors::recording::RecordingReader;
 use tributary_connectors::sources::SourceRecord;
-use tributary_core::{Origin, SourceKind};
+use tributary_core::SourceKind;
 use tributary_processors::Registry;
 
-use crate::testing::{CLOCK_START_MS, PipelineTest, TestRun};
+use crate::testing::{PipelineTest, TestRun, test_record};
 
 /// One `[[tests]]` table.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -177,23 +177,17 @@ fn inputs(inputs: &[TestInput], source: SourceKind) -> Vec<SourceRecord> {
         .enumerate()
         .map(|(i, input)| {
             let shard = input.shard.as_deref().unwrap_or("shardId-000000000000");
-            let mut origin = Origin::new(
-                source,
-                "arn:aws:kinesis:us-east-1:123456789012:stream/test",
-                shard,
-                format!("{:020}", i + 1),
-            );
-            origin.partition_key = Some(format!("key-{i}"));
-            origin.arrival_ms = CLOCK_START_MS + 100 * i as i64;
             match (&input.data, &input.text) {
                 (Some(data), _) => {
-                    let mut record = SourceRecord::new(origin, Bytes::from(data.to_string()));
-                    record.data_is_json = true;
-                    record
+                    test_record(source, shard, i, Bytes::from(data.to_string()), true)
                 }
-                (None, text) => {
-                    SourceRecord::new(origin, Bytes::from(text.clone().unwrap_or_default()))
-                }
+                (None, text) => test_record(
+                    source,
+                    shard,
+                    i,
+                    Bytes::from(text.clone().unwrap_or_default()),
+                    false,
+                ),
             }
         })
         .collect()

@@ -30,10 +30,10 @@
 use std::sync::Arc;
 
 use serde::ser::{SerializeMap as _, Serializer as _};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use tributary_core::time::rfc3339_millis;
 use tributary_core::{
-    Batch, InputIndex, Origin, Payload, Record, SourceKind, Window, document_id, push_id_part,
+    Batch, InputIndex, Origin, Payload, Record, SourceKind, Window, document_id, join_id_values,
 };
 
 use super::groups::key_values;
@@ -151,7 +151,7 @@ impl Documents {
                 self.pipeline,
                 scope.origin.shard,
                 scope.id_part,
-                group_text(&values)
+                join_id_values(&values)
             );
             if split {
                 let partial = json!({"sequence": state.partials, "final": is_final});
@@ -173,20 +173,4 @@ impl Documents {
             batch.push(record);
         }
     }
-}
-
-/// A group's values as id text: each as text (a string as it is), escaped,
-/// joined by `|`.
-fn group_text(values: &[Value]) -> String {
-    let mut text = String::new();
-    for (i, value) in values.iter().enumerate() {
-        if i > 0 {
-            text.push('|');
-        }
-        match value {
-            Value::String(s) => push_id_part(&mut text, s),
-            other => push_id_part(&mut text, &other.to_string()),
-        }
-    }
-    text
 }

@@ -199,21 +199,14 @@ fn number_to_json(text: String) -> Value {
 /// as well, `order#1|2`. An id over 512 bytes becomes `md5:` and the hex MD5
 /// digest of the text.
 pub fn document_id(keys: &Value) -> Arc<str> {
-    let mut id = String::new();
-    if let Some(keys) = keys.as_object() {
-        let mut names: Vec<&String> = keys.keys().collect();
-        names.sort();
-        for (i, name) in names.into_iter().enumerate() {
-            if i > 0 {
-                id.push('|');
-            }
-            match &keys[name] {
-                Value::String(text) => tributary_core::push_id_part(&mut id, text),
-                other => tributary_core::push_id_part(&mut id, &other.to_string()),
-            }
-        }
-    }
-    tributary_core::document_id(id)
+    let mut keys: Vec<(&String, &Value)> = keys
+        .as_object()
+        .map(|k| k.iter().collect())
+        .unwrap_or_default();
+    keys.sort_by_key(|(name, _)| *name);
+    tributary_core::document_id(tributary_core::join_id_values(
+        keys.into_iter().map(|(_, value)| value),
+    ))
 }
 
 #[cfg(test)]
