@@ -2,12 +2,13 @@
 //! TOML) to complete and check pipelines.
 //!
 //! It is put together from the config structs themselves, so it cannot drift
-//! from what the loader accepts: the `[pipeline]` table, one variant a source
-//! type, a processor type (including a user's own) and a sink type.
+//! from what the loader accepts: the `[pipeline]` and `[deploy]` tables, one
+//! variant a source type, a processor type (including a user's own) and a
+//! sink type.
 
 use schemars::Schema;
 use serde_json::{Map, Value, json};
-use tributary_config::PipelineSection;
+use tributary_config::{DeploySection, PipelineSection};
 use tributary_connectors::sinks::SinkConfig;
 use tributary_connectors::sources::SourceConfig;
 use tributary_processors::Registry;
@@ -33,6 +34,7 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
     );
     let sinks = variants(SinkConfig::schemas(), false);
     let pipeline = lift_defs(schemars::schema_for!(PipelineSection), &mut defs);
+    let deploy = lift_defs(schemars::schema_for!(DeploySection), &mut defs);
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "tributary pipeline",
@@ -54,6 +56,7 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
                 "minProperties": 1,
                 "additionalProperties": sinks
             },
+            "deploy": deploy,
             "tests": {
                 "description": "Tests of the pipeline, run by `tributary test`.",
                 "type": "array",

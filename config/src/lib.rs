@@ -2,7 +2,8 @@
 //! it, and reporting what is wrong with it at `file:line:column`.
 //!
 //! A pipeline file has a `[pipeline]` table, one `[source]`, an optional
-//! `[[processors]]` list and one or more `[sinks.NAME]` tables. This crate
+//! `[[processors]]` list, one or more `[sinks.NAME]` tables, and an optional
+//! `[deploy]` table for `tributary package` and `tributary deploy`. This crate
 //! knows the shape of the file but not the components: each source, processor
 //! and sink is a [`Component`] with a `type` and its [`Options`], which the
 //! crate that owns the component deserializes into its own config struct. That
@@ -15,12 +16,14 @@
 #![warn(missing_docs)]
 
 mod component;
+mod deploy;
 mod diagnostic;
 mod interpolate;
 mod pipeline;
 mod source_file;
 
 pub use component::{Component, Options};
+pub use deploy::{Architecture, DeploySection};
 pub use diagnostic::{ConfigError, Diagnostic, Location, did_you_mean};
 pub use pipeline::{OnError, PipelineConfig, PipelineSection};
 pub use source_file::SourceFile;

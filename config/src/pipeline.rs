@@ -12,10 +12,18 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::component::Step;
+use crate::deploy::DeploySection;
 use crate::{Component, ConfigError, Diagnostic, Options, SourceFile, did_you_mean};
 
 /// The top-level keys of a pipeline file.
-const SECTIONS: [&str; 5] = ["pipeline", "source", "processors", "sinks", "tests"];
+const SECTIONS: [&str; 6] = [
+    "pipeline",
+    "source",
+    "processors",
+    "sinks",
+    "deploy",
+    "tests",
+];
 
 /// What happens to a record that cannot be processed: its payload cannot be
 /// decoded, a processor fails it, or a sink rejects it for good.
@@ -33,6 +41,17 @@ pub enum OnError {
     Skip,
     /// Send the raw record and the reason to the sink named by `dead_letter`.
     DeadLetter,
+}
+
+impl OnError {
+    /// The policy's name, as written in TOML.
+    pub fn name(self) -> &'static str {
+        match self {
+            OnError::Retry => "retry",
+            OnError::Skip => "skip",
+            OnError::DeadLetter => "dead-letter",
+        }
+    }
 }
 
 /// The `[pipeline]` table: the pipeline's name and its error policy.
@@ -77,6 +96,8 @@ pub struct PipelineConfig {
     pub processors: Vec<Component>,
     /// The `[sinks.NAME]` tables, with their names, in file order.
     pub sinks: Vec<(String, Component)>,
+    /// The `[deploy]` table, or its defaults.
+    pub deploy: DeploySection,
     /// The `[[tests]]` tables, in order, for `tributary test` to read.
     pub tests: Vec<Options>,
 }
@@ -156,6 +177,7 @@ impl Parser<'_> {
         let processors = self.processors(&root);
         let sinks = self.sinks(&root);
         let tests = self.tests(&root);
+        let deploy = self.deploy_section(&root);
         if let (Some(pipeline), Some(sinks)) = (&pipeline, &sinks) {
             self.check_dead_letter(&root, pipeline, sinks);
         }
@@ -169,6 +191,7 @@ impl Parser<'_> {
                     source,
                     processors,
                     sinks,
+                    deploy: deploy.unwrap_or_default(),
                     tests,
                 })
             }
@@ -202,6 +225,26 @@ impl Parser<'_> {
             _ => options.deserialize::<PipelineSection>(),
         };
         section.map_err(|d| self.diagnostics.push(d)).ok()
+    }
+
+    fn deploy_section(&mut self, root: &DeTable<'_>) -> Option<DeploySection> {
+        let value = root.get("deploy")?;
+        if value.get_ref().as_table().is_none() {
+            self.error(
+                "`deploy` must be a table".to_owned(),
+                value.span(),
+                "write it as a table, for example:\n[deploy]\nmemory_mb = 512",
+            );
+            return None;
+        }
+        let options = Options::new(
+            self.file.clone(),
+            vec![Step::Key("deploy".into())],
+            value.span(),
+        );
+        DeploySection::read(&options)
+            .map_err(|d| self.diagnostics.push(d))
+            .ok()
     }
 
     fn tests(&mut self, root: &DeTable<'_>) -> Vec<Options> {

@@ -30,28 +30,7 @@ pub async fn record_table(
         progress,
     } = output;
     let client = Client::new(&endpoint.sdk_config().await);
-    let streams = client
-        .list_streams()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|e| {
-            AwsError::new(
-                format!("listing the streams of table `{table}`"),
-                DisplayErrorContext(e),
-            )
-        })?;
-    let arn = streams
-        .streams()
-        .last()
-        .and_then(|s| s.stream_arn())
-        .ok_or_else(|| {
-            AwsError::new(
-                format!("table `{table}`"),
-                "it has no stream; enable DynamoDB Streams on it",
-            )
-        })?
-        .to_owned();
+    let arn = table_stream_arn(&client, table).await?;
     header(&arn).map_err(|e| AwsError::new("writing the recording", e))?;
     let arn: Arc<str> = Arc::from(arn);
     let mut iterators: HashMap<String, String> = HashMap::new();
@@ -212,4 +191,30 @@ async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError>
             return Ok(shards);
         }
     }
+}
+
+/// The ARN of a table's stream (its latest, if it had several).
+pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, AwsError> {
+    let streams = client
+        .list_streams()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::new(
+                format!("listing the streams of table `{table}`"),
+                DisplayErrorContext(e),
+            )
+        })?;
+    streams
+        .streams()
+        .last()
+        .and_then(|s| s.stream_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            AwsError::new(
+                format!("table `{table}`"),
+                "it has no stream; enable DynamoDB Streams on it",
+            )
+        })
 }

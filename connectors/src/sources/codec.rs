@@ -83,6 +83,17 @@ impl Codec {
     /// The most bytes a compressed payload may decompress to.
     pub const MAX_DECOMPRESSED_BYTES: usize = 64 * 1024 * 1024;
 
+    /// The codec's name, as written in TOML.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Json => "json",
+            Codec::Text => "text",
+            Codec::Bytes => "bytes",
+            Codec::GzipJson => "gzip-json",
+            Codec::CloudwatchLogs => "cloudwatch-logs",
+        }
+    }
+
     /// Turns a record's bytes into its payloads, handing each to `emit`: one
     /// for most codecs, one per log event for `cloudwatch-logs`. `known_json`
     /// says the bytes were already checked to be one JSON text.

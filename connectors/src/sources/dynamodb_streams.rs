@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::StartingPosition;
+
 /// A DynamoDB table's stream, read by a Lambda event source mapping. Keys and
 /// images arrive as plain JSON; INSERT and MODIFY become index operations and
 /// REMOVE a delete, each with a document id derived from the item's keys.
@@ -41,6 +43,24 @@ pub struct DynamodbStreamsSourceConfig {
     /// whole, and retries each half. Default false.
     #[serde(default)]
     pub bisect_batch_on_function_error: bool,
+    /// Where Lambda starts reading the stream when the function is first
+    /// deployed: `trim-horizon` (the default: the oldest change kept) or
+    /// `latest`.
+    #[serde(default)]
+    pub starting_position: StartingPosition,
+    /// How many batches of one shard Lambda processes at once, from 1 (the
+    /// default) to 10; changes to one item stay in order.
+    #[serde(default = "super::default_parallelization_factor")]
+    pub parallelization_factor: u32,
+    /// Changes older than this many seconds are not sent to the function
+    /// but to the on-failure destination: -1 (the default, as Lambda's)
+    /// for never, or 60 to 604800.
+    #[serde(default = "super::default_record_age")]
+    pub maximum_record_age_secs: i32,
+    /// The ARN of an SQS queue, SNS topic or S3 bucket that receives a
+    /// description of the changes Lambda gave up on. Default: none.
+    #[serde(default)]
+    pub on_failure_destination: Option<String>,
     /// What each change's payload is: `item` (the default: the item after the
     /// change, or for a REMOVE the item before it, as plain JSON) or `change`
     /// (the whole change: `eventName`, `keys`, `newImage`, `oldImage`,

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::Codec;
+use super::{Codec, StartingPosition};
 
 /// A Kinesis data stream, read by a Lambda event source mapping.
 ///
@@ -43,6 +43,29 @@ pub struct KinesisSourceConfig {
     /// whole, and retries each half. Default false.
     #[serde(default)]
     pub bisect_batch_on_function_error: bool,
+    /// Where Lambda starts reading the stream when the function is first
+    /// deployed: `trim-horizon` (the default: the oldest record kept, so
+    /// nothing already in the stream is skipped), `latest`, or
+    /// `at-timestamp` (with `starting_position_timestamp`).
+    #[serde(default)]
+    pub starting_position: StartingPosition,
+    /// With `starting_position = "at-timestamp"`: the RFC 3339 time to
+    /// start from.
+    #[serde(default)]
+    pub starting_position_timestamp: Option<String>,
+    /// How many batches of one shard Lambda processes at once, from 1 (the
+    /// default) to 10; records of one partition key stay in order.
+    #[serde(default = "super::default_parallelization_factor")]
+    pub parallelization_factor: u32,
+    /// Records older than this many seconds are not sent to the function
+    /// but to the on-failure destination: -1 (the default, as Lambda's)
+    /// for never, or 60 to 604800.
+    #[serde(default = "super::default_record_age")]
+    pub maximum_record_age_secs: i32,
+    /// The ARN of an SQS queue, SNS topic or S3 bucket that receives a
+    /// description of the records Lambda gave up on. Default: none.
+    #[serde(default)]
+    pub on_failure_destination: Option<String>,
     /// How each record's data becomes a payload: `json` (the default),
     /// `text`, `bytes`, `gzip-json` or `cloudwatch-logs`. KPL-aggregated
     /// records are split into their user records first, whatever the codec.

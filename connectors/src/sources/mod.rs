@@ -5,11 +5,14 @@ mod dynamodb_streams;
 mod eventbridge;
 mod kinesis;
 pub mod lambda;
+mod mapping;
 
 pub use codec::{Codec, DecodeError};
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
+pub use mapping::{MappingSettings, StartingPosition};
+use mapping::{default_parallelization_factor, default_record_age};
 
 use bytes::Bytes;
 use schemars::Schema;
@@ -91,23 +94,8 @@ impl SourceConfig {
             _ => return Err(component.unknown_kind("source", &SOURCE_TYPES)),
         };
         config.batching().check(options)?;
-        if !(-1..=10_000).contains(&config.retry_attempts_setting()) {
-            return Err(options
-                .error_at(
-                    "maximum_retry_attempts",
-                    "`maximum_retry_attempts` must be between -1 and 10000",
-                )
-                .hint("-1 retries until the records expire, as Lambda does by default"));
-        }
-        if let Some(secs) = config.tumbling_window_secs()
-            && !(1..=900).contains(&secs)
-        {
-            return Err(options
-                .error_at(
-                    "tumbling_window_secs",
-                    "`tumbling_window_secs` must be between 1 and 900",
-                )
-                .hint("Lambda's tumbling windows last 1 to 900 seconds"));
+        if let Some(mapping) = config.mapping_settings() {
+            mapping.check(options)?;
         }
         Ok(config)
     }
@@ -139,11 +127,13 @@ impl SourceConfig {
         }
     }
 
-    fn retry_attempts_setting(&self) -> i32 {
+    /// The event source mapping's settings; `None` for EventBridge, which
+    /// a rule invokes instead.
+    pub fn mapping_settings(&self) -> Option<MappingSettings> {
         match self {
-            SourceConfig::Kinesis(c) => c.maximum_retry_attempts,
-            SourceConfig::DynamodbStreams(c) => c.maximum_retry_attempts,
-            SourceConfig::Eventbridge(_) => 0,
+            SourceConfig::Kinesis(c) => Some(c.into()),
+            SourceConfig::DynamodbStreams(c) => Some(c.into()),
+            SourceConfig::Eventbridge(_) => None,
         }
     }
 

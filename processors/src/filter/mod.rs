@@ -16,6 +16,7 @@
 //! sink that encodes it fails it then.
 
 mod index;
+mod lambda;
 mod operator;
 mod pattern;
 mod set;

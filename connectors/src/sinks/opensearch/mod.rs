@@ -67,6 +67,11 @@ pub struct OpensearchSinkConfig {
     /// is validated (time series and vector search take no custom ids).
     #[serde(default)]
     pub collection_type: CollectionType,
+    /// The Serverless collection's name. Only `tributary package` uses it:
+    /// to write the collection's data access policy for the function's
+    /// role. Default: none (no policy is written).
+    #[serde(default)]
+    pub collection: Option<String>,
     /// The index: a name, with `{field}` for payload fields and strftime
     /// (`%Y.%m.%d`) for the event time. No default.
     pub index: String,

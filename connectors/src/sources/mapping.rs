@@ -1,0 +1,222 @@
+//! The settings of the Lambda event source mapping that reads a stream
+//! source: what `tributary deploy` gives Lambda, gathered from the
+//! `[source]` table and checked against Lambda's limits.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tributary_config::{Diagnostic, Options};
+
+use super::{DynamodbStreamsSourceConfig, KinesisSourceConfig};
+
+/// Where an event source mapping starts reading its stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartingPosition {
+    /// The oldest record the stream keeps.
+    #[default]
+    TrimHorizon,
+    /// Only records written after the mapping is created.
+    Latest,
+    /// Records written from a given time on (Kinesis only).
+    AtTimestamp,
+}
+
+impl StartingPosition {
+    /// The name Lambda uses.
+    pub fn as_lambda(self) -> &'static str {
+        match self {
+            StartingPosition::TrimHorizon => "TRIM_HORIZON",
+            StartingPosition::Latest => "LATEST",
+            StartingPosition::AtTimestamp => "AT_TIMESTAMP",
+        }
+    }
+}
+
+/// An event source mapping's settings, as Lambda names them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingSettings {
+    /// `BatchSize`.
+    pub batch_size: u32,
+    /// `MaximumBatchingWindowInSeconds`.
+    pub batching_window_secs: u32,
+    /// `StartingPosition`.
+    pub starting_position: StartingPosition,
+    /// `StartingPositionTimestamp`, as RFC 3339.
+    pub starting_position_timestamp: Option<String>,
+    /// `ParallelizationFactor`.
+    pub parallelization_factor: u32,
+    /// `BisectBatchOnFunctionError`.
+    pub bisect_batch_on_function_error: bool,
+    /// `MaximumRetryAttempts` (-1: until the records expire).
+    pub maximum_retry_attempts: i32,
+    /// `MaximumRecordAgeInSeconds` (-1: never too old).
+    pub maximum_record_age_secs: i32,
+    /// `DestinationConfig.OnFailure.Destination`.
+    pub on_failure_destination: Option<String>,
+    /// `TumblingWindowInSeconds`.
+    pub tumbling_window_secs: Option<u32>,
+}
+
+impl From<&KinesisSourceConfig> for MappingSettings {
+    fn from(c: &KinesisSourceConfig) -> Self {
+        MappingSettings {
+            batch_size: c.batch_size,
+            batching_window_secs: c.batching_window_secs,
+            starting_position: c.starting_position,
+            starting_position_timestamp: c.starting_position_timestamp.clone(),
+            parallelization_factor: c.parallelization_factor,
+            bisect_batch_on_function_error: c.bisect_batch_on_function_error,
+            maximum_retry_attempts: c.maximum_retry_attempts,
+            maximum_record_age_secs: c.maximum_record_age_secs,
+            on_failure_destination: c.on_failure_destination.clone(),
+            tumbling_window_secs: c.tumbling_window_secs,
+        }
+    }
+}
+
+impl From<&DynamodbStreamsSourceConfig> for MappingSettings {
+    fn from(c: &DynamodbStreamsSourceConfig) -> Self {
+        MappingSettings {
+            batch_size: c.batch_size,
+            batching_window_secs: c.batching_window_secs,
+            starting_position: c.starting_position,
+            starting_position_timestamp: None,
+            parallelization_factor: c.parallelization_factor,
+            bisect_batch_on_function_error: c.bisect_batch_on_function_error,
+            maximum_retry_attempts: c.maximum_retry_attempts,
+            maximum_record_age_secs: c.maximum_record_age_secs,
+            on_failure_destination: c.on_failure_destination.clone(),
+            tumbling_window_secs: c.tumbling_window_secs,
+        }
+    }
+}
+
+impl MappingSettings {
+    /// Checks the settings against Lambda's limits, pointing at the key.
+    pub(super) fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+        if self.batching_window_secs > 300 {
+            return Err(options
+                .error_at(
+                    "batching_window_secs",
+                    "`batching_window_secs` must be between 0 and 300",
+                )
+                .hint("Lambda gathers records for at most five minutes"));
+        }
+        if !(-1..=10_000).contains(&self.maximum_retry_attempts) {
+            return Err(options
+                .error_at(
+                    "maximum_retry_attempts",
+                    "`maximum_retry_attempts` must be between -1 and 10000",
+                )
+                .hint("-1 retries until the records expire, as Lambda does by default"));
+        }
+        if let Some(secs) = self.tumbling_window_secs
+            && !(1..=900).contains(&secs)
+        {
+            return Err(options
+                .error_at(
+                    "tumbling_window_secs",
+                    "`tumbling_window_secs` must be between 1 and 900",
+                )
+                .hint("Lambda's tumbling windows last 1 to 900 seconds"));
+        }
+        if !(1..=10).contains(&self.parallelization_factor) {
+            return Err(options
+                .error_at(
+                    "parallelization_factor",
+                    "`parallelization_factor` must be between 1 and 10",
+                )
+                .hint("Lambda processes at most 10 batches of one shard at once"));
+        }
+        let age = self.maximum_record_age_secs;
+        if age != -1 && !(60..=604_800).contains(&age) {
+            return Err(options
+                .error_at(
+                    "maximum_record_age_secs",
+                    "`maximum_record_age_secs` must be -1 or between 60 and 604800",
+                )
+                .hint("-1 never gives up on a record for its age, as Lambda does by default"));
+        }
+        match (
+            self.starting_position,
+            self.starting_position_timestamp.as_deref(),
+        ) {
+            (StartingPosition::AtTimestamp, None) => {
+                return Err(options
+                    .error_at(
+                        "starting_position",
+                        "`starting_position = \"at-timestamp\"` needs `starting_position_timestamp`",
+                    )
+                    .hint("such as starting_position_timestamp = \"2026-11-28T00:00:00Z\""));
+            }
+            (StartingPosition::AtTimestamp, Some(time))
+                if chrono::DateTime::parse_from_rfc3339(time).is_err() =>
+            {
+                return Err(options
+                    .error_at(
+                        "starting_position_timestamp",
+                        format!("`{time}` is not an RFC 3339 time"),
+                    )
+                    .hint("such as \"2026-11-28T00:00:00Z\""));
+            }
+            (StartingPosition::TrimHorizon | StartingPosition::Latest, Some(_)) => {
+                return Err(options
+                    .error_at(
+                        "starting_position_timestamp",
+                        "`starting_position_timestamp` needs `starting_position = \"at-timestamp\"`",
+                    )
+                    .hint("remove it, or start at the timestamp"));
+            }
+            _ => {}
+        }
+        if let Some(arn) = &self.on_failure_destination
+            && !is_destination_arn(arn)
+        {
+            return Err(options
+                .error_at(
+                    "on_failure_destination",
+                    format!("`{arn}` is not the ARN of an SQS queue, SNS topic or S3 bucket"),
+                )
+                .hint("such as \"arn:aws:sqs:eu-west-1:123456789012:clicks-failed\""));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `arn` names a destination Lambda can send stream failures to.
+fn is_destination_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    !partition.is_empty() && matches!(service, "sqs" | "sns" | "s3") && parts.count() >= 3
+}
+
+pub(super) fn default_parallelization_factor() -> u32 {
+    1
+}
+
+pub(super) fn default_record_age() -> i32 {
+    -1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_destination_arn;
+
+    #[test]
+    fn destinations_are_queues_topics_and_buckets() {
+        assert!(is_destination_arn(
+            "arn:aws:sqs:eu-west-1:123456789012:failed"
+        ));
+        assert!(is_destination_arn(
+            "arn:aws:sns:eu-west-1:123456789012:failed"
+        ));
+        assert!(is_destination_arn("arn:aws:s3:::failed-records"));
+        assert!(!is_destination_arn(
+            "arn:aws:lambda:eu-west-1:123456789012:function:f"
+        ));
+        assert!(!is_destination_arn("failed"));
+    }
+}
