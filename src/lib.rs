@@ -17,6 +17,7 @@
 
 pub mod cli;
 pub mod declared_tests;
+pub mod deploy;
 pub mod lambda;
 pub mod pipeline;
 pub mod replay;

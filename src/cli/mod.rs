@@ -1,10 +1,11 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `test`, `test-pattern` and `grep`.
+//! `invoke`, `record`, `test`, `test-pattern`, `grep`, `package` and `deploy`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
 mod invoke;
+mod package;
 mod pattern;
 mod record;
 mod replay;
@@ -134,6 +135,42 @@ enum Command {
         #[arg(short = 'v', long)]
         invert_match: bool,
     },
+    /// Build the Lambda function of a pipeline: its zip, its CloudFormation
+    /// template and its OpenSearch Serverless data access policy.
+    Package {
+        /// The pipeline file.
+        pipeline: PathBuf,
+        /// The folder to write; default `target/package/NAME`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        build: package::BuildArgs,
+    },
+    /// Package a pipeline, upload its zip to S3, and create or update its
+    /// CloudFormation stack; print the stack's outputs.
+    Deploy {
+        /// The pipeline file.
+        pipeline: PathBuf,
+        /// The stack's name; default `tributary-FUNCTION`.
+        #[arg(long)]
+        stack_name: Option<String>,
+        /// The S3 bucket for the function's zip; created if missing.
+        #[arg(long)]
+        bucket: String,
+        /// The folder to package into; default `target/package/NAME`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Package and say what would be deployed, without calling AWS.
+        #[arg(long)]
+        dry_run: bool,
+        /// How long to wait for the stack, in seconds.
+        #[arg(long, default_value_t = 1800)]
+        wait: u64,
+        #[command(flatten)]
+        build: package::BuildArgs,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
 }
 
 /// Where to reach AWS, as the AWS CLI takes it.
@@ -195,6 +232,33 @@ pub fn run(registry: Registry) -> ExitCode {
             file,
             invert_match,
         } => pattern::grep(&event_pattern, file.as_ref(), invert_match),
+        Command::Package {
+            pipeline,
+            out,
+            build,
+        } => package::package(&pipeline, out, build, &registry),
+        Command::Deploy {
+            pipeline,
+            stack_name,
+            bucket,
+            out,
+            dry_run,
+            wait,
+            build,
+            aws,
+        } => package::deploy(
+            &pipeline,
+            package::DeployArgs {
+                stack_name,
+                bucket,
+                out,
+                dry_run,
+                wait_secs: wait,
+                endpoint: aws.endpoint(),
+            },
+            build,
+            &registry,
+        ),
         Command::Replay {
             to_kinesis: Some(stream),
             recording,

@@ -100,6 +100,19 @@ impl Plan {
         &self.source
     }
 
+    /// What happens to a record that cannot be processed.
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
+    /// Every sink by name, the dead-letter sink last.
+    pub fn sinks(&self) -> impl Iterator<Item = (&str, &SinkConfig)> {
+        self.sinks
+            .iter()
+            .chain(&self.dead_letter)
+            .map(|(name, config)| (&**name, config))
+    }
+
     /// Gives the running pipeline with sinks of the caller's making, by
     /// name, in place of the configured ones (tests capture output so).
     pub fn start_with(self, mut sink_for: impl FnMut(&str) -> Box<dyn Sink>) -> Pipeline {

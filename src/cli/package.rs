@@ -1,0 +1,228 @@
+//! `tributary package PIPELINE --out DIR` and `tributary deploy PIPELINE`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tributary_connectors::aws::Endpoint;
+use tributary_processors::Registry;
+
+use super::{EXIT_FAILED, EXIT_INVALID};
+use crate::deploy::stack::{self, DeployOptions, StackAction};
+use crate::deploy::{self, BootstrapSource, DeployError, Package, PackageOptions, PushDown};
+
+/// Where the bootstrap comes from, as the command line says it.
+#[derive(Debug, clap::Args)]
+pub(super) struct BuildArgs {
+    /// Use this bootstrap executable, already built for Lambda, instead of
+    /// building one.
+    #[arg(long, conflicts_with_all = ["project", "bin"])]
+    bootstrap: Option<PathBuf>,
+    /// The Cargo project whose binary is the bootstrap (your own, when it
+    /// registers processors of yours); default: the current directory.
+    #[arg(long)]
+    project: Option<PathBuf>,
+    /// The binary to build.
+    #[arg(long, default_value = "bootstrap")]
+    bin: String,
+    /// The AWS account id, for the data access policy's principal.
+    #[arg(long)]
+    account: Option<String>,
+}
+
+impl BuildArgs {
+    fn options(self, out: PathBuf) -> PackageOptions {
+        let bootstrap = match self.bootstrap {
+            Some(path) => BootstrapSource::Prebuilt(path),
+            None => BootstrapSource::Build {
+                project: self.project.unwrap_or_else(|| PathBuf::from(".")),
+                bin: self.bin,
+            },
+        };
+        PackageOptions {
+            out,
+            bootstrap,
+            account: self.account,
+        }
+    }
+}
+
+/// The default output folder: `target/package/NAME` for `PIPELINE.toml`'s name.
+fn default_out(pipeline: &Path) -> PathBuf {
+    let stem = pipeline
+        .parent()
+        .and_then(Path::file_name)
+        .filter(|_| pipeline.file_stem().is_some_and(|s| s == "pipeline"))
+        .or_else(|| pipeline.file_stem())
+        .map_or_else(|| "pipeline".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("target/package").join(stem)
+}
+
+pub(super) fn package(
+    pipeline: &Path,
+    out: Option<PathBuf>,
+    build: BuildArgs,
+    registry: &Registry,
+) -> ExitCode {
+    let out = out.unwrap_or_else(|| default_out(pipeline));
+    match deploy::package(pipeline, registry, &build.options(out)) {
+        Ok(package) => {
+            print_package(&package);
+            ExitCode::SUCCESS
+        }
+        Err(error) => exit_for(&error),
+    }
+}
+
+/// What `deploy` takes besides the build.
+#[derive(Debug)]
+pub(super) struct DeployArgs {
+    pub(super) stack_name: Option<String>,
+    pub(super) bucket: String,
+    pub(super) out: Option<PathBuf>,
+    pub(super) dry_run: bool,
+    pub(super) wait_secs: u64,
+    pub(super) endpoint: Endpoint,
+}
+
+pub(super) fn deploy(
+    pipeline: &Path,
+    args: DeployArgs,
+    build: BuildArgs,
+    registry: &Registry,
+) -> ExitCode {
+    let out = args.out.unwrap_or_else(|| default_out(pipeline));
+    let package = match deploy::package(pipeline, registry, &build.options(out)) {
+        Ok(package) => package,
+        Err(error) => return exit_for(&error),
+    };
+    print_package(&package);
+    let stack_name = args.stack_name.unwrap_or_else(|| {
+        format!(
+            "tributary-{}",
+            package.template.function_name.replace('_', "-")
+        )
+    });
+    let key = stack::code_key(&package);
+    if args.dry_run {
+        println!(
+            "dry run: would upload the zip to s3://{}/{key}",
+            args.bucket
+        );
+        println!(
+            "dry run: would create or update stack `{stack_name}` from {}",
+            package.template_file.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let options = DeployOptions {
+        stack_name: stack_name.clone(),
+        bucket: args.bucket,
+        endpoint: args.endpoint,
+        wait: Duration::from_secs(args.wait_secs),
+        poll: Duration::from_secs(2),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts");
+    match runtime.block_on(stack::deploy(&package, &options)) {
+        Ok(deployed) => {
+            let done = match deployed.action {
+                StackAction::Created => "created",
+                StackAction::Updated => "updated",
+                StackAction::Unchanged => "unchanged",
+            };
+            println!(
+                "stack `{stack_name}` {done} ({}); code at {}",
+                deployed.status, deployed.code
+            );
+            for (key, value) in &deployed.outputs {
+                println!("  {key:<22} {value}");
+            }
+            write_access_policy(&package, &deployed.outputs);
+            ExitCode::SUCCESS
+        }
+        Err(error) => exit_for(&error),
+    }
+}
+
+/// Rewrites the data access policy with the deployed role's ARN, and says
+/// how to apply it.
+fn write_access_policy(package: &Package, outputs: &[(String, String)]) {
+    let (Some(file), Some((_, role_arn))) = (
+        &package.access_policy_file,
+        outputs.iter().find(|(key, _)| key == "RoleArn"),
+    ) else {
+        return;
+    };
+    let Some(account) = role_arn.split(':').nth(4) else {
+        return;
+    };
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let text = text.replace(
+                &format!("::{}:", deploy::ACCOUNT_PLACEHOLDER),
+                &format!("::{account}:"),
+            );
+            if std::fs::write(file, text).is_ok() {
+                println!(
+                    "apply the collection's data access policy once: aws opensearchserverless create-access-policy \
+                     --type data --name {} --policy file://{}",
+                    package.template.function_name,
+                    file.display()
+                );
+            }
+        }
+        Err(error) => eprintln!("warning: cannot read `{}`: {error}", file.display()),
+    }
+}
+
+fn print_package(package: &Package) {
+    let template = &package.template;
+    println!(
+        "packaged pipeline `{}` as function `{}` (role `{}`)",
+        package.pipeline, template.function_name, template.role_name
+    );
+    let glibc = package
+        .glibc
+        .as_ref()
+        .map_or_else(|| "no glibc".to_owned(), |v| format!("glibc {v}"));
+    println!(
+        "  {:<32} {:.2} MB; the bootstrap needs {glibc} (provided.al2023 has {})",
+        package.zip.display(),
+        package.zip_bytes as f64 / 1e6,
+        deploy::AL2023_GLIBC
+    );
+    println!("  {}", package.template_file.display());
+    if let Some(file) = &package.access_policy_file {
+        println!(
+            "  {} (the OpenSearch Serverless data access policy)",
+            file.display()
+        );
+    }
+    match &template.push_down {
+        PushDown::Pushed(patterns) => println!(
+            "filter push-down: yes, {} pattern(s) given to Lambda; records they reject never invoke the function",
+            patterns.len()
+        ),
+        PushDown::NotPushed(reason) => println!("filter push-down: no: {reason}"),
+    }
+    for note in &template.notes {
+        println!("note: {note}");
+    }
+}
+
+fn exit_for(error: &DeployError) -> ExitCode {
+    match error {
+        DeployError::Invalid(error) => {
+            eprint!("{error}");
+            eprintln!();
+            ExitCode::from(EXIT_INVALID)
+        }
+        DeployError::Failed(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}

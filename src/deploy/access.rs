@@ -1,0 +1,260 @@
+//! Least-privilege access for the deployed function: the statements of its
+//! IAM role, and the OpenSearch Serverless data access policy written
+//! beside the template.
+//!
+//! Every statement names the one resource it is for: the source stream, the
+//! on-failure destination, the function's own log group, each OpenSearch
+//! collection or domain. Nothing is granted on `*`.
+
+use serde_json::{Value, json};
+use tributary_connectors::sinks::{Auth, OpensearchSinkConfig, SinkConfig};
+
+/// The account placeholder in a data access policy written without one.
+pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
+
+/// `Fn::Sub` of an ARN in the stack's own partition, region and account.
+pub fn arn_here(service: &str, resource: &str) -> Value {
+    json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}") })
+}
+
+/// The statement that lets the function write its logs, and only its own.
+pub fn logs_statement(function_name: &str) -> Value {
+    json!({
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": arn_here("logs", &format!("log-group:/aws/lambda/{function_name}:*")),
+    })
+}
+
+/// The statement that lets Lambda read a Kinesis stream for the function.
+pub fn kinesis_statement(stream_arn: &Value) -> Value {
+    json!({
+        "Sid": "ReadStream",
+        "Effect": "Allow",
+        "Action": [
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "kinesis:SubscribeToShard"
+        ],
+        "Resource": stream_arn,
+    })
+}
+
+/// The statement that lets Lambda read a DynamoDB stream for the function.
+pub fn dynamodb_statement(stream_arn: &Value) -> Value {
+    json!({
+        "Sid": "ReadStream",
+        "Effect": "Allow",
+        "Action": [
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams"
+        ],
+        "Resource": stream_arn,
+    })
+}
+
+/// The statement that lets Lambda send failed batches' descriptions to the
+/// on-failure destination (an SQS queue, SNS topic or S3 bucket).
+pub fn destination_statement(arn: &str) -> Value {
+    let (actions, resources) = match arn.split(':').nth(2) {
+        Some("sqs") => (json!(["sqs:SendMessage"]), json!([arn])),
+        Some("sns") => (json!(["sns:Publish"]), json!([arn])),
+        _ => (
+            json!(["s3:PutObject", "s3:ListBucket"]),
+            json!([arn, format!("{arn}/*")]),
+        ),
+    };
+    json!({
+        "Sid": "OnFailureDestination",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": resources,
+    })
+}
+
+/// What the role needs to write to the OpenSearch sinks, and what could not
+/// be told from their endpoints.
+#[derive(Debug, Default)]
+pub struct SearchAccess {
+    /// IAM statements, one per collection or domain.
+    pub statements: Vec<Value>,
+    /// One data access policy rule per Serverless sink that names its `collection`.
+    pub policy_rules: Vec<Value>,
+    /// What the user has to grant by hand.
+    pub notes: Vec<String>,
+}
+
+impl SearchAccess {
+    /// Looks at every sink.
+    pub fn of_sinks<'a>(sinks: impl IntoIterator<Item = (&'a str, &'a SinkConfig)>) -> Self {
+        let mut access = SearchAccess::default();
+        for (name, sink) in sinks {
+            if let SinkConfig::Opensearch(config) = sink
+                && config.auth == Auth::AwsSigv4
+            {
+                access.add(name, config);
+            }
+        }
+        access
+    }
+
+    fn add(&mut self, sink: &str, config: &OpensearchSinkConfig) {
+        let sid = format!("Search{}", self.statements.len());
+        match Endpoint::parse(&config.endpoint) {
+            Some(Endpoint::Collection { id, region }) => {
+                self.statements.push(json!({
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Action": ["aoss:APIAccessAll"],
+                    "Resource": {
+                        "Fn::Sub": format!("arn:${{AWS::Partition}}:aoss:{region}:${{AWS::AccountId}}:collection/{id}")
+                    },
+                }));
+                match &config.collection {
+                    Some(collection) => self.policy_rules.push(json!({
+                        "ResourceType": "index",
+                        "Resource": [format!("index/{collection}/{}", index_scope(&config.index))],
+                        "Permission": [
+                            "aoss:CreateIndex",
+                            "aoss:UpdateIndex",
+                            "aoss:DescribeIndex",
+                            "aoss:WriteDocument"
+                        ],
+                    })),
+                    None => self.notes.push(format!(
+                        "sink `{sink}`: set `collection` to the collection's name to have its \
+                         data access policy written; until the role is in one, every write is refused"
+                    )),
+                }
+            }
+            Some(Endpoint::Domain { name, region }) => self.statements.push(json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": ["es:ESHttpPost", "es:ESHttpPut"],
+                "Resource": {
+                    "Fn::Sub": format!("arn:${{AWS::Partition}}:es:{region}:${{AWS::AccountId}}:domain/{name}/*")
+                },
+            })),
+            None => self.notes.push(format!(
+                "sink `{sink}`: `{}` is not an OpenSearch Serverless or managed domain endpoint, \
+                 so the role gets no access to it; grant it by hand (docs/deploying.md)",
+                config.endpoint
+            )),
+        }
+    }
+
+    /// The data access policy document for the function's role, if any
+    /// sink names its collection. `account` is the AWS account id, or the
+    /// placeholder to replace.
+    pub fn data_access_policy(
+        &self,
+        pipeline: &str,
+        role_name: &str,
+        account: &str,
+    ) -> Option<Value> {
+        if self.policy_rules.is_empty() {
+            return None;
+        }
+        Some(json!([{
+            "Description": format!("tributary pipeline {pipeline} writes its documents"),
+            "Rules": self.policy_rules,
+            "Principal": [format!("arn:aws:iam::{account}:role/{role_name}")],
+        }]))
+    }
+}
+
+/// What an OpenSearch endpoint's host names.
+#[derive(Debug, PartialEq, Eq)]
+enum Endpoint {
+    /// `https://ID.REGION.aoss.amazonaws.com`.
+    Collection { id: String, region: String },
+    /// `https://search-NAME-HASH.REGION.es.amazonaws.com` (or `vpc-`).
+    Domain { name: String, region: String },
+}
+
+impl Endpoint {
+    fn parse(url: &str) -> Option<Self> {
+        let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let host = host.split(['/', ':']).next()?;
+        let mut labels = host.split('.');
+        let (first, region) = (labels.next()?, labels.next()?.to_owned());
+        match (
+            labels.next()?,
+            labels.next()?,
+            labels.next()?,
+            labels.next(),
+        ) {
+            ("aoss", "amazonaws", "com", None) => Some(Endpoint::Collection {
+                id: first.to_owned(),
+                region,
+            }),
+            ("es", "amazonaws", "com", None) => {
+                let (_, name_and_hash) = first.split_once('-')?;
+                let (name, _) = name_and_hash.rsplit_once('-')?;
+                Some(Endpoint::Domain {
+                    name: name.to_owned(),
+                    region,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The indexes a sink's `index` template can name: its text up to the
+/// first `{field}` or strftime `%`, then `*`.
+fn index_scope(index: &str) -> String {
+    match index.find(['{', '%']) {
+        Some(end) => format!("{}*", &index[..end]),
+        None => index.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_name_their_collection_or_domain() {
+        assert_eq!(
+            Endpoint::parse("https://abc123xyz.eu-west-1.aoss.amazonaws.com"),
+            Some(Endpoint::Collection {
+                id: "abc123xyz".into(),
+                region: "eu-west-1".into()
+            })
+        );
+        assert_eq!(
+            Endpoint::parse("https://search-logs-prod-a1b2c3.us-east-1.es.amazonaws.com:443/"),
+            Some(Endpoint::Domain {
+                name: "logs-prod".into(),
+                region: "us-east-1".into()
+            })
+        );
+        assert_eq!(Endpoint::parse("http://127.0.0.1:9200"), None);
+        assert_eq!(Endpoint::parse("https://search.example.com"), None);
+    }
+
+    #[test]
+    fn index_templates_are_scoped_to_their_fixed_prefix() {
+        assert_eq!(index_scope("clicks-%Y.%m.%d"), "clicks-*");
+        assert_eq!(index_scope("orders"), "orders");
+        assert_eq!(index_scope("{tenant}-events"), "*");
+    }
+
+    #[test]
+    fn destinations_get_only_their_send_action() {
+        let sqs = destination_statement("arn:aws:sqs:eu-west-1:1:q");
+        assert_eq!(sqs["Action"], json!(["sqs:SendMessage"]));
+        let s3 = destination_statement("arn:aws:s3:::bucket");
+        assert_eq!(
+            s3["Resource"],
+            json!(["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"])
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The function's `bootstrap` executable: built with `cargo lambda` for
+//! Lambda's Linux, or taken as already built, and checked to start on
+//! `provided.al2023`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tributary_config::Architecture;
+
+use super::DeployError;
+use super::glibc::{AL2023_GLIBC, GlibcVersion, required_glibc};
+
+/// Where the bootstrap comes from.
+#[derive(Debug, Clone)]
+pub enum BootstrapSource {
+    /// Build binary `bin` of the Cargo project at `project` with `cargo
+    /// lambda build --release`: tributary's own `bootstrap`, or a user's
+    /// binary that calls `tributary::lambda::run` with their processors.
+    Build {
+        /// The project's directory.
+        project: PathBuf,
+        /// The binary's name.
+        bin: String,
+    },
+    /// A binary already built for Lambda.
+    Prebuilt(PathBuf),
+}
+
+impl BootstrapSource {
+    /// The executable's bytes and the glibc it needs, checked to start on
+    /// `provided.al2023`: built into `build_dir` if need be.
+    pub fn load(
+        &self,
+        architecture: Architecture,
+        build_dir: &Path,
+    ) -> Result<(Vec<u8>, Option<GlibcVersion>), DeployError> {
+        let path = match self {
+            BootstrapSource::Prebuilt(path) => path.clone(),
+            BootstrapSource::Build { project, bin } => {
+                build(project, bin, architecture, build_dir)?
+            }
+        };
+        let binary = std::fs::read(&path).map_err(|error| {
+            DeployError::failed(format!(
+                "cannot read the bootstrap `{}`: {error}",
+                path.display()
+            ))
+        })?;
+        let glibc = check_glibc(&path, &binary)?;
+        Ok((binary, glibc))
+    }
+}
+
+fn build(
+    project: &Path,
+    bin: &str,
+    architecture: Architecture,
+    build_dir: &Path,
+) -> Result<PathBuf, DeployError> {
+    let target_flag = match architecture {
+        Architecture::X86_64 => "--x86-64",
+        Architecture::Arm64 => {
+            require_rust_target("aarch64-unknown-linux-gnu")?;
+            "--arm64"
+        }
+    };
+    let mut command = Command::new("cargo");
+    // One codegen unit and whole-program LTO: the zip is a quarter smaller
+    // than with the release profile's thin LTO, for a slower build. A value
+    // already in the environment wins.
+    for (variable, value) in [
+        ("CARGO_PROFILE_RELEASE_LTO", "fat"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
+    ] {
+        if std::env::var_os(variable).is_none() {
+            command.env(variable, value);
+        }
+    }
+    let status = command
+        .args(["lambda", "build", "--release", "--output-format", "binary"])
+        .args([target_flag, "--bin", bin, "--lambda-dir"])
+        .arg(build_dir)
+        .current_dir(project)
+        .status()
+        .map_err(|error| {
+            DeployError::failed(format!(
+                "cannot run `cargo lambda build` ({error}); install cargo-lambda: `pip install cargo-lambda`"
+            ))
+        })?;
+    if !status.success() {
+        return Err(DeployError::failed(format!(
+            "`cargo lambda build --release --bin {bin}` failed in `{}` ({status}); its output above says why",
+            project.display()
+        )));
+    }
+    Ok(build_dir.join(bin).join("bootstrap"))
+}
+
+/// Fails unless the Rust standard library for `target` is installed.
+fn require_rust_target(target: &str) -> Result<(), DeployError> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|output| {
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .any(|line| line.trim() == target)
+        })
+        .unwrap_or(false);
+    if installed {
+        Ok(())
+    } else {
+        Err(DeployError::failed(format!(
+            "`architecture = \"arm64\"` needs Rust's {target} standard library, which is not installed: \
+             run `rustup target add {target}`, or deploy with `[deploy] architecture = \"x86_64\"`"
+        )))
+    }
+}
+
+fn check_glibc(path: &Path, binary: &[u8]) -> Result<Option<GlibcVersion>, DeployError> {
+    let needed = required_glibc(binary).map_err(|error| {
+        DeployError::failed(format!(
+            "`{}` is not a 64-bit Linux executable ({error}); build it with `cargo lambda build`",
+            path.display()
+        ))
+    })?;
+    match needed {
+        Some(version) if version > AL2023_GLIBC => Err(DeployError::failed(format!(
+            "`{}` needs glibc {version}, and Lambda's provided.al2023 has {AL2023_GLIBC}: it would not start; \
+             build it with `cargo lambda build` (which links against an older glibc)",
+            path.display()
+        ))),
+        needed => Ok(needed),
+    }
+}

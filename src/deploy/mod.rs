@@ -1,0 +1,167 @@
+//! From a pipeline file to a deployed Lambda function: `tributary package`
+//! and `tributary deploy`.
+//!
+//! [`package`] builds the function's zip (the `bootstrap` executable and the
+//! pipeline file), the CloudFormation template of the function, its role and
+//! what invokes it, and the OpenSearch Serverless data access policy of that
+//! role. [`stack::deploy`] uploads the zip and creates or updates the stack.
+//!
+//! - `template`: the stack's resources, from the pipeline's `[source]` and
+//!   `[deploy]` tables;
+//! - `access`: the role's least-privilege statements and the data access policy;
+//! - `push_down`: whether the first filter can be given to Lambda as well;
+//! - `bootstrap` and `glibc`: building the executable and checking it starts
+//!   on `provided.al2023`;
+//! - `archive`: the zip;
+//! - `stack`: talking to S3 and CloudFormation.
+
+mod access;
+mod archive;
+mod bootstrap;
+mod glibc;
+mod push_down;
+pub mod stack;
+mod template;
+
+pub use access::ACCOUNT_PLACEHOLDER;
+pub use bootstrap::BootstrapSource;
+pub use glibc::{AL2023_GLIBC, GlibcVersion, required_glibc};
+pub use push_down::{MAX_FILTERS, MAX_PATTERN_CHARS, PushDown};
+pub use template::{CODE_BUCKET, CODE_KEY, SOURCE_STREAM_ARN, StackTemplate};
+
+use std::path::{Path, PathBuf};
+
+use tributary_config::{ConfigError, PipelineConfig};
+use tributary_processors::Registry;
+
+use crate::Plan;
+
+/// Why a pipeline could not be packaged or deployed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The pipeline file cannot be deployed as written.
+    #[error("{0}")]
+    Invalid(ConfigError),
+    /// Building, writing, or talking to AWS failed.
+    #[error("{0:#}")]
+    Failed(anyhow::Error),
+}
+
+impl DeployError {
+    /// A problem with the `[source]` table, placed at it.
+    fn source(config: &PipelineConfig, message: &str, hint: &str) -> Self {
+        let diagnostic = tributary_config::Diagnostic::new(message)
+            .at(&config.file, config.source.span())
+            .hint(hint);
+        DeployError::Invalid(diagnostic.into())
+    }
+
+    fn invalid(message: impl Into<String>) -> Self {
+        DeployError::Invalid(tributary_config::Diagnostic::new(message).into())
+    }
+
+    fn failed(message: impl std::fmt::Display) -> Self {
+        DeployError::Failed(anyhow::anyhow!("{message}"))
+    }
+}
+
+/// What `package` needs besides the pipeline file.
+#[derive(Debug, Clone)]
+pub struct PackageOptions {
+    /// The folder to write into; created if missing.
+    pub out: PathBuf,
+    /// Where the `bootstrap` executable comes from.
+    pub bootstrap: BootstrapSource,
+    /// The AWS account id for the data access policy's principal; without
+    /// it the policy says [`ACCOUNT_PLACEHOLDER`].
+    pub account: Option<String>,
+}
+
+/// A packaged pipeline: what `package` wrote.
+#[derive(Debug)]
+pub struct Package {
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The function's zip.
+    pub zip: PathBuf,
+    /// The zip's size in bytes.
+    pub zip_bytes: u64,
+    /// A digest of the zip, hex: it names the zip's S3 object.
+    pub zip_digest: String,
+    /// The highest glibc the bootstrap needs.
+    pub glibc: Option<GlibcVersion>,
+    /// The CloudFormation template's file.
+    pub template_file: PathBuf,
+    /// The template and what was decided writing it.
+    pub template: StackTemplate,
+    /// The OpenSearch Serverless data access policy's file, if any sink
+    /// names its collection.
+    pub access_policy_file: Option<PathBuf>,
+}
+
+/// The files `package` writes into its folder.
+pub const ZIP_FILE: &str = "bootstrap.zip";
+/// The template's file name.
+pub const TEMPLATE_FILE: &str = "template.json";
+/// The data access policy's file name.
+pub const ACCESS_POLICY_FILE: &str = "aoss-data-access-policy.json";
+
+/// Packages the pipeline file at `path`: checks it, builds or takes the
+/// bootstrap, and writes the zip, the template and the access policy.
+pub fn package(
+    path: &Path,
+    registry: &Registry,
+    options: &PackageOptions,
+) -> Result<Package, DeployError> {
+    let config = PipelineConfig::load(path).map_err(DeployError::Invalid)?;
+    let plan = Plan::from_config(&config, registry).map_err(DeployError::Invalid)?;
+    let template = StackTemplate::new(&config, &plan)?;
+    let pipeline_text = std::fs::read_to_string(path)
+        .map_err(|e| DeployError::failed(format!("cannot read `{}`: {e}", path.display())))?;
+    std::fs::create_dir_all(&options.out).map_err(|e| {
+        DeployError::failed(format!("cannot create `{}`: {e}", options.out.display()))
+    })?;
+    let (bootstrap, glibc) = options
+        .bootstrap
+        .load(config.deploy.architecture, &options.out.join("build"))?;
+    let zip_bytes = archive::function_zip(&bootstrap, &pipeline_text)
+        .map_err(|e| DeployError::failed(format!("cannot zip the function: {e}")))?;
+    let zip = options.out.join(ZIP_FILE);
+    write(&zip, &zip_bytes)?;
+    let template_file = options.out.join(TEMPLATE_FILE);
+    write(&template_file, pretty(&template.body).as_bytes())?;
+    let account = options.account.as_deref().unwrap_or(ACCOUNT_PLACEHOLDER);
+    let access_policy_file = match template.search_access.data_access_policy(
+        &config.pipeline.name,
+        &template.role_name,
+        account,
+    ) {
+        Some(policy) => {
+            let file = options.out.join(ACCESS_POLICY_FILE);
+            write(&file, pretty(&policy).as_bytes())?;
+            Some(file)
+        }
+        None => None,
+    };
+    Ok(Package {
+        pipeline: config.pipeline.name.clone(),
+        zip,
+        zip_bytes: zip_bytes.len() as u64,
+        zip_digest: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&zip_bytes)),
+        glibc,
+        template_file,
+        template,
+        access_policy_file,
+    })
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("a JSON value serializes");
+    text.push('\n');
+    text
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), DeployError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| DeployError::failed(format!("cannot write `{}`: {e}", path.display())))
+}

@@ -1,0 +1,528 @@
+//! The CloudFormation template of a deployed pipeline: the function, its
+//! role, and what invokes it (an event source mapping with every
+//! reliability setting of the `[source]`, or an EventBridge rule).
+
+use serde_json::{Map, Value, json};
+use tributary_config::PipelineConfig;
+use tributary_connectors::sinks::SinkConfig;
+use tributary_connectors::sources::{MappingSettings, SourceConfig};
+
+use super::DeployError;
+use super::access::{self, SearchAccess};
+use super::push_down::PushDown;
+use crate::Plan;
+
+/// The template parameter with the S3 bucket of the code zip.
+pub const CODE_BUCKET: &str = "CodeBucket";
+/// The template parameter with the S3 key of the code zip.
+pub const CODE_KEY: &str = "CodeKey";
+/// The template parameter with a DynamoDB table's stream ARN, when the
+/// pipeline names the table rather than its stream.
+pub const SOURCE_STREAM_ARN: &str = "SourceStreamArn";
+
+/// A pipeline's stack, ready to write.
+#[derive(Debug)]
+pub struct StackTemplate {
+    /// The template, as JSON.
+    pub body: Value,
+    /// The function's name.
+    pub function_name: String,
+    /// The role's name.
+    pub role_name: String,
+    /// What became of the first filter.
+    pub push_down: PushDown,
+    /// What the role needs on the OpenSearch sinks.
+    pub search_access: SearchAccess,
+    /// The DynamoDB table whose stream ARN the `SourceStreamArn` parameter
+    /// takes, when the pipeline names a table.
+    pub table_parameter: Option<String>,
+    /// Things the user should know: what is not deployed as they may think.
+    pub notes: Vec<String>,
+}
+
+impl StackTemplate {
+    /// Builds the template of a valid pipeline.
+    pub fn new(config: &PipelineConfig, plan: &Plan) -> Result<Self, DeployError> {
+        let function_name = function_name(config)?;
+        let role_name = role_name(&function_name);
+        let push_down = PushDown::decide(config, plan.source(), plan.on_error());
+        let search_access = SearchAccess::of_sinks(plan.sinks());
+        let mut notes = search_access.notes.clone();
+        notes.extend(local_file_notes(plan));
+
+        let mut parameters = json!({
+            CODE_BUCKET: { "Type": "String", "Description": "The S3 bucket of the function's zip" },
+            CODE_KEY: { "Type": "String", "Description": "The S3 key of the function's zip" },
+        });
+        let mut statements = vec![access::logs_statement(&function_name)];
+        statements.extend(search_access.statements.iter().cloned());
+        let mut trigger = Map::new();
+        let mut outputs = json!({
+            "FunctionName": { "Description": "The function", "Value": { "Ref": "Function" } },
+            "FunctionArn": { "Value": { "Fn::GetAtt": ["Function", "Arn"] } },
+            "RoleArn": { "Description": "The function's role: the principal of the collection's data access policy", "Value": { "Fn::GetAtt": ["Role", "Arn"] } },
+        });
+        let mut table_parameter = None;
+
+        match plan.source() {
+            SourceConfig::Eventbridge(eventbridge) => {
+                let pattern = match &push_down {
+                    PushDown::Pushed(patterns) => patterns[0].clone(),
+                    // A rule needs a pattern: this one matches every event.
+                    PushDown::NotPushed(_) => json!({ "source": [{ "exists": true }] }),
+                };
+                trigger.insert(
+                    "Rule".into(),
+                    json!({
+                        "Type": "AWS::Events::Rule",
+                        "Properties": {
+                            "Description": format!("Events for tributary pipeline {}", config.pipeline.name),
+                            "EventBusName": eventbridge.event_bus,
+                            "EventPattern": pattern,
+                            "State": "ENABLED",
+                            "Targets": [{ "Arn": { "Fn::GetAtt": ["Function", "Arn"] }, "Id": "pipeline" }],
+                        }
+                    }),
+                );
+                trigger.insert(
+                    "InvokePermission".into(),
+                    json!({
+                        "Type": "AWS::Lambda::Permission",
+                        "Properties": {
+                            "Action": "lambda:InvokeFunction",
+                            "FunctionName": { "Fn::GetAtt": ["Function", "Arn"] },
+                            "Principal": "events.amazonaws.com",
+                            "SourceArn": { "Fn::GetAtt": ["Rule", "Arn"] },
+                        }
+                    }),
+                );
+                outputs["RuleArn"] = json!({ "Value": { "Fn::GetAtt": ["Rule", "Arn"] } });
+            }
+            source => {
+                let mapping = source
+                    .mapping_settings()
+                    .expect("stream sources have a mapping");
+                let stream_arn = match source {
+                    SourceConfig::Kinesis(kinesis) => {
+                        let stream = kinesis.stream.as_deref().ok_or_else(|| {
+                            DeployError::source(
+                                config,
+                                "the `[source]` has no `stream`",
+                                "set `stream` to the Kinesis stream's name or ARN",
+                            )
+                        })?;
+                        kinesis_stream_arn(stream)
+                    }
+                    SourceConfig::DynamodbStreams(dynamodb) => {
+                        let table = dynamodb.table.as_deref().ok_or_else(|| {
+                            DeployError::source(
+                                config,
+                                "the `[source]` has no `table`",
+                                "set `table` to the table's name or its stream's ARN",
+                            )
+                        })?;
+                        if table.starts_with("arn:") {
+                            json!(table)
+                        } else {
+                            parameters[SOURCE_STREAM_ARN] = json!({
+                                "Type": "String",
+                                "Description": format!("The ARN of table {table}'s stream (`tributary deploy` looks it up)"),
+                            });
+                            table_parameter = Some(table.to_owned());
+                            json!({ "Ref": SOURCE_STREAM_ARN })
+                        }
+                    }
+                    SourceConfig::Eventbridge(_) => unreachable!("handled above"),
+                };
+                statements.push(match source {
+                    SourceConfig::Kinesis(_) => access::kinesis_statement(&stream_arn),
+                    _ => access::dynamodb_statement(&stream_arn),
+                });
+                if let Some(destination) = &mapping.on_failure_destination {
+                    statements.push(access::destination_statement(destination));
+                }
+                trigger.insert(
+                    "EventSourceMapping".into(),
+                    event_source_mapping(&mapping, stream_arn, &push_down)?,
+                );
+                outputs["EventSourceMappingId"] =
+                    json!({ "Value": { "Ref": "EventSourceMapping" } });
+            }
+        }
+        if let PushDown::Pushed(_) = push_down
+            && matches!(plan.source(), SourceConfig::Kinesis(_))
+        {
+            notes.push(
+                "Lambda drops records whose data is not JSON before they reach the filter, \
+                 KPL aggregates among them: if producers aggregate with the KPL, set \
+                 `[deploy] filter_push_down = false`"
+                    .to_owned(),
+            );
+        }
+
+        let mut resources = Map::new();
+        resources.insert("Role".into(), role(&role_name, statements));
+        resources.insert("Function".into(), function(config, &function_name));
+        resources.extend(trigger);
+        let description = match &config.pipeline.description {
+            Some(text) => format!("tributary pipeline {}: {text}", config.pipeline.name),
+            None => format!("tributary pipeline {}", config.pipeline.name),
+        };
+        let body = json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": description,
+            "Parameters": parameters,
+            "Resources": resources,
+            "Outputs": outputs,
+        });
+        Ok(StackTemplate {
+            body,
+            function_name,
+            role_name,
+            push_down,
+            search_access,
+            table_parameter,
+            notes,
+        })
+    }
+}
+
+/// The Kinesis stream's ARN: as written, or built from its name in the
+/// stack's partition, region and account.
+fn kinesis_stream_arn(stream: &str) -> Value {
+    if stream.starts_with("arn:") {
+        json!(stream)
+    } else {
+        access::arn_here("kinesis", &format!("stream/{stream}"))
+    }
+}
+
+fn function_name(config: &PipelineConfig) -> Result<String, DeployError> {
+    if let Some(name) = &config.deploy.function_name {
+        return Ok(name.clone());
+    }
+    let name = &config.pipeline.name;
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(name.clone())
+    } else {
+        Err(DeployError::invalid(format!(
+            "{}: the pipeline's name `{name}` is not a Lambda function name; set \
+             `[deploy] function_name` (1 to 64 letters, digits, `-` and `_`)",
+            config.file.name()
+        )))
+    }
+}
+
+/// The role's name: the function's, with `-role`, within IAM's 64 characters.
+fn role_name(function_name: &str) -> String {
+    let base: String = function_name.chars().take(64 - "-role".len()).collect();
+    format!("{base}-role")
+}
+
+fn role(role_name: &str, statements: Vec<Value>) -> Value {
+    json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": role_name,
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "lambda.amazonaws.com" },
+                    "Action": "sts:AssumeRole",
+                }],
+            },
+            "Policies": [{
+                "PolicyName": "pipeline",
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+            }],
+        }
+    })
+}
+
+fn function(config: &PipelineConfig, function_name: &str) -> Value {
+    let deploy = &config.deploy;
+    let mut properties = json!({
+        "FunctionName": function_name,
+        "Runtime": "provided.al2023",
+        "Handler": "bootstrap",
+        "Architectures": [deploy.architecture.as_str()],
+        "MemorySize": deploy.memory_mb,
+        "Timeout": deploy.timeout_secs,
+        "Role": { "Fn::GetAtt": ["Role", "Arn"] },
+        "Code": { "S3Bucket": { "Ref": CODE_BUCKET }, "S3Key": { "Ref": CODE_KEY } },
+    });
+    if let Some(description) = &config.pipeline.description {
+        properties["Description"] = json!(description);
+    }
+    if !deploy.environment.is_empty() {
+        properties["Environment"] = json!({ "Variables": deploy.environment });
+    }
+    json!({ "Type": "AWS::Lambda::Function", "Properties": properties })
+}
+
+fn event_source_mapping(
+    mapping: &MappingSettings,
+    stream_arn: Value,
+    push_down: &PushDown,
+) -> Result<Value, DeployError> {
+    let mut properties = json!({
+        "EventSourceArn": stream_arn,
+        "FunctionName": { "Ref": "Function" },
+        "Enabled": true,
+        "BatchSize": mapping.batch_size,
+        "MaximumBatchingWindowInSeconds": mapping.batching_window_secs,
+        "StartingPosition": mapping.starting_position.as_lambda(),
+        "ParallelizationFactor": mapping.parallelization_factor,
+        "BisectBatchOnFunctionError": mapping.bisect_batch_on_function_error,
+        "MaximumRetryAttempts": mapping.maximum_retry_attempts,
+        "MaximumRecordAgeInSeconds": mapping.maximum_record_age_secs,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    });
+    if let Some(time) = &mapping.starting_position_timestamp {
+        let time = chrono::DateTime::parse_from_rfc3339(time)
+            .map_err(|e| DeployError::invalid(format!("starting_position_timestamp: {e}")))?;
+        properties["StartingPositionTimestamp"] = json!(time.timestamp());
+    }
+    if let Some(destination) = &mapping.on_failure_destination {
+        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
+    }
+    if let Some(secs) = mapping.tumbling_window_secs {
+        properties["TumblingWindowInSeconds"] = json!(secs);
+    }
+    if let PushDown::Pushed(patterns) = push_down {
+        let filters: Vec<Value> = patterns
+            .iter()
+            .map(|pattern| json!({ "Pattern": pattern.to_string() }))
+            .collect();
+        properties["FilterCriteria"] = json!({ "Filters": filters });
+    }
+    Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
+}
+
+/// Sinks that write files: in Lambda only `/tmp` is writable, and what is
+/// written there goes with the execution environment.
+fn local_file_notes(plan: &Plan) -> Vec<String> {
+    plan.sinks()
+        .filter_map(|(name, sink)| match sink {
+            SinkConfig::Jsonl(_) => Some(format!(
+                "sink `{name}` writes JSON lines inside the function: in Lambda only /tmp is \
+                 writable and it goes with the execution environment (standard output goes to \
+                 the logs); keep output in an OpenSearch sink"
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tributary_config::SourceFile;
+    use tributary_processors::Registry;
+
+    fn template(text: &str) -> Result<StackTemplate, DeployError> {
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
+        let plan = Plan::from_config(&config, &Registry::builtin()).unwrap();
+        StackTemplate::new(&config, &plan)
+    }
+
+    const EVERY_SETTING: &str = r#"
+[pipeline]
+name = "orders_metrics"
+description = "Per-minute order metrics"
+on_error = "skip"
+
+[source]
+type = "kinesis"
+stream = "arn:aws:kinesis:eu-west-1:111122223333:stream/orders"
+batch_size = 2500
+batching_window_secs = 5
+starting_position = "at-timestamp"
+starting_position_timestamp = "2026-11-28T10:00:00Z"
+parallelization_factor = 4
+bisect_batch_on_function_error = true
+maximum_retry_attempts = 3
+maximum_record_age_secs = 600
+on_failure_destination = "arn:aws:s3:::orders-failures"
+tumbling_window_secs = 60
+
+[[processors]]
+type = "aggregate"
+window = "lambda"
+group_by = ["status"]
+metrics.orders = { op = "count" }
+
+[sinks.search]
+type = "opensearch"
+endpoint = "https://c0ll3ct10n.eu-west-1.aoss.amazonaws.com"
+collection = "metrics"
+collection_type = "timeseries"
+index = "order-metrics-%Y.%m"
+
+[deploy]
+function_name = "orders-metrics-fn"
+memory_mb = 1769
+timeout_secs = 300
+architecture = "arm64"
+environment = { RUST_LOG = "info", TIER = "gold" }
+"#;
+
+    #[test]
+    fn the_function_and_its_mapping_carry_every_setting_of_the_pipeline() {
+        let stack = template(EVERY_SETTING).unwrap();
+        let resources = &stack.body["Resources"];
+        let function = &resources["Function"]["Properties"];
+        assert_eq!(function["FunctionName"], "orders-metrics-fn");
+        assert_eq!(function["Runtime"], "provided.al2023");
+        assert_eq!(function["Handler"], "bootstrap");
+        assert_eq!(function["Architectures"], json!(["arm64"]));
+        assert_eq!(function["MemorySize"], 1769);
+        assert_eq!(function["Timeout"], 300);
+        assert_eq!(function["Description"], "Per-minute order metrics");
+        assert_eq!(
+            function["Environment"]["Variables"],
+            json!({ "RUST_LOG": "info", "TIER": "gold" })
+        );
+        assert_eq!(function["Code"]["S3Key"], json!({ "Ref": CODE_KEY }));
+
+        let mapping = &resources["EventSourceMapping"]["Properties"];
+        let expected = json!({
+            "EventSourceArn": "arn:aws:kinesis:eu-west-1:111122223333:stream/orders",
+            "FunctionName": { "Ref": "Function" },
+            "Enabled": true,
+            "BatchSize": 2500,
+            "MaximumBatchingWindowInSeconds": 5,
+            "StartingPosition": "AT_TIMESTAMP",
+            "StartingPositionTimestamp": 1_795_860_000,
+            "ParallelizationFactor": 4,
+            "BisectBatchOnFunctionError": true,
+            "MaximumRetryAttempts": 3,
+            "MaximumRecordAgeInSeconds": 600,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:s3:::orders-failures" } },
+            "TumblingWindowInSeconds": 60,
+        });
+        assert_eq!(mapping, &expected);
+        assert!(stack.push_down.reason().unwrap().contains("`aggregate`"));
+    }
+
+    #[test]
+    fn the_role_may_do_only_what_the_pipeline_needs_on_its_own_resources() {
+        let stack = template(EVERY_SETTING).unwrap();
+        let role = &stack.body["Resources"]["Role"]["Properties"];
+        assert_eq!(role["RoleName"], "orders-metrics-fn-role");
+        assert_eq!(
+            role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+            "lambda.amazonaws.com"
+        );
+        let statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+        let by_sid = |sid: &str| {
+            statements
+                .iter()
+                .find(|s| s["Sid"] == sid)
+                .unwrap_or_else(|| panic!("no {sid}: {statements:?}"))
+        };
+        assert_eq!(
+            by_sid("Logs")["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/orders-metrics-fn:*"
+        );
+        assert_eq!(
+            by_sid("ReadStream")["Resource"],
+            "arn:aws:kinesis:eu-west-1:111122223333:stream/orders"
+        );
+        assert!(
+            by_sid("ReadStream")["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a.as_str().unwrap().starts_with("kinesis:Get")
+                    || a.as_str().unwrap().starts_with("kinesis:Describe")
+                    || a == "kinesis:ListShards"
+                    || a == "kinesis:SubscribeToShard")
+        );
+        assert_eq!(
+            by_sid("OnFailureDestination")["Resource"],
+            json!([
+                "arn:aws:s3:::orders-failures",
+                "arn:aws:s3:::orders-failures/*"
+            ])
+        );
+        assert_eq!(by_sid("Search0")["Action"], json!(["aoss:APIAccessAll"]));
+        assert_eq!(
+            by_sid("Search0")["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:aoss:eu-west-1:${AWS::AccountId}:collection/c0ll3ct10n"
+        );
+        for statement in statements {
+            assert_ne!(statement["Resource"], "*", "{statement}");
+        }
+        let policy = stack
+            .search_access
+            .data_access_policy("orders_metrics", &stack.role_name, "111122223333")
+            .unwrap();
+        assert_eq!(
+            policy[0]["Principal"],
+            json!(["arn:aws:iam::111122223333:role/orders-metrics-fn-role"])
+        );
+        assert_eq!(
+            policy[0]["Rules"][0]["Resource"],
+            json!(["index/metrics/order-metrics-*"])
+        );
+    }
+
+    #[test]
+    fn a_table_by_name_becomes_a_parameter_and_an_eventbridge_source_a_rule() {
+        let dynamodb = template(
+            "[pipeline]\nname = \"orders\"\n[source]\ntype = \"dynamodb_streams\"\ntable = \"orders\"\n[sinks.out]\ntype = \"jsonl\"\n",
+        )
+        .unwrap();
+        assert_eq!(dynamodb.table_parameter.as_deref(), Some("orders"));
+        let mapping = &dynamodb.body["Resources"]["EventSourceMapping"]["Properties"];
+        assert_eq!(
+            mapping["EventSourceArn"],
+            json!({ "Ref": SOURCE_STREAM_ARN })
+        );
+        assert_eq!(mapping["StartingPosition"], "TRIM_HORIZON");
+        assert!(mapping.get("TumblingWindowInSeconds").is_none());
+        assert!(dynamodb.body["Parameters"].get(SOURCE_STREAM_ARN).is_some());
+
+        let eventbridge = template(
+            "[pipeline]\nname = \"alerts\"\n[source]\ntype = \"eventbridge\"\nevent_bus = \"orders\"\n[sinks.out]\ntype = \"jsonl\"\n",
+        )
+        .unwrap();
+        let resources = &eventbridge.body["Resources"];
+        assert!(resources.get("EventSourceMapping").is_none());
+        assert_eq!(resources["Rule"]["Properties"]["EventBusName"], "orders");
+        assert_eq!(
+            resources["Rule"]["Properties"]["EventPattern"],
+            json!({ "source": [{ "exists": true }] }),
+            "without a filter the rule takes every event"
+        );
+        let permission = &resources["InvokePermission"]["Properties"];
+        assert_eq!(permission["Principal"], "events.amazonaws.com");
+        assert_eq!(
+            permission["SourceArn"],
+            json!({ "Fn::GetAtt": ["Rule", "Arn"] })
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_deployed_is_said_where_it_is() {
+        let error = template("[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n[sinks.out]\ntype = \"jsonl\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the `[source]` has no `stream`"), "{error}");
+        assert!(error.contains("p.toml:3:1"), "{error}");
+        let error = template("[pipeline]\nname = \"my pipeline\"\n[source]\ntype = \"kinesis\"\nstream = \"s\"\n[sinks.out]\ntype = \"jsonl\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("set `[deploy] function_name`"), "{error}");
+    }
+}
