@@ -3,6 +3,7 @@
 
 mod aggregate;
 mod declared;
+mod deploy;
 mod handler;
 mod invoke;
 mod kpl;

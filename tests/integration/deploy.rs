@@ -1,0 +1,336 @@
+//! `tributary package` and `tributary deploy`: every example packages into
+//! a template cfn-lint accepts; the bootstrap `cargo lambda` builds starts
+//! on provided.al2023 and fits the size budget; and a deployment against
+//! moto (CloudFormation, IAM, Lambda, S3, Kinesis, DynamoDB, EventBridge in
+//! server mode) creates the stack, then updates it.
+//!
+//! Lambda cannot run functions here (moto's Lambda needs Docker): these
+//! tests check what is deployed and with which settings; the handler itself
+//! is tested through `cargo lambda watch` (lambda_runtime.rs).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::support::{moto, root, run, tributary};
+
+/// What `tributary package` made of examples/search with a real `cargo
+/// lambda build`, once per test binary: its output folder.
+fn built_package() -> &'static Path {
+    static PACKAGE: OnceLock<PathBuf> = OnceLock::new();
+    PACKAGE.get_or_init(|| {
+        let out = root().join("target/test-package/search");
+        let (output, stdout, stderr) = run(tributary().args([
+            "package",
+            "examples/search/pipeline.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        assert!(output.status.success(), "{stdout}{stderr}");
+        out
+    })
+}
+
+/// The bootstrap `cargo lambda` built, for packaging the other pipelines.
+fn lambda_bootstrap() -> PathBuf {
+    built_package().join("build/bootstrap/bootstrap")
+}
+
+fn pipelines() -> Vec<PathBuf> {
+    let mut pipelines: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| dir.is_dir())
+        .flat_map(|dir| crate::support::files_in(&dir, "toml"))
+        .collect();
+    pipelines.sort();
+    pipelines
+}
+
+#[test]
+fn every_example_packages_into_a_template_cfn_lint_accepts() {
+    let bootstrap = lambda_bootstrap();
+    let examples = pipelines();
+    assert!(examples.len() >= 6, "{examples:?}");
+    let out = tempfile::tempdir().unwrap();
+    for (i, pipeline) in examples.iter().enumerate() {
+        let dir = out.path().join(i.to_string());
+        let (output, stdout, stderr) = run(tributary()
+            .arg("package")
+            .arg(pipeline)
+            .arg("--bootstrap")
+            .arg(&bootstrap)
+            .arg("--out")
+            .arg(&dir));
+        assert!(
+            output.status.success(),
+            "{}: {stdout}{stderr}",
+            pipeline.display()
+        );
+        assert!(stdout.contains("filter push-down: "), "{stdout}");
+        let lint = Command::new("cfn-lint")
+            .arg(dir.join("template.json"))
+            .output()
+            .expect("cfn-lint runs (pip install cfn-lint)");
+        assert!(
+            lint.status.success(),
+            "cfn-lint on the template of {}:\n{}{}",
+            pipeline.display(),
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+        let zip = std::fs::read(dir.join("bootstrap.zip")).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        let mut packaged = String::new();
+        archive
+            .by_name("pipeline.toml")
+            .unwrap()
+            .read_to_string(&mut packaged)
+            .unwrap();
+        assert_eq!(packaged, std::fs::read_to_string(pipeline).unwrap());
+    }
+}
+
+#[test]
+fn the_packaged_bootstrap_starts_on_al2023_and_the_zip_fits_in_6_mb() {
+    let package = built_package();
+    let zip = std::fs::read(package.join("bootstrap.zip")).unwrap();
+    assert!(zip.len() <= 6_000_000, "the zip is {} bytes", zip.len());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut entry = archive.by_name("bootstrap").unwrap();
+    assert_eq!(entry.unix_mode().unwrap() & 0o111, 0o111, "executable");
+    let mut bootstrap = Vec::new();
+    entry.read_to_end(&mut bootstrap).unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &bootstrap).unwrap();
+    // binutils' objdump, not tributary's own reader, lists the versions.
+    let output = Command::new("objdump")
+        .arg("-T")
+        .arg(file.path())
+        .output()
+        .expect("objdump runs (binutils)");
+    assert!(output.status.success());
+    let symbols = String::from_utf8_lossy(&output.stdout);
+    let highest = symbols
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|word| word.strip_prefix("GLIBC_"))
+        .filter_map(|version| {
+            let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .max()
+        .expect("the bootstrap links glibc");
+    assert!(
+        highest <= (2, 34),
+        "the bootstrap needs GLIBC_{}.{}",
+        highest.0,
+        highest.1
+    );
+}
+
+/// Runs tests/fixtures/moto/lambda_stack.py against the shared moto server.
+fn aws(args: &[&str]) -> Value {
+    let output = Command::new("python3")
+        .arg(root().join("tests/fixtures/moto/lambda_stack.py"))
+        .arg(moto::url())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "lambda_stack.py {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// What the moto deployments read: set up once.
+fn moto_setup() -> &'static Value {
+    static SETUP: OnceLock<Value> = OnceLock::new();
+    SETUP.get_or_init(|| aws(&["setup"]))
+}
+
+fn deploy(pipeline: &Path, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let (output, stdout, stderr) = run(moto::tributary()
+        .arg("deploy")
+        .arg(pipeline)
+        .args(["--bucket", "tributary-artifacts", "--region", "eu-west-1"])
+        .args(["--endpoint-url", moto::url()])
+        .arg("--bootstrap")
+        .arg(lambda_bootstrap())
+        .arg("--out")
+        .arg(out)
+        .args(extra));
+    (output.status.success(), stdout, stderr)
+}
+
+#[test]
+fn deploy_creates_the_kinesis_stack_then_updates_it() {
+    moto_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    let text = std::fs::read_to_string(root().join("examples/search/pipeline.toml")).unwrap();
+    std::fs::write(&pipeline, &text).unwrap();
+
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &["--dry-run"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("dry run: would create or update stack `tributary-clickstream-search`"),
+        "{stdout}"
+    );
+    assert_eq!(
+        aws(&["stack", "tributary-clickstream-search"]),
+        json!({}),
+        "a dry run deploys nothing"
+    );
+
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("stack `tributary-clickstream-search` created (CREATE_COMPLETE)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("EventSourceMappingId"), "{stdout}");
+    let deployed = aws(&["function", "clickstream-search"]);
+    let function = &deployed["function"];
+    assert_eq!(function["Runtime"], "provided.al2023");
+    assert_eq!(function["Handler"], "bootstrap");
+    assert_eq!(function["MemorySize"], 512);
+    assert_eq!(function["Timeout"], 120);
+    assert_eq!(
+        function["Role"],
+        "arn:aws:iam::123456789012:role/clickstream-search-role"
+    );
+    let mappings = deployed["mappings"].as_array().unwrap();
+    assert_eq!(mappings.len(), 1, "{mappings:?}");
+    let mapping = &mappings[0];
+    assert_eq!(
+        mapping["EventSourceArn"],
+        "arn:aws:kinesis:eu-west-1:123456789012:stream/clickstream"
+    );
+    assert_eq!(mapping["BatchSize"], 500);
+    assert_eq!(mapping["MaximumBatchingWindowInSeconds"], 1);
+    assert_eq!(mapping["StartingPosition"], "TRIM_HORIZON");
+    assert_eq!(mapping["ParallelizationFactor"], 2);
+    assert_eq!(mapping["BisectBatchOnFunctionError"], true);
+    assert_eq!(mapping["MaximumRetryAttempts"], 5);
+    assert_eq!(mapping["MaximumRecordAgeInSeconds"], 3600);
+    assert_eq!(
+        mapping["FunctionResponseTypes"],
+        json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(
+        mapping["DestinationConfig"]["OnFailure"]["Destination"],
+        "arn:aws:sqs:eu-west-1:123456789012:clickstream-failed"
+    );
+    assert_eq!(
+        mapping["FilterCriteria"]["Filters"][0]["Pattern"],
+        r#"{"data":{"type":["click","purchase"]}}"#
+    );
+    let first_code = function["CodeSha256"].clone();
+
+    // A change to the pipeline: more memory, smaller batches, another filter.
+    let changed = text
+        .replace("memory_mb = 512", "memory_mb = 1024")
+        .replace("batch_size = 500", "batch_size = 100")
+        .replace(r#"type = ["click", "purchase"]"#, r#"type = ["purchase"]"#);
+    assert_ne!(changed, text);
+    std::fs::write(&pipeline, &changed).unwrap();
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("stack `tributary-clickstream-search` updated (UPDATE_COMPLETE)"),
+        "{stdout}"
+    );
+    let updated = aws(&["function", "clickstream-search"]);
+    assert_eq!(updated["function"]["MemorySize"], 1024);
+    assert_ne!(
+        updated["function"]["CodeSha256"], first_code,
+        "the zip holds the new pipeline"
+    );
+    let mapping = &updated["mappings"][0];
+    assert_eq!(
+        mapping["UUID"], mappings[0]["UUID"],
+        "the mapping is updated in place"
+    );
+    assert_eq!(mapping["BatchSize"], 100);
+    assert_eq!(
+        mapping["FilterCriteria"]["Filters"][0]["Pattern"],
+        r#"{"data":{"type":["purchase"]}}"#
+    );
+
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("stack `tributary-clickstream-search` unchanged"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn deploy_finds_a_tables_stream_and_builds_an_eventbridge_rule() {
+    let setup = moto_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = deploy(
+        &root().join("examples/orders/pipeline.toml"),
+        &dir.path().join("orders"),
+        &[],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let orders = aws(&["function", "orders-search"]);
+    assert_eq!(
+        orders["mappings"][0]["EventSourceArn"],
+        setup["orders_stream_arn"]
+    );
+    assert_eq!(orders["mappings"][0]["MaximumRetryAttempts"], 10);
+    assert!(
+        orders["mappings"][0]
+            .get("FilterCriteria")
+            .is_none_or(Value::is_null)
+    );
+
+    let (ok, stdout, stderr) = deploy(
+        &root().join("examples/alerts/pipeline.toml"),
+        &dir.path().join("alerts"),
+        &[],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let alerts = aws(&["rules", "orders", "payment-alerts"]);
+    let rules = alerts["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    let pattern: Value = serde_json::from_str(rules[0]["EventPattern"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pattern,
+        json!({ "source": ["shop.payments"], "detail-type": ["Payment Failed"] })
+    );
+    let function_arn = aws(&["function", "payment-alerts"])["function"]["FunctionArn"].clone();
+    assert_eq!(rules[0]["targets"][0]["Arn"], function_arn);
+    let statement = &alerts["policy"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(statement["Action"], "lambda:InvokeFunction");
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        rules[0]["Arn"]
+    );
+}
+
+#[test]
+fn a_stack_that_cannot_be_created_fails_the_deploy_with_the_reason() {
+    moto_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    let text = std::fs::read_to_string(root().join("examples/search/pipeline.toml"))
+        .unwrap()
+        .replace("name = \"clickstream-search\"", "name = \"no-such-stream\"")
+        .replace("stream = \"clickstream\"", "stream = \"no-such-stream\"");
+    std::fs::write(&pipeline, text).unwrap();
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(!ok, "{stdout}{stderr}");
+    // moto refuses the mapping in CreateStack itself; AWS would report it
+    // as the stack's failed event, which `deploy` prints the same way.
+    assert!(stderr.contains("error: creating the stack: "), "{stderr}");
+    assert!(stderr.contains("Invalid EventSourceArn"), "{stderr}");
+}
