@@ -9,7 +9,7 @@
              (benches/peers/python_handler.py), as Lambda's Python runtime
              would run it: json.loads of the body, then the handler (median
              of 10 runs);
-  zip        the size of `cargo lambda build --release --output-format zip`.
+  zip        the size of the zip `tributary package` makes (cargo lambda build).
 
 The runtime API here is a minimal one written in this script: Lambda's own
 cannot run on this machine, and cargo lambda's emulator cannot say when a
@@ -119,9 +119,10 @@ def main():
     print(f"peak RSS after the event: {peak_kb / 1024:.1f} MB")
     print(f"plain Python handler on the same event: {python_handler_ms(body):.0f} ms (median of 10)")
     if "--no-zip" not in sys.argv:
-        subprocess.run(["cargo", "lambda", "build", "--release", "--quiet", "--bin", "bootstrap",
-                        "--output-format", "zip"], cwd=ROOT, check=True)
-        zipped = os.path.join(ROOT, "target/lambda/bootstrap/bootstrap.zip")
+        subprocess.run(["cargo", "run", "--release", "--quiet", "--", "package",
+                        "examples/search/pipeline.toml", "--out", "target/package/handler-bench"],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        zipped = os.path.join(ROOT, "target/package/handler-bench/bootstrap.zip")
         print(f"zipped bootstrap: {os.path.getsize(zipped) / 1e6:.2f} MB")
 
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use tributary_config::Architecture;
 
 use super::DeployError;
-use super::glibc::{AL2023_GLIBC, GlibcVersion, required_glibc};
+use super::glibc::{AL2023_GLIBC, GlibcVersion, elf_architecture, required_glibc};
 
 /// Where the bootstrap comes from.
 #[derive(Debug, Clone)]
@@ -46,6 +46,7 @@ impl BootstrapSource {
                 path.display()
             ))
         })?;
+        check_architecture(&path, &binary, architecture)?;
         let glibc = check_glibc(&path, &binary)?;
         Ok((binary, glibc))
     }
@@ -132,4 +133,22 @@ fn check_glibc(path: &Path, binary: &[u8]) -> Result<Option<GlibcVersion>, Deplo
         ))),
         needed => Ok(needed),
     }
+}
+
+fn check_architecture(path: &Path, binary: &[u8], wanted: Architecture) -> Result<(), DeployError> {
+    let found = elf_architecture(binary).map_err(|error| {
+        DeployError::failed(format!(
+            "`{}` is not a 64-bit Linux executable ({error}); build it with `cargo lambda build`",
+            path.display()
+        ))
+    })?;
+    if found == Some(wanted) {
+        return Ok(());
+    }
+    Err(DeployError::failed(format!(
+        "`{}` is built for {}, and the function is `{}` (`[deploy] architecture`): it would not start",
+        path.display(),
+        found.map_or("another machine", Architecture::as_str),
+        wanted.as_str()
+    )))
 }

@@ -1,5 +1,5 @@
-//! The newest glibc a Linux binary needs: the highest `GLIBC_x.y` version
-//! its ELF version-needs section names.
+//! What a Linux binary needs to start: its machine, and the newest glibc,
+//! the highest `GLIBC_x.y` version its ELF version-needs section names.
 //!
 //! A Lambda function on `provided.al2023` runs with glibc 2.34; a bootstrap
 //! that needs a newer symbol fails at its first start, with nothing in the
@@ -11,6 +11,7 @@ use std::fmt;
 use object::Endianness;
 use object::elf::FileHeader64;
 use object::read::elf::FileHeader;
+use tributary_config::Architecture;
 
 /// The glibc of Lambda's `provided.al2023` runtime.
 pub const AL2023_GLIBC: GlibcVersion = GlibcVersion {
@@ -52,6 +53,18 @@ impl fmt::Display for GlibcVersion {
         }
         Ok(())
     }
+}
+
+/// The Lambda architecture a 64-bit ELF binary is built for: `x86_64`,
+/// `arm64`, or `None` for another machine.
+pub fn elf_architecture(binary: &[u8]) -> Result<Option<Architecture>, object::read::Error> {
+    let header = FileHeader64::<Endianness>::parse(binary)?;
+    let endian = header.endian()?;
+    Ok(match header.e_machine(endian) {
+        object::elf::EM_X86_64 => Some(Architecture::X86_64),
+        object::elf::EM_AARCH64 => Some(Architecture::Arm64),
+        _ => None,
+    })
 }
 
 /// The highest glibc version a 64-bit ELF binary needs; `None` for a binary
@@ -102,6 +115,15 @@ mod tests {
             .unwrap()
             .expect("a glibc-linked binary");
         assert_eq!(needed.major, 2, "{needed}");
+    }
+
+    #[test]
+    fn reads_the_machine_of_the_running_test_binary() {
+        let binary = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(
+            elf_architecture(&binary).unwrap(),
+            Some(Architecture::X86_64)
+        );
     }
 
     #[test]

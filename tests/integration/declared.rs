@@ -9,9 +9,12 @@ fn the_example_pipelines_tests_pass() {
         "examples/clickstream/pipeline.toml",
         "examples/clickstream/aggregates.toml",
         "examples/purchases/pipeline.toml",
+        "examples/search/pipeline.toml",
+        "examples/orders/pipeline.toml",
+        "examples/alerts/pipeline.toml",
     ]));
     assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("3 passed, 0 failed\n"), "{stdout}");
+    assert!(stdout.ends_with("6 passed, 0 failed\n"), "{stdout}");
 }
 
 #[test]

@@ -334,3 +334,50 @@ fn a_stack_that_cannot_be_created_fails_the_deploy_with_the_reason() {
     assert!(stderr.contains("error: creating the stack: "), "{stderr}");
     assert!(stderr.contains("Invalid EventSourceArn"), "{stderr}");
 }
+
+#[test]
+fn an_arm64_function_needs_an_arm64_bootstrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("arm.toml");
+    std::fs::write(
+        &pipeline,
+        "[pipeline]\nname = \"arm\"\n[source]\ntype = \"kinesis\"\nstream = \"s\"\n\
+         [sinks.out]\ntype = \"jsonl\"\n[deploy]\narchitecture = \"arm64\"\n",
+    )
+    .unwrap();
+    let (output, _, stderr) = run(tributary()
+        .arg("package")
+        .arg(&pipeline)
+        .arg("--bootstrap")
+        .arg(lambda_bootstrap())
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is built for x86_64, and the function is `arm64`"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("out/bootstrap.zip").exists(),
+        "nothing is zipped"
+    );
+
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("aarch64-unknown-linux-gnu"))
+        .unwrap_or(false);
+    if !installed {
+        // Where the target is installed this would build for arm64 instead.
+        let (output, _, stderr) = run(tributary()
+            .arg("package")
+            .arg(&pipeline)
+            .arg("--out")
+            .arg(dir.path().join("out")));
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("rustup target add aarch64-unknown-linux-gnu"),
+            "{stderr}"
+        );
+    }
+}
