@@ -126,7 +126,8 @@ pub(super) fn deploy(
         .enable_all()
         .build()
         .expect("a runtime starts");
-    match runtime.block_on(stack::deploy(&package, &options)) {
+    let mut progress = |step: &str| eprintln!("{step}");
+    match runtime.block_on(stack::deploy(&package, &options, &mut progress)) {
         Ok(deployed) => {
             let done = match deployed.action {
                 StackAction::Created => "created",

@@ -59,12 +59,15 @@ pub fn dynamodb_statement(stream_arn: &Value) -> Value {
     })
 }
 
-/// The statement that lets Lambda send failed batches' descriptions to the
-/// on-failure destination (an SQS queue, SNS topic or S3 bucket).
+/// The statement that lets Lambda send what it gave up on to the on-failure
+/// destination (an SQS queue, SNS topic or S3 bucket; for EventBridge
+/// sources also a function or an event bus).
 pub fn destination_statement(arn: &str) -> Value {
     let (actions, resources) = match arn.split(':').nth(2) {
         Some("sqs") => (json!(["sqs:SendMessage"]), json!([arn])),
         Some("sns") => (json!(["sns:Publish"]), json!([arn])),
+        Some("lambda") => (json!(["lambda:InvokeFunction"]), json!([arn])),
+        Some("events") => (json!(["events:PutEvents"]), json!([arn])),
         _ => (
             json!(["s3:PutObject", "s3:ListBucket"]),
             json!([arn, format!("{arn}/*")]),

@@ -6,6 +6,8 @@
 //! what invokes it, and the OpenSearch Serverless data access policy of that
 //! role. [`stack::deploy`] uploads the zip and creates or updates the stack.
 //!
+//! - `lambda_view`: the pipeline file as the function reads it, with its own
+//!   environment;
 //! - `template`: the stack's resources, from the pipeline's `[source]` and
 //!   `[deploy]` tables;
 //! - `access`: the role's least-privilege statements and the data access policy;
@@ -19,6 +21,7 @@ mod access;
 mod archive;
 mod bootstrap;
 mod glibc;
+mod lambda_view;
 mod push_down;
 pub mod stack;
 mod template;
@@ -113,9 +116,12 @@ pub fn package(
     registry: &Registry,
     options: &PackageOptions,
 ) -> Result<Package, DeployError> {
-    let config = PipelineConfig::load(path).map_err(DeployError::Invalid)?;
+    let local = PipelineConfig::load(path).map_err(DeployError::Invalid)?;
+    Plan::from_config(&local, registry).map_err(DeployError::Invalid)?;
+    let (config, reading_note) = lambda_view::read(&local, |var| std::env::var(var).ok())?;
     let plan = Plan::from_config(&config, registry).map_err(DeployError::Invalid)?;
-    let template = StackTemplate::new(&config, &plan)?;
+    let mut template = StackTemplate::new(&config, &plan)?;
+    template.notes.extend(reading_note);
     let pipeline_text = std::fs::read_to_string(path)
         .map_err(|e| DeployError::failed(format!("cannot read `{}`: {e}", path.display())))?;
     std::fs::create_dir_all(&options.out).map_err(|e| {

@@ -60,8 +60,13 @@ pub fn code_key(package: &Package) -> String {
     )
 }
 
-/// Uploads the package's zip and creates or updates its stack, then waits.
-pub async fn deploy(package: &Package, options: &DeployOptions) -> Result<Deployed, DeployError> {
+/// Uploads the package's zip and creates or updates its stack, then waits;
+/// `progress` hears each step and each new status of the stack.
+pub async fn deploy(
+    package: &Package,
+    options: &DeployOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Deployed, DeployError> {
     let sdk = options.endpoint.sdk_config().await;
     let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk);
     if options.endpoint.url.is_some() {
@@ -70,6 +75,7 @@ pub async fn deploy(package: &Package, options: &DeployOptions) -> Result<Deploy
     }
     let s3 = aws_sdk_s3::Client::from_conf(s3_config.build());
     let key = code_key(package);
+    progress(&format!("uploading s3://{}/{key}", options.bucket));
     upload(
         &s3,
         &options.bucket,
@@ -143,7 +149,16 @@ pub async fn deploy(package: &Package, options: &DeployOptions) -> Result<Deploy
         }
     };
 
-    let stack = wait(&cloudformation, options).await?;
+    progress(&format!(
+        "stack `{}`: {}",
+        options.stack_name,
+        match action {
+            StackAction::Created => "creating",
+            StackAction::Updated => "updating",
+            StackAction::Unchanged => "nothing to change",
+        }
+    ));
+    let stack = wait(&cloudformation, options, progress).await?;
     let status = stack
         .stack_status()
         .map(|s| s.as_str().to_owned())
@@ -243,14 +258,27 @@ async fn describe(
 async fn wait(
     cloudformation: &aws_sdk_cloudformation::Client,
     options: &DeployOptions,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<Stack, DeployError> {
     let started = Instant::now();
+    let mut last_status = None;
     loop {
         let stack = describe(cloudformation, &options.stack_name)
             .await?
             .ok_or_else(|| {
                 DeployError::failed(format!("stack `{}` disappeared", options.stack_name))
             })?;
+        let status = stack.stack_status().cloned();
+        if status != last_status {
+            if let Some(status) = &status {
+                progress(&format!(
+                    "stack `{}`: {}",
+                    options.stack_name,
+                    status.as_str()
+                ));
+            }
+            last_status = status;
+        }
         let in_progress = stack
             .stack_status()
             .is_some_and(|status| status.as_str().ends_with("_IN_PROGRESS"));

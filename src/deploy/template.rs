@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 use tributary_config::PipelineConfig;
 use tributary_connectors::sinks::SinkConfig;
-use tributary_connectors::sources::{MappingSettings, SourceConfig};
+use tributary_connectors::sources::{EventbridgeSourceConfig, MappingSettings, SourceConfig};
 
 use super::DeployError;
 use super::access::{self, SearchAccess};
@@ -97,6 +97,10 @@ impl StackTemplate {
                     }),
                 );
                 outputs["RuleArn"] = json!({ "Value": { "Fn::GetAtt": ["Rule", "Arn"] } });
+                trigger.insert("EventInvokeConfig".into(), event_invoke_config(eventbridge));
+                if let Some(destination) = &eventbridge.on_failure_destination {
+                    statements.push(access::destination_statement(destination));
+                }
             }
             source => {
                 let mapping = source
@@ -170,7 +174,8 @@ impl StackTemplate {
         };
         let body = json!({
             "AWSTemplateFormatVersion": "2010-09-09",
-            "Description": description,
+            // CloudFormation takes at most 1024 characters.
+            "Description": description.chars().take(1024).collect::<String>(),
             "Parameters": parameters,
             "Resources": resources,
             "Outputs": outputs,
@@ -257,12 +262,30 @@ fn function(config: &PipelineConfig, function_name: &str) -> Value {
         "Code": { "S3Bucket": { "Ref": CODE_BUCKET }, "S3Key": { "Ref": CODE_KEY } },
     });
     if let Some(description) = &config.pipeline.description {
-        properties["Description"] = json!(description);
+        // Lambda takes at most 256 characters.
+        properties["Description"] = json!(description.chars().take(256).collect::<String>());
     }
     if !deploy.environment.is_empty() {
         properties["Environment"] = json!({ "Variables": deploy.environment });
     }
     json!({ "Type": "AWS::Lambda::Function", "Properties": properties })
+}
+
+/// How Lambda retries the rule's asynchronous invocations, and where the
+/// events it gives up on go.
+fn event_invoke_config(eventbridge: &EventbridgeSourceConfig) -> Value {
+    let mut properties = json!({
+        "FunctionName": { "Ref": "Function" },
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": eventbridge.maximum_retry_attempts,
+    });
+    if let Some(age) = eventbridge.maximum_event_age_secs {
+        properties["MaximumEventAgeInSeconds"] = json!(age);
+    }
+    if let Some(destination) = &eventbridge.on_failure_destination {
+        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
+    }
+    json!({ "Type": "AWS::Lambda::EventInvokeConfig", "Properties": properties })
 }
 
 fn event_source_mapping(
@@ -505,11 +528,37 @@ environment = { RUST_LOG = "info", TIER = "gold" }
             json!({ "source": [{ "exists": true }] }),
             "without a filter the rule takes every event"
         );
+        assert_eq!(
+            resources["EventInvokeConfig"]["Properties"],
+            json!({ "FunctionName": { "Ref": "Function" }, "Qualifier": "$LATEST", "MaximumRetryAttempts": 2 })
+        );
         let permission = &resources["InvokePermission"]["Properties"];
         assert_eq!(permission["Principal"], "events.amazonaws.com");
         assert_eq!(
             permission["SourceArn"],
             json!({ "Fn::GetAtt": ["Rule", "Arn"] })
+        );
+
+        let with_destination = template(
+            "[pipeline]\nname = \"alerts\"\n[source]\ntype = \"eventbridge\"\nmaximum_retry_attempts = 0\n\
+             maximum_event_age_secs = 600\non_failure_destination = \"arn:aws:events:eu-west-1:1:event-bus/dead\"\n\
+             [sinks.out]\ntype = \"jsonl\"\n",
+        )
+        .unwrap();
+        let resources = &with_destination.body["Resources"];
+        let config = &resources["EventInvokeConfig"]["Properties"];
+        assert_eq!(config["MaximumRetryAttempts"], 0);
+        assert_eq!(config["MaximumEventAgeInSeconds"], 600);
+        assert_eq!(
+            config["DestinationConfig"]["OnFailure"]["Destination"],
+            "arn:aws:events:eu-west-1:1:event-bus/dead"
+        );
+        let statements =
+            &resources["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(statements[1]["Action"], json!(["events:PutEvents"]));
+        assert_eq!(
+            statements[1]["Resource"],
+            json!(["arn:aws:events:eu-west-1:1:event-bus/dead"])
         );
     }
 

@@ -204,6 +204,10 @@ fn deploy_creates_the_kinesis_stack_then_updates_it() {
         function["Role"],
         "arn:aws:iam::123456789012:role/clickstream-search-role"
     );
+    assert_eq!(
+        function["Environment"]["Variables"]["OPENSEARCH_ENDPOINT"],
+        "https://abc123def456.eu-west-1.aoss.amazonaws.com"
+    );
     let mappings = deployed["mappings"].as_array().unwrap();
     assert_eq!(mappings.len(), 1, "{mappings:?}");
     let mapping = &mappings[0];
@@ -306,6 +310,9 @@ fn deploy_finds_a_tables_stream_and_builds_an_eventbridge_rule() {
         pattern,
         json!({ "source": ["shop.payments"], "detail-type": ["Payment Failed"] })
     );
+    // moto's CloudFormation has no AWS::Lambda::EventInvokeConfig (it skips
+    // the resource); its retries and destination are checked in the
+    // template's unit tests and by cfn-lint.
     let function_arn = aws(&["function", "payment-alerts"])["function"]["FunctionArn"].clone();
     assert_eq!(rules[0]["targets"][0]["Arn"], function_arn);
     let statement = &alerts["policy"]["Statement"][0];

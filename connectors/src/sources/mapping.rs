@@ -170,7 +170,7 @@ impl MappingSettings {
             _ => {}
         }
         if let Some(arn) = &self.on_failure_destination
-            && !is_destination_arn(arn)
+            && !is_destination_arn(arn, &["sqs", "sns", "s3"])
         {
             return Err(options
                 .error_at(
@@ -183,14 +183,14 @@ impl MappingSettings {
     }
 }
 
-/// Whether `arn` names a destination Lambda can send stream failures to.
-fn is_destination_arn(arn: &str) -> bool {
+/// Whether `arn` is an ARN of one of `services`.
+pub(super) fn is_destination_arn(arn: &str, services: &[&str]) -> bool {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some(partition), Some(service)) = (parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
-    !partition.is_empty() && matches!(service, "sqs" | "sns" | "s3") && parts.count() >= 3
+    !partition.is_empty() && services.contains(&service) && parts.count() >= 3
 }
 
 pub(super) fn default_parallelization_factor() -> u32 {
@@ -207,16 +207,19 @@ mod tests {
 
     #[test]
     fn destinations_are_queues_topics_and_buckets() {
+        let streams = ["sqs", "sns", "s3"];
         assert!(is_destination_arn(
-            "arn:aws:sqs:eu-west-1:123456789012:failed"
+            "arn:aws:sqs:eu-west-1:1:failed",
+            &streams
         ));
         assert!(is_destination_arn(
-            "arn:aws:sns:eu-west-1:123456789012:failed"
+            "arn:aws:sns:eu-west-1:1:failed",
+            &streams
         ));
-        assert!(is_destination_arn("arn:aws:s3:::failed-records"));
-        assert!(!is_destination_arn(
-            "arn:aws:lambda:eu-west-1:123456789012:function:f"
-        ));
-        assert!(!is_destination_arn("failed"));
+        assert!(is_destination_arn("arn:aws:s3:::failed-records", &streams));
+        let lambda = "arn:aws:lambda:eu-west-1:1:function:f";
+        assert!(!is_destination_arn(lambda, &streams));
+        assert!(is_destination_arn(lambda, &["lambda"]));
+        assert!(!is_destination_arn("failed", &streams));
     }
 }

@@ -94,8 +94,12 @@ impl SourceConfig {
             _ => return Err(component.unknown_kind("source", &SOURCE_TYPES)),
         };
         config.batching().check(options)?;
-        if let Some(mapping) = config.mapping_settings() {
-            mapping.check(options)?;
+        match &config {
+            SourceConfig::Eventbridge(eventbridge) => eventbridge.check(options)?,
+            _ => config
+                .mapping_settings()
+                .expect("stream sources have a mapping")
+                .check(options)?,
         }
         Ok(config)
     }
@@ -138,7 +142,7 @@ impl SourceConfig {
     }
 
     /// How Lambda retries this source's failed batches (EventBridge: its
-    /// asynchronous retries, twice, as Lambda's default).
+    /// asynchronous retries, twice by default).
     pub fn retry_policy(&self) -> RetryPolicy {
         let (attempts, bisect) = match self {
             SourceConfig::Kinesis(c) => {
@@ -147,7 +151,12 @@ impl SourceConfig {
             SourceConfig::DynamodbStreams(c) => {
                 (c.maximum_retry_attempts, c.bisect_batch_on_function_error)
             }
-            SourceConfig::Eventbridge(_) => (2, false),
+            SourceConfig::Eventbridge(c) => {
+                return RetryPolicy {
+                    maximum_retry_attempts: Some(c.maximum_retry_attempts),
+                    bisect_on_function_error: false,
+                };
+            }
         };
         RetryPolicy {
             maximum_retry_attempts: u32::try_from(attempts).ok(),
@@ -263,6 +272,84 @@ mod tests {
         let error = source("type = \"kinesis\"\nbatch_size = 20000").unwrap_err();
         assert_eq!(error.message, "`batch_size` must be between 1 and 10000");
         assert_eq!(error.position().unwrap(), "p.toml:5:14");
+    }
+
+    #[test]
+    fn event_source_mapping_settings_outside_lambdas_limits_are_refused_at_their_key() {
+        for (setting, message) in [
+            (
+                "parallelization_factor = 11",
+                "`parallelization_factor` must be between 1 and 10",
+            ),
+            (
+                "maximum_record_age_secs = 30",
+                "`maximum_record_age_secs` must be -1 or between 60 and 604800",
+            ),
+            (
+                "batching_window_secs = 301",
+                "`batching_window_secs` must be between 0 and 300",
+            ),
+            (
+                "starting_position = \"at-timestamp\"",
+                "needs `starting_position_timestamp`",
+            ),
+            (
+                "starting_position = \"at-timestamp\"\nstarting_position_timestamp = \"yesterday\"",
+                "is not an RFC 3339 time",
+            ),
+            (
+                "starting_position_timestamp = \"2026-11-28T00:00:00Z\"",
+                "needs `starting_position = \"at-timestamp\"`",
+            ),
+            (
+                "on_failure_destination = \"arn:aws:lambda:eu-west-1:1:function:f\"",
+                "is not the ARN of an SQS queue, SNS topic or S3 bucket",
+            ),
+        ] {
+            let error = source(&format!("type = \"kinesis\"\n{setting}")).unwrap_err();
+            assert!(
+                error.message.contains(message),
+                "{setting}: {}",
+                error.message
+            );
+            assert!(
+                error.position().unwrap().starts_with("p.toml:"),
+                "{setting}"
+            );
+        }
+        for (setting, message) in [
+            (
+                "maximum_retry_attempts = 3",
+                "`maximum_retry_attempts` must be between 0 and 2",
+            ),
+            (
+                "maximum_event_age_secs = 30",
+                "`maximum_event_age_secs` must be between 60 and 21600",
+            ),
+            (
+                "on_failure_destination = \"queue\"",
+                "is not the ARN of an SQS queue",
+            ),
+        ] {
+            let error = source(&format!("type = \"eventbridge\"\n{setting}")).unwrap_err();
+            assert!(
+                error.message.contains(message),
+                "{setting}: {}",
+                error.message
+            );
+        }
+        let SourceConfig::Kinesis(kinesis) = source("type = \"kinesis\"").unwrap() else {
+            panic!()
+        };
+        let mapping = MappingSettings::from(&kinesis);
+        assert_eq!(
+            (
+                mapping.starting_position,
+                mapping.parallelization_factor,
+                mapping.maximum_record_age_secs
+            ),
+            (StartingPosition::TrimHorizon, 1, -1)
+        );
     }
 
     #[test]

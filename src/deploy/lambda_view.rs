@@ -1,0 +1,146 @@
+//! The pipeline file as the deployed function reads it.
+//!
+//! The zip carries the file as written, and the function interpolates its
+//! `${VAR}`s with its own environment: the `[deploy] environment` table, and
+//! nothing of the shell that ran `tributary package`. So the template is made
+//! from the file read that way, and a variable set here but not there is
+//! pointed out, with what to write instead.
+
+use std::collections::BTreeSet;
+
+use tributary_config::{ConfigError, Diagnostic, PipelineConfig, SourceFile};
+
+use super::DeployError;
+
+/// Reads `local` (the file as read here, with `here` for its variables) as
+/// the function will read it; with a note when the two readings differ. Its
+/// `[deploy]` table stays the local one: only `package` reads it.
+pub fn read(
+    local: &PipelineConfig,
+    here: impl Fn(&str) -> Option<String>,
+) -> Result<(PipelineConfig, Option<String>), DeployError> {
+    let environment = &local.deploy.environment;
+    let lookup = |var: &str| environment.get(var).cloned();
+    let parsed = SourceFile::new(local.file.name(), local.file.original(), lookup)
+        .and_then(PipelineConfig::parse)
+        .map_err(|error| DeployError::Invalid(in_lambda(error)))?;
+    let mut config = parsed;
+    config.deploy = local.deploy.clone();
+    let note = (config.file.text() != local.file.text()).then(|| {
+        let differing: Vec<String> = variables(local.file.original())
+            .into_iter()
+            .filter(|var| here(var) != environment.get(var).cloned())
+            .map(|var| format!("`${{{var}}}`"))
+            .collect();
+        format!(
+            "in Lambda, where only `[deploy] environment` is set, the pipeline reads {} otherwise than here; \
+             the template follows what the function reads. To pass a value on, write \
+             environment = {{ VAR = \"${{VAR}}\" }}",
+            differing.join(", ")
+        )
+    });
+    Ok((config, note))
+}
+
+/// Says where each problem is met: in Lambda's reading of the file.
+fn in_lambda(error: ConfigError) -> ConfigError {
+    ConfigError::new(
+        error
+            .diagnostics
+            .into_iter()
+            .map(|diagnostic| Diagnostic {
+                message: format!("in Lambda, {}", diagnostic.message),
+                hint: Some(format!(
+                    "the function reads the file with only `[deploy] environment` set; add the \
+                     variable there, as environment = {{ VAR = \"${{VAR}}\" }}{}",
+                    diagnostic
+                        .hint
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default()
+                )),
+                ..diagnostic
+            })
+            .collect(),
+    )
+}
+
+/// The names of the `${VAR}`s of a file's lines that are not comments.
+fn variables(original: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in original
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+    {
+        let mut rest = line;
+        while let Some(start) = rest.find("${") {
+            let escaped = rest[..start].ends_with('$');
+            let after = &rest[start + 2..];
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if !escaped && end > 0 {
+                names.insert(after[..end].to_owned());
+            }
+            rest = &after[end..];
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(env: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |var| {
+            env.iter()
+                .find(|(k, _)| *k == var)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    /// Reads a file here, then as Lambda does.
+    fn read_both(
+        text: &str,
+        env: &[(&str, &str)],
+    ) -> Result<(PipelineConfig, Option<String>), DeployError> {
+        let here =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, lookup(env)).unwrap()).unwrap();
+        read(&here, lookup(env))
+    }
+
+    const PIPELINE: &str = "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\nstream = \"${STREAM:-clicks}\"\n[sinks.out]\ntype = \"jsonl\"\n";
+
+    #[test]
+    fn variables_set_only_here_are_named_and_lambdas_reading_wins() {
+        let (lambda, note) = read_both(PIPELINE, &[("STREAM", "orders")]).unwrap();
+        assert!(lambda.file.text().contains("stream = \"clicks\""));
+        let note = note.expect("the readings differ");
+        assert!(note.contains("`${STREAM}`"), "{note}");
+    }
+
+    #[test]
+    fn the_deploy_environment_passes_values_on() {
+        let text = format!("{PIPELINE}[deploy]\nenvironment = {{ STREAM = \"${{STREAM}}\" }}\n");
+        let (lambda, note) = read_both(&text, &[("STREAM", "orders")]).unwrap();
+        assert!(lambda.file.text().contains("stream = \"orders\""));
+        assert_eq!(note, None);
+    }
+
+    #[test]
+    fn a_variable_lambda_lacks_is_an_error_at_its_place() {
+        let text = PIPELINE.replace("${STREAM:-clicks}", "${STREAM}");
+        let error = read_both(&text, &[("STREAM", "orders")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("in Lambda, "), "{error}");
+        assert!(error.contains("p.toml:5:"), "{error}");
+        assert!(error.contains("[deploy] environment"), "{error}");
+    }
+
+    #[test]
+    fn variable_names_skip_comments_and_escapes() {
+        let names = variables("# ${NOT}\na = \"${A:-x}\" $${ESCAPED} ${B}\n");
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["A", "B"]);
+    }
+}
