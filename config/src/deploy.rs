@@ -88,19 +88,15 @@ impl DeploySection {
     /// Reads and checks the `[deploy]` table.
     pub(crate) fn read(options: &Options) -> Result<Self, Diagnostic> {
         let section: DeploySection = options.deserialize()?;
-        if let Some(name) = &section.function_name {
-            let valid = (1..=64).contains(&name.len())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid {
-                return Err(options
-                    .error_at(
-                        "function_name",
-                        format!("`{name}` is not a Lambda function name"),
-                    )
-                    .hint("use 1 to 64 letters, digits, `-` and `_`"));
-            }
+        if let Some(name) = &section.function_name
+            && !is_function_name(name)
+        {
+            return Err(options
+                .error_at(
+                    "function_name",
+                    format!("`{name}` is not a Lambda function name"),
+                )
+                .hint("use 1 to 64 letters, digits, `-` and `_`"));
         }
         if !(128..=10_240).contains(&section.memory_mb) {
             return Err(options
@@ -124,8 +120,66 @@ impl DeploySection {
                 )
                 .hint("Lambda takes names of letters, digits and `_`, starting with a letter"));
         }
+        if let Some(key) = section
+            .environment
+            .keys()
+            .find(|key| LAMBDA_VARIABLES.contains(&key.as_str()))
+        {
+            return Err(options
+                .error_at("environment", format!("`{key}` is set by Lambda itself"))
+                .hint("Lambda reserves it; the pipeline file can read it as it is"));
+        }
+        let size: usize = section
+            .environment
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        if size > MAX_ENVIRONMENT_BYTES {
+            return Err(options
+                .error_at(
+                    "environment",
+                    format!("the variables take {size} bytes, past Lambda's 4 KB"),
+                )
+                .hint("keep large settings in the pipeline file itself"));
+        }
         Ok(section)
     }
+}
+
+/// The variables Lambda sets in every function's environment; a function
+/// cannot set them.
+pub const LAMBDA_VARIABLES: [&str; 19] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+    "TZ",
+];
+
+/// The most bytes of environment variables (names and values) a function has.
+pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
+/// Whether `name` is a Lambda function name: 1 to 64 letters, digits, `-`
+/// and `_`.
+pub fn is_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn is_variable_name(name: &str) -> bool {
@@ -144,4 +198,58 @@ fn default_timeout_secs() -> u32 {
 
 fn default_true() -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{PipelineConfig, SourceFile};
+
+    fn deploy(table: &str) -> Result<super::DeploySection, String> {
+        let text = format!(
+            "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n[sinks.out]\ntype = \"jsonl\"\n[deploy]\n{table}\n"
+        );
+        PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap())
+            .map(|config| config.deploy)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn defaults_fit_a_small_stream_function() {
+        let section = deploy("").unwrap();
+        assert_eq!((section.memory_mb, section.timeout_secs), (256, 60));
+        assert!(section.filter_push_down);
+    }
+
+    #[test]
+    fn settings_lambda_refuses_are_errors_at_their_key() {
+        for (table, message) in [
+            (
+                "memory_mb = 64",
+                "`memory_mb` must be between 128 and 10240",
+            ),
+            (
+                "timeout_secs = 901",
+                "`timeout_secs` must be between 1 and 900",
+            ),
+            (
+                "function_name = \"my fn\"",
+                "`my fn` is not a Lambda function name",
+            ),
+            (
+                "environment = { 1X = \"a\" }",
+                "`1X` is not an environment variable name",
+            ),
+            (
+                "environment = { AWS_REGION = \"eu-west-1\" }",
+                "`AWS_REGION` is set by Lambda itself",
+            ),
+            ("architecture = \"sparc\"", "unknown variant `sparc`"),
+        ] {
+            let error = deploy(table).unwrap_err();
+            assert!(error.contains(message), "{table}: {error}");
+            assert!(error.contains("p.toml:8:"), "{table}: {error}");
+        }
+        let big = format!("environment = {{ BIG = \"{}\" }}", "x".repeat(5000));
+        assert!(deploy(&big).unwrap_err().contains("past Lambda's 4 KB"));
+    }
 }

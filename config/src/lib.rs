@@ -23,7 +23,7 @@ mod pipeline;
 mod source_file;
 
 pub use component::{Component, Options};
-pub use deploy::{Architecture, DeploySection};
+pub use deploy::{Architecture, DeploySection, LAMBDA_VARIABLES, is_function_name};
 pub use diagnostic::{ConfigError, Diagnostic, Location, did_you_mean};
 pub use pipeline::{OnError, PipelineConfig, PipelineSection};
 pub use source_file::SourceFile;

@@ -25,9 +25,6 @@ pub(super) struct BuildArgs {
     /// The binary to build.
     #[arg(long, default_value = "bootstrap")]
     bin: String,
-    /// The AWS account id, for the data access policy's principal.
-    #[arg(long)]
-    account: Option<String>,
 }
 
 impl BuildArgs {
@@ -39,11 +36,7 @@ impl BuildArgs {
                 bin: self.bin,
             },
         };
-        PackageOptions {
-            out,
-            bootstrap,
-            account: self.account,
-        }
+        PackageOptions { out, bootstrap }
     }
 }
 
@@ -148,8 +141,8 @@ pub(super) fn deploy(
     }
 }
 
-/// Rewrites the data access policy with the deployed role's ARN, and says
-/// how to apply it.
+/// Puts the deployed role's ARN in the data access policy, and says how to
+/// apply it.
 fn write_access_policy(package: &Package, outputs: &[(String, String)]) {
     let (Some(file), Some((_, role_arn))) = (
         &package.access_policy_file,
@@ -157,33 +150,34 @@ fn write_access_policy(package: &Package, outputs: &[(String, String)]) {
     ) else {
         return;
     };
-    let Some(account) = role_arn.split(':').nth(4) else {
+    let policy = std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let Some(mut policy) = policy else {
+        eprintln!("warning: cannot read `{}`", file.display());
         return;
     };
-    match std::fs::read_to_string(file) {
-        Ok(text) => {
-            let text = text.replace(
-                &format!("::{}:", deploy::ACCOUNT_PLACEHOLDER),
-                &format!("::{account}:"),
-            );
-            if std::fs::write(file, text).is_ok() {
-                println!(
-                    "apply the collection's data access policy once: aws opensearchserverless create-access-policy \
-                     --type data --name {} --policy file://{}",
-                    package.template.function_name,
-                    file.display()
-                );
-            }
-        }
-        Err(error) => eprintln!("warning: cannot read `{}`: {error}", file.display()),
+    for entry in policy.as_array_mut().into_iter().flatten() {
+        entry["Principal"] = serde_json::json!([role_arn]);
     }
+    let text = serde_json::to_string_pretty(&policy).expect("a JSON value serializes");
+    if let Err(error) = std::fs::write(file, text + "\n") {
+        eprintln!("warning: cannot write `{}`: {error}", file.display());
+        return;
+    }
+    println!(
+        "apply the collection's data access policy once: aws opensearchserverless create-access-policy \
+         --type data --name {} --policy file://{}",
+        deploy::access_policy_name(&package.template.function_name),
+        file.display()
+    );
 }
 
 fn print_package(package: &Package) {
     let template = &package.template;
     println!(
-        "packaged pipeline `{}` as function `{}` (role `{}`)",
-        package.pipeline, template.function_name, template.role_name
+        "packaged pipeline `{}` as function `{}`",
+        package.pipeline, template.function_name
     );
     let glibc = package
         .glibc
@@ -198,14 +192,17 @@ fn print_package(package: &Package) {
     println!("  {}", package.template_file.display());
     if let Some(file) = &package.access_policy_file {
         println!(
-            "  {} (the OpenSearch Serverless data access policy)",
+            "  {} (the OpenSearch Serverless data access policy; `deploy` fills in the role)",
             file.display()
         );
     }
     match &template.push_down {
-        PushDown::Pushed(patterns) => println!(
-            "filter push-down: yes, {} pattern(s) given to Lambda; records they reject never invoke the function",
+        PushDown::Filters(patterns) => println!(
+            "filter push-down: yes, {} filter(s) in the event source mapping; records they reject never invoke the function",
             patterns.len()
+        ),
+        PushDown::RulePattern(_) => println!(
+            "filter push-down: yes, the EventBridge rule's pattern; events it rejects never invoke the function"
         ),
         PushDown::NotPushed(reason) => println!("filter push-down: no: {reason}"),
     }

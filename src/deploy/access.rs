@@ -9,8 +9,9 @@
 use serde_json::{Value, json};
 use tributary_connectors::sinks::{Auth, OpensearchSinkConfig, SinkConfig};
 
-/// The account placeholder in a data access policy written without one.
-pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
+/// The principal of a data access policy written before the role exists:
+/// `tributary deploy` puts the role's ARN in its place.
+pub const ROLE_ARN_PLACEHOLDER: &str = "ROLE_ARN";
 
 /// `Fn::Sub` of an ARN in the stack's own partition, region and account.
 pub fn arn_here(service: &str, resource: &str) -> Value {
@@ -23,7 +24,11 @@ pub fn logs_statement(function_name: &str) -> Value {
         "Sid": "Logs",
         "Effect": "Allow",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": arn_here("logs", &format!("log-group:/aws/lambda/{function_name}:*")),
+        // The group itself (CreateLogGroup) and its streams.
+        "Resource": [
+            arn_here("logs", &format!("log-group:/aws/lambda/{function_name}")),
+            arn_here("logs", &format!("log-group:/aws/lambda/{function_name}:*")),
+        ],
     })
 }
 
@@ -37,8 +42,7 @@ pub fn kinesis_statement(stream_arn: &Value) -> Value {
             "kinesis:DescribeStreamSummary",
             "kinesis:GetRecords",
             "kinesis:GetShardIterator",
-            "kinesis:ListShards",
-            "kinesis:SubscribeToShard"
+            "kinesis:ListShards"
         ],
         "Resource": stream_arn,
     })
@@ -62,23 +66,26 @@ pub fn dynamodb_statement(stream_arn: &Value) -> Value {
 /// The statement that lets Lambda send what it gave up on to the on-failure
 /// destination (an SQS queue, SNS topic or S3 bucket; for EventBridge
 /// sources also a function or an event bus).
-pub fn destination_statement(arn: &str) -> Value {
-    let (actions, resources) = match arn.split(':').nth(2) {
-        Some("sqs") => (json!(["sqs:SendMessage"]), json!([arn])),
-        Some("sns") => (json!(["sns:Publish"]), json!([arn])),
-        Some("lambda") => (json!(["lambda:InvokeFunction"]), json!([arn])),
-        Some("events") => (json!(["events:PutEvents"]), json!([arn])),
-        _ => (
+///
+/// `None` for another service's ARN, which the source's settings refuse.
+pub fn destination_statement(arn: &str) -> Option<Value> {
+    let (actions, resources) = match arn.split(':').nth(2)? {
+        "sqs" => (json!(["sqs:SendMessage"]), json!([arn])),
+        "sns" => (json!(["sns:Publish"]), json!([arn])),
+        "lambda" => (json!(["lambda:InvokeFunction"]), json!([arn])),
+        "events" => (json!(["events:PutEvents"]), json!([arn])),
+        "s3" => (
             json!(["s3:PutObject", "s3:ListBucket"]),
             json!([arn, format!("{arn}/*")]),
         ),
+        _ => return None,
     };
-    json!({
+    Some(json!({
         "Sid": "OnFailureDestination",
         "Effect": "Allow",
         "Action": actions,
         "Resource": resources,
-    })
+    }))
 }
 
 /// What the role needs to write to the OpenSearch sinks, and what could not
@@ -139,7 +146,7 @@ impl SearchAccess {
             Some(Endpoint::Domain { name, region }) => self.statements.push(json!({
                 "Sid": sid,
                 "Effect": "Allow",
-                "Action": ["es:ESHttpPost", "es:ESHttpPut"],
+                "Action": ["es:ESHttpPost"],
                 "Resource": {
                     "Fn::Sub": format!("arn:${{AWS::Partition}}:es:{region}:${{AWS::AccountId}}:domain/{name}/*")
                 },
@@ -153,23 +160,36 @@ impl SearchAccess {
     }
 
     /// The data access policy document for the function's role, if any
-    /// sink names its collection. `account` is the AWS account id, or the
-    /// placeholder to replace.
-    pub fn data_access_policy(
-        &self,
-        pipeline: &str,
-        role_name: &str,
-        account: &str,
-    ) -> Option<Value> {
+    /// sink names its collection; `role_arn` is the role's ARN, or
+    /// [`ROLE_ARN_PLACEHOLDER`] until it is deployed.
+    pub fn data_access_policy(&self, pipeline: &str, role_arn: &str) -> Option<Value> {
         if self.policy_rules.is_empty() {
             return None;
         }
         Some(json!([{
             "Description": format!("tributary pipeline {pipeline} writes its documents"),
             "Rules": self.policy_rules,
-            "Principal": [format!("arn:aws:iam::{account}:role/{role_name}")],
+            "Principal": [role_arn],
         }]))
     }
+}
+
+/// A name for the function's data access policy: OpenSearch Serverless
+/// takes 3 to 32 lowercase letters, digits and `-`.
+pub fn access_policy_name(function_name: &str) -> String {
+    let mut name: String = function_name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .take(32)
+        .collect();
+    while name.len() < 3 {
+        name.push('-');
+    }
+    name
 }
 
 /// What an OpenSearch endpoint's host names.
@@ -251,10 +271,17 @@ mod tests {
     }
 
     #[test]
+    fn access_policy_names_are_what_opensearch_serverless_takes() {
+        assert_eq!(access_policy_name("Orders_Metrics"), "orders-metrics");
+        assert_eq!(access_policy_name("a"), "a--");
+        assert_eq!(access_policy_name(&"x".repeat(64)).len(), 32);
+    }
+
+    #[test]
     fn destinations_get_only_their_send_action() {
-        let sqs = destination_statement("arn:aws:sqs:eu-west-1:1:q");
+        let sqs = destination_statement("arn:aws:sqs:eu-west-1:1:q").unwrap();
         assert_eq!(sqs["Action"], json!(["sqs:SendMessage"]));
-        let s3 = destination_statement("arn:aws:s3:::bucket");
+        let s3 = destination_statement("arn:aws:s3:::bucket").unwrap();
         assert_eq!(
             s3["Resource"],
             json!(["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"])

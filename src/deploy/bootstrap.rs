@@ -61,7 +61,7 @@ fn build(
     let target_flag = match architecture {
         Architecture::X86_64 => "--x86-64",
         Architecture::Arm64 => {
-            require_rust_target("aarch64-unknown-linux-gnu")?;
+            require_rust_target(project, "aarch64-unknown-linux-gnu")?;
             "--arm64"
         }
     };
@@ -97,24 +97,29 @@ fn build(
     Ok(build_dir.join(bin).join("bootstrap"))
 }
 
-/// Fails unless the Rust standard library for `target` is installed.
-fn require_rust_target(target: &str) -> Result<(), DeployError> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
+/// Fails unless the Rust standard library for `target` is installed in the
+/// project's toolchain (rustup's or not: it is a folder of the sysroot).
+fn require_rust_target(project: &Path, target: &str) -> Result<(), DeployError> {
+    let installed = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .current_dir(project)
         .output()
+        .ok()
+        .filter(|output| output.status.success())
         .map(|output| {
-            String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .any(|line| line.trim() == target)
-        })
-        .unwrap_or(false);
-    if installed {
-        Ok(())
-    } else {
-        Err(DeployError::failed(format!(
+            let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+            sysroot
+                .join("lib/rustlib")
+                .join(target)
+                .join("lib")
+                .is_dir()
+        });
+    match installed {
+        Some(true) | None => Ok(()),
+        Some(false) => Err(DeployError::failed(format!(
             "`architecture = \"arm64\"` needs Rust's {target} standard library, which is not installed: \
              run `rustup target add {target}`, or deploy with `[deploy] architecture = \"x86_64\"`"
-        )))
+        ))),
     }
 }
 

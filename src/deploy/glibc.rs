@@ -120,10 +120,12 @@ mod tests {
     #[test]
     fn reads_the_machine_of_the_running_test_binary() {
         let binary = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert_eq!(
-            elf_architecture(&binary).unwrap(),
-            Some(Architecture::X86_64)
-        );
+        let expected = if cfg!(target_arch = "aarch64") {
+            Architecture::Arm64
+        } else {
+            Architecture::X86_64
+        };
+        assert_eq!(elf_architecture(&binary).unwrap(), Some(expected));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use tributary_config::{ConfigError, Diagnostic, PipelineConfig, SourceFile};
+use tributary_config::{ConfigError, Diagnostic, LAMBDA_VARIABLES, PipelineConfig, SourceFile};
 
 use super::DeployError;
 
@@ -20,7 +20,14 @@ pub fn read(
     here: impl Fn(&str) -> Option<String>,
 ) -> Result<(PipelineConfig, Option<String>), DeployError> {
     let environment = &local.deploy.environment;
-    let lookup = |var: &str| environment.get(var).cloned();
+    // Lambda's own variables (`AWS_REGION`, ...) are set there too: read as here.
+    let lookup = |var: &str| {
+        if LAMBDA_VARIABLES.contains(&var) {
+            here(var).or_else(|| Some(format!("(Lambda's {var})")))
+        } else {
+            environment.get(var).cloned()
+        }
+    };
     let parsed = SourceFile::new(local.file.name(), local.file.original(), lookup)
         .and_then(PipelineConfig::parse)
         .map_err(|error| DeployError::Invalid(in_lambda(error)))?;
@@ -29,6 +36,7 @@ pub fn read(
     let note = (config.file.text() != local.file.text()).then(|| {
         let differing: Vec<String> = variables(local.file.original())
             .into_iter()
+            .filter(|var| !LAMBDA_VARIABLES.contains(&var.as_str()))
             .filter(|var| here(var) != environment.get(var).cloned())
             .map(|var| format!("`${{{var}}}`"))
             .collect();
@@ -136,6 +144,14 @@ mod tests {
         assert!(error.contains("in Lambda, "), "{error}");
         assert!(error.contains("p.toml:5:"), "{error}");
         assert!(error.contains("[deploy] environment"), "{error}");
+    }
+
+    #[test]
+    fn lambdas_own_variables_are_set_there() {
+        let text = PIPELINE.replace("${STREAM:-clicks}", "${AWS_REGION}");
+        let (lambda, note) = read_both(&text, &[("AWS_REGION", "eu-west-1")]).unwrap();
+        assert!(lambda.file.text().contains("stream = \"eu-west-1\""));
+        assert_eq!(note, None);
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod push_down;
 pub mod stack;
 mod template;
 
-pub use access::ACCOUNT_PLACEHOLDER;
+pub use access::{ROLE_ARN_PLACEHOLDER, access_policy_name};
 pub use bootstrap::BootstrapSource;
 pub use glibc::{AL2023_GLIBC, GlibcVersion, required_glibc};
 pub use push_down::{MAX_FILTERS, MAX_PATTERN_CHARS, PushDown};
@@ -75,9 +75,6 @@ pub struct PackageOptions {
     pub out: PathBuf,
     /// Where the `bootstrap` executable comes from.
     pub bootstrap: BootstrapSource,
-    /// The AWS account id for the data access policy's principal; without
-    /// it the policy says [`ACCOUNT_PLACEHOLDER`].
-    pub account: Option<String>,
 }
 
 /// A packaged pipeline: what `package` wrote.
@@ -136,12 +133,10 @@ pub fn package(
     write(&zip, &zip_bytes)?;
     let template_file = options.out.join(TEMPLATE_FILE);
     write(&template_file, pretty(&template.body).as_bytes())?;
-    let account = options.account.as_deref().unwrap_or(ACCOUNT_PLACEHOLDER);
-    let access_policy_file = match template.search_access.data_access_policy(
-        &config.pipeline.name,
-        &template.role_name,
-        account,
-    ) {
+    let access_policy_file = match template
+        .search_access
+        .data_access_policy(&config.pipeline.name, ROLE_ARN_PLACEHOLDER)
+    {
         Some(policy) => {
             let file = options.out.join(ACCESS_POLICY_FILE);
             write(&file, pretty(&policy).as_bytes())?;

@@ -13,15 +13,18 @@ use tributary_processors::filter::{FilterConfig, Pattern, PatternSource};
 
 /// The most filters one event source mapping takes (Lambda's default quota).
 pub const MAX_FILTERS: usize = 5;
-/// The longest filter pattern Lambda takes, in characters.
+/// The longest filter pattern Lambda (and an EventBridge rule) takes, in
+/// characters.
 pub const MAX_PATTERN_CHARS: usize = 4096;
 
 /// What `tributary package` decided about the filter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PushDown {
-    /// Given to Lambda: the filter criteria's patterns (for Kinesis, under
-    /// `data`), or for EventBridge the rule's one pattern.
-    Pushed(Vec<Value>),
+    /// The event source mapping's filter criteria: one pattern per filter
+    /// (for Kinesis, under `data`).
+    Filters(Vec<Value>),
+    /// The EventBridge rule's pattern.
+    RulePattern(Value),
     /// Kept in the function only, and why.
     NotPushed(String),
 }
@@ -32,7 +35,7 @@ impl PushDown {
         match first_filter(config) {
             Err(reason) => PushDown::NotPushed(reason),
             Ok(patterns) => match source {
-                SourceConfig::Eventbridge(_) => PushDown::Pushed(vec![one_pattern(patterns)]),
+                SourceConfig::Eventbridge(_) => rule_pattern(patterns),
                 SourceConfig::DynamodbStreams(_) => PushDown::NotPushed(
                     "Lambda matches DynamoDB changes on their typed images (`NewImage.price.N`, \
                      numbers as strings), the filter on plain JSON items: they can disagree"
@@ -48,7 +51,7 @@ impl PushDown {
     /// The reason it was not pushed down, if it was not.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            PushDown::Pushed(_) => None,
+            PushDown::Filters(_) | PushDown::RulePattern(_) => None,
             PushDown::NotPushed(reason) => Some(reason),
         }
     }
@@ -86,12 +89,19 @@ fn first_filter(config: &PipelineConfig) -> Result<Vec<Value>, String> {
 }
 
 /// An EventBridge rule has one pattern: several become one `$or`.
-fn one_pattern(mut patterns: Vec<Value>) -> Value {
-    if patterns.len() == 1 {
+fn rule_pattern(mut patterns: Vec<Value>) -> PushDown {
+    let pattern = if patterns.len() == 1 {
         patterns.pop().expect("one pattern")
     } else {
         json!({ "$or": patterns })
+    };
+    let length = pattern.to_string().chars().count();
+    if length > MAX_PATTERN_CHARS {
+        return PushDown::NotPushed(format!(
+            "the rule's pattern would be {length} characters, and EventBridge takes at most {MAX_PATTERN_CHARS}"
+        ));
     }
+    PushDown::RulePattern(pattern)
 }
 
 fn kinesis_criteria(patterns: Vec<Value>, codec: Codec, on_error: OnError) -> PushDown {
@@ -132,7 +142,7 @@ fn kinesis_criteria(patterns: Vec<Value>, codec: Codec, on_error: OnError) -> Pu
         }
         criteria.push(wrapped);
     }
-    PushDown::Pushed(criteria)
+    PushDown::Filters(criteria)
 }
 
 #[cfg(test)]
@@ -166,19 +176,18 @@ mod tests {
             r#"{"price": [{"numeric": [">=", 100]}], "geo": {"country": ["DE", "FR"]}}"#,
             r#"{"page": [{"prefix": "/products/"}], "referrer": [null], "coupon": [{"exists": false}]}"#,
             r#"{"device": {"os": [{"anything-but": ["iOS"]}]}, "name": [{"equals-ignore-case": "x"}]}"#,
-            r#"{"$or": [{"type": ["click"]}, {"price": [{"numeric": [">", 0]}]}]}"#,
         ] {
             let pattern_value: Value = serde_json::from_str(pattern).unwrap();
             assert_eq!(
                 decide(KINESIS, "skip", &filter(pattern)),
-                PushDown::Pushed(vec![json!({ "data": pattern_value })]),
+                PushDown::Filters(vec![json!({ "data": pattern_value })]),
                 "{pattern}"
             );
         }
         let several = "[[processors]]\ntype = \"filter\"\npatterns = [{ type = [\"a\"] }, { type = [\"b\"] }]";
         assert_eq!(
             decide(KINESIS, "skip", several),
-            PushDown::Pushed(vec![
+            PushDown::Filters(vec![
                 json!({ "data": { "type": ["a"] } }),
                 json!({ "data": { "type": ["b"] } })
             ])
@@ -199,6 +208,12 @@ mod tests {
             "x".repeat(MAX_PATTERN_CHARS)
         ));
         let cases: Vec<(&str, &str, String, &str)> = vec![
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"$or": [{"type": ["click"]}, {"price": [{"numeric": [">", 0]}]}]}"#),
+                "`$or` is not in Lambda's filter rule syntax; write the alternatives as `patterns`",
+            ),
             (
                 KINESIS,
                 "skip",
@@ -312,17 +327,15 @@ mod tests {
                 "retry",
                 &filter(r#"{"source": ["shop"], "detail": {"ip": [{"cidr": "10.0.0.0/8"}]}}"#)
             ),
-            PushDown::Pushed(vec![
+            PushDown::RulePattern(
                 json!({ "source": ["shop"], "detail": { "ip": [{ "cidr": "10.0.0.0/8" }] } })
-            ]),
+            ),
             "rules have every operator"
         );
         let several = "[[processors]]\ntype = \"filter\"\npatterns = [{ source = [\"a\"] }, { source = [\"b\"] }]";
         assert_eq!(
             decide(source, "retry", several),
-            PushDown::Pushed(vec![
-                json!({ "$or": [{ "source": ["a"] }, { "source": ["b"] }] })
-            ])
+            PushDown::RulePattern(json!({ "$or": [{ "source": ["a"] }, { "source": ["b"] }] }))
         );
     }
 }

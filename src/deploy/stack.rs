@@ -52,7 +52,7 @@ pub struct Deployed {
 }
 
 /// The S3 key of a package's zip: its digest, so an unchanged zip is not
-/// uploaded as a new object and an unchanged function is not updated.
+/// uploaded again and an unchanged function is not updated.
 pub fn code_key(package: &Package) -> String {
     format!(
         "tributary/{}/{}.zip",
@@ -163,10 +163,14 @@ pub async fn deploy(
         .stack_status()
         .map(|s| s.as_str().to_owned())
         .unwrap_or_default();
-    if !matches!(
-        stack.stack_status(),
-        Some(StackStatus::CreateComplete | StackStatus::UpdateComplete)
-    ) {
+    // An update with nothing to change leaves the stack as it was, even
+    // rolled back from an earlier update: that is not this deployment's failure.
+    let succeeded = action == StackAction::Unchanged
+        || matches!(
+            stack.stack_status(),
+            Some(StackStatus::CreateComplete | StackStatus::UpdateComplete)
+        );
+    if !succeeded {
         let reasons = failure_events(&cloudformation, &options.stack_name).await;
         return Err(DeployError::failed(format!(
             "stack `{}` ended {status}{}",
@@ -197,7 +201,17 @@ async fn upload(
     package: &Package,
     region: Option<&str>,
 ) -> Result<(), DeployError> {
-    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+    let missing = match s3.head_bucket().bucket(bucket).send().await {
+        Ok(_) => false,
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => true,
+        Err(error) => {
+            return Err(aws_failure(
+                &format!("looking for bucket `{bucket}`"),
+                error,
+            ));
+        }
+    };
+    if missing {
         let mut create = s3.create_bucket().bucket(bucket);
         if let Some(region) = region.filter(|r| *r != "us-east-1") {
             create = create.create_bucket_configuration(
@@ -210,6 +224,17 @@ async fn upload(
             .send()
             .await
             .map_err(|e| aws_failure(&format!("creating bucket `{bucket}`"), e))?;
+    }
+    // The key is the zip's digest: an object already there holds the same bytes.
+    if s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
     }
     let body = ByteStream::from_path(&package.zip).await.map_err(|e| {
         DeployError::failed(format!("cannot read `{}`: {e}", package.zip.display()))
@@ -297,7 +322,8 @@ async fn wait(
     }
 }
 
-/// The stack's failed events, oldest first: the resource and the reason.
+/// The failed events of the stack's latest operation, oldest first: the
+/// resource and the reason.
 async fn failure_events(
     cloudformation: &aws_sdk_cloudformation::Client,
     name: &str,
@@ -310,9 +336,13 @@ async fn failure_events(
     else {
         return vec!["(its events could not be read)".to_owned()];
     };
-    let mut lines: Vec<String> = output
-        .stack_events()
-        .iter()
+    // Events come newest first; the operation began with the stack's own
+    // "User Initiated" event.
+    let this_operation = output.stack_events().iter().take_while(|event| {
+        !(event.logical_resource_id() == Some(name)
+            && event.resource_status_reason() == Some("User Initiated"))
+    });
+    let mut lines: Vec<String> = this_operation
         .filter(|event| {
             event
                 .resource_status()

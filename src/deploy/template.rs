@@ -27,8 +27,6 @@ pub struct StackTemplate {
     pub body: Value,
     /// The function's name.
     pub function_name: String,
-    /// The role's name.
-    pub role_name: String,
     /// What became of the first filter.
     pub push_down: PushDown,
     /// What the role needs on the OpenSearch sinks.
@@ -44,7 +42,6 @@ impl StackTemplate {
     /// Builds the template of a valid pipeline.
     pub fn new(config: &PipelineConfig, plan: &Plan) -> Result<Self, DeployError> {
         let function_name = function_name(config)?;
-        let role_name = role_name(&function_name);
         let push_down = PushDown::decide(config, plan.source(), plan.on_error());
         let search_access = SearchAccess::of_sinks(plan.sinks());
         let mut notes = search_access.notes.clone();
@@ -67,9 +64,15 @@ impl StackTemplate {
         match plan.source() {
             SourceConfig::Eventbridge(eventbridge) => {
                 let pattern = match &push_down {
-                    PushDown::Pushed(patterns) => patterns[0].clone(),
+                    PushDown::RulePattern(pattern) => pattern.clone(),
                     // A rule needs a pattern: this one matches every event.
-                    PushDown::NotPushed(_) => json!({ "source": [{ "exists": true }] }),
+                    _ => {
+                        notes.push(format!(
+                            "the rule takes every event of bus `{}`: each invokes the function",
+                            eventbridge.event_bus
+                        ));
+                        json!({ "source": [{ "exists": true }] })
+                    }
                 };
                 trigger.insert(
                     "Rule".into(),
@@ -99,7 +102,7 @@ impl StackTemplate {
                 outputs["RuleArn"] = json!({ "Value": { "Fn::GetAtt": ["Rule", "Arn"] } });
                 trigger.insert("EventInvokeConfig".into(), event_invoke_config(eventbridge));
                 if let Some(destination) = &eventbridge.on_failure_destination {
-                    statements.push(access::destination_statement(destination));
+                    statements.extend(access::destination_statement(destination));
                 }
             }
             source => {
@@ -125,8 +128,15 @@ impl StackTemplate {
                                 "set `table` to the table's name or its stream's ARN",
                             )
                         })?;
-                        if table.starts_with("arn:") {
+                        if table.contains(":table/") && table.contains("/stream/") {
                             json!(table)
+                        } else if table.starts_with("arn:") {
+                            return Err(DeployError::source(
+                                config,
+                                "`table` is an ARN but not a stream's",
+                                "give the stream's ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL) \
+                                 or the table's name, whose stream `deploy` looks up",
+                            ));
                         } else {
                             parameters[SOURCE_STREAM_ARN] = json!({
                                 "Type": "String",
@@ -143,7 +153,7 @@ impl StackTemplate {
                     _ => access::dynamodb_statement(&stream_arn),
                 });
                 if let Some(destination) = &mapping.on_failure_destination {
-                    statements.push(access::destination_statement(destination));
+                    statements.extend(access::destination_statement(destination));
                 }
                 trigger.insert(
                     "EventSourceMapping".into(),
@@ -153,7 +163,7 @@ impl StackTemplate {
                     json!({ "Value": { "Ref": "EventSourceMapping" } });
             }
         }
-        if let PushDown::Pushed(_) = push_down
+        if let PushDown::Filters(_) = push_down
             && matches!(plan.source(), SourceConfig::Kinesis(_))
         {
             notes.push(
@@ -165,7 +175,7 @@ impl StackTemplate {
         }
 
         let mut resources = Map::new();
-        resources.insert("Role".into(), role(&role_name, statements));
+        resources.insert("Role".into(), role(statements));
         resources.insert("Function".into(), function(config, &function_name));
         resources.extend(trigger);
         let description = match &config.pipeline.description {
@@ -174,8 +184,8 @@ impl StackTemplate {
         };
         let body = json!({
             "AWSTemplateFormatVersion": "2010-09-09",
-            // CloudFormation takes at most 1024 characters.
-            "Description": description.chars().take(1024).collect::<String>(),
+            // CloudFormation takes at most 1024 bytes.
+            "Description": truncated(&description, 1024),
             "Parameters": parameters,
             "Resources": resources,
             "Outputs": outputs,
@@ -183,7 +193,6 @@ impl StackTemplate {
         Ok(StackTemplate {
             body,
             function_name,
-            role_name,
             push_down,
             search_access,
             table_parameter,
@@ -207,11 +216,7 @@ fn function_name(config: &PipelineConfig) -> Result<String, DeployError> {
         return Ok(name.clone());
     }
     let name = &config.pipeline.name;
-    let valid = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
+    if tributary_config::is_function_name(name) {
         Ok(name.clone())
     } else {
         Err(DeployError::invalid(format!(
@@ -222,17 +227,12 @@ fn function_name(config: &PipelineConfig) -> Result<String, DeployError> {
     }
 }
 
-/// The role's name: the function's, with `-role`, within IAM's 64 characters.
-fn role_name(function_name: &str) -> String {
-    let base: String = function_name.chars().take(64 - "-role".len()).collect();
-    format!("{base}-role")
-}
-
-fn role(role_name: &str, statements: Vec<Value>) -> Value {
+/// The function's role. CloudFormation names it: IAM names are global to
+/// the account, and one pipeline may be deployed in several regions.
+fn role(statements: Vec<Value>) -> Value {
     json!({
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "RoleName": role_name,
             "AssumeRolePolicyDocument": {
                 "Version": "2012-10-17",
                 "Statement": [{
@@ -263,7 +263,7 @@ fn function(config: &PipelineConfig, function_name: &str) -> Value {
     });
     if let Some(description) = &config.pipeline.description {
         // Lambda takes at most 256 characters.
-        properties["Description"] = json!(description.chars().take(256).collect::<String>());
+        properties["Description"] = json!(truncated(description, 256));
     }
     if !deploy.environment.is_empty() {
         properties["Environment"] = json!({ "Variables": deploy.environment });
@@ -317,7 +317,7 @@ fn event_source_mapping(
     if let Some(secs) = mapping.tumbling_window_secs {
         properties["TumblingWindowInSeconds"] = json!(secs);
     }
-    if let PushDown::Pushed(patterns) = push_down {
+    if let PushDown::Filters(patterns) = push_down {
         let filters: Vec<Value> = patterns
             .iter()
             .map(|pattern| json!({ "Pattern": pattern.to_string() }))
@@ -325,6 +325,15 @@ fn event_source_mapping(
         properties["FilterCriteria"] = json!({ "Filters": filters });
     }
     Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn truncated(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Sinks that write files: in Lambda only `/tmp` is writable, and what is
@@ -439,7 +448,7 @@ environment = { RUST_LOG = "info", TIER = "gold" }
     fn the_role_may_do_only_what_the_pipeline_needs_on_its_own_resources() {
         let stack = template(EVERY_SETTING).unwrap();
         let role = &stack.body["Resources"]["Role"]["Properties"];
-        assert_eq!(role["RoleName"], "orders-metrics-fn-role");
+        assert!(role.get("RoleName").is_none(), "CloudFormation names it");
         assert_eq!(
             role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
             "lambda.amazonaws.com"
@@ -454,22 +463,22 @@ environment = { RUST_LOG = "info", TIER = "gold" }
                 .unwrap_or_else(|| panic!("no {sid}: {statements:?}"))
         };
         assert_eq!(
-            by_sid("Logs")["Resource"]["Fn::Sub"],
+            by_sid("Logs")["Resource"][1]["Fn::Sub"],
             "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/orders-metrics-fn:*"
         );
         assert_eq!(
             by_sid("ReadStream")["Resource"],
             "arn:aws:kinesis:eu-west-1:111122223333:stream/orders"
         );
-        assert!(
-            by_sid("ReadStream")["Action"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|a| a.as_str().unwrap().starts_with("kinesis:Get")
-                    || a.as_str().unwrap().starts_with("kinesis:Describe")
-                    || a == "kinesis:ListShards"
-                    || a == "kinesis:SubscribeToShard")
+        assert_eq!(
+            by_sid("ReadStream")["Action"],
+            json!([
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards"
+            ])
         );
         assert_eq!(
             by_sid("OnFailureDestination")["Resource"],
@@ -484,15 +493,19 @@ environment = { RUST_LOG = "info", TIER = "gold" }
             "arn:${AWS::Partition}:aoss:eu-west-1:${AWS::AccountId}:collection/c0ll3ct10n"
         );
         for statement in statements {
-            assert_ne!(statement["Resource"], "*", "{statement}");
+            let resources = match &statement["Resource"] {
+                Value::Array(resources) => resources.clone(),
+                resource => vec![resource.clone()],
+            };
+            assert!(resources.iter().all(|r| r != "*"), "{statement}");
         }
         let policy = stack
             .search_access
-            .data_access_policy("orders_metrics", &stack.role_name, "111122223333")
+            .data_access_policy("orders_metrics", "arn:aws:iam::111122223333:role/r")
             .unwrap();
         assert_eq!(
             policy[0]["Principal"],
-            json!(["arn:aws:iam::111122223333:role/orders-metrics-fn-role"])
+            json!(["arn:aws:iam::111122223333:role/r"])
         );
         assert_eq!(
             policy[0]["Rules"][0]["Resource"],
@@ -573,5 +586,15 @@ environment = { RUST_LOG = "info", TIER = "gold" }
             .unwrap_err()
             .to_string();
         assert!(error.contains("set `[deploy] function_name`"), "{error}");
+        let error = template(
+            "[pipeline]\nname = \"p\"\n[source]\ntype = \"dynamodb_streams\"\n\
+             table = \"arn:aws:dynamodb:eu-west-1:1:table/orders\"\n[sinks.out]\ntype = \"jsonl\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("`table` is an ARN but not a stream's"),
+            "{error}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, Shard, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Shard, ShardIteratorType, StreamStatus};
 use tributary_core::{Origin, SourceKind};
 
 use super::kinesis_recorder::Recorded;
@@ -193,7 +193,8 @@ async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError>
     }
 }
 
-/// The ARN of a table's stream (its latest, if it had several).
+/// The ARN of a table's enabled stream. A table has at most one; streams
+/// disabled in the last 24 hours are listed too, and are skipped.
 pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, AwsError> {
     let streams = client
         .list_streams()
@@ -206,15 +207,30 @@ pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, Aw
                 DisplayErrorContext(e),
             )
         })?;
-    streams
+    for arn in streams
         .streams()
-        .last()
-        .and_then(|s| s.stream_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            AwsError::new(
-                format!("table `{table}`"),
-                "it has no stream; enable DynamoDB Streams on it",
-            )
-        })
+        .iter()
+        .rev()
+        .filter_map(|s| s.stream_arn())
+    {
+        let answer = client
+            .describe_stream()
+            .stream_arn(arn)
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
+            })?;
+        let status = answer.stream_description().and_then(|d| d.stream_status());
+        if matches!(
+            status,
+            Some(StreamStatus::Enabled | StreamStatus::Enabling) | None
+        ) {
+            return Ok(arn.to_owned());
+        }
+    }
+    Err(AwsError::new(
+        format!("table `{table}`"),
+        "it has no enabled stream; enable DynamoDB Streams on it (NEW_AND_OLD_IMAGES)",
+    ))
 }

@@ -96,6 +96,16 @@ impl SourceConfig {
         config.batching().check(options)?;
         match &config {
             SourceConfig::Eventbridge(eventbridge) => eventbridge.check(options)?,
+            SourceConfig::DynamodbStreams(dynamodb)
+                if dynamodb.starting_position == StartingPosition::AtTimestamp =>
+            {
+                return Err(options
+                    .error_at(
+                        "starting_position",
+                        "DynamoDB Streams start at `trim-horizon` or `latest`",
+                    )
+                    .hint("`at-timestamp` is for Kinesis streams"));
+            }
             _ => config
                 .mapping_settings()
                 .expect("stream sources have a mapping")
@@ -338,6 +348,13 @@ mod tests {
                 error.message
             );
         }
+        let error = source("type = \"dynamodb_streams\"\nstarting_position = \"at-timestamp\"")
+            .unwrap_err();
+        assert!(
+            error.message.contains("`trim-horizon` or `latest`"),
+            "{}",
+            error.message
+        );
         let SourceConfig::Kinesis(kinesis) = source("type = \"kinesis\"").unwrap() else {
             panic!()
         };
