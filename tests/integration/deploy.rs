@@ -200,9 +200,24 @@ fn deploy_creates_the_kinesis_stack_then_updates_it() {
     assert_eq!(function["Handler"], "bootstrap");
     assert_eq!(function["MemorySize"], 512);
     assert_eq!(function["Timeout"], 120);
+    let role = function["Role"].as_str().unwrap();
+    assert!(
+        role.starts_with("arn:aws:iam::123456789012:role/"),
+        "{role}"
+    );
+    // deploy wrote the role into the collection's data access policy.
+    let policy: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out/aoss-data-access-policy.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(policy[0]["Principal"], json!([role]));
     assert_eq!(
-        function["Role"],
-        "arn:aws:iam::123456789012:role/clickstream-search-role"
+        policy[0]["Rules"][0]["Resource"],
+        json!(["index/clickstream/clicks-*"])
+    );
+    assert!(
+        stdout.contains("--name clickstream-search --policy file://"),
+        "{stdout}"
     );
     assert_eq!(
         function["Environment"]["Variables"]["OPENSEARCH_ENDPOINT"],
