@@ -8,8 +8,9 @@
 //!
 //! - `lambda_view`: the pipeline file as the function reads it, with its own
 //!   environment;
-//! - `template`: the stack's resources, from the pipeline's `[source]` and
-//!   `[deploy]` tables;
+//! - `template`: the stack, from the pipeline's `[source]` and `[deploy]`
+//!   tables: the function and its role;
+//! - `trigger`: what invokes the function (event source mapping or rule);
 //! - `access`: the role's least-privilege statements and the data access policy;
 //! - `push_down`: whether the first filter can be given to Lambda as well;
 //! - `bootstrap` and `glibc`: building the executable and checking it starts
@@ -25,6 +26,7 @@ mod lambda_view;
 mod push_down;
 pub mod stack;
 mod template;
+mod trigger;
 
 pub use access::{ROLE_ARN_PLACEHOLDER, access_policy_name};
 pub use bootstrap::BootstrapSource;

@@ -1,15 +1,16 @@
-//! The CloudFormation template of a deployed pipeline: the function, its
-//! role, and what invokes it (an event source mapping with every
-//! reliability setting of the `[source]`, or an EventBridge rule).
+//! The CloudFormation template of a deployed pipeline: its parameters, the
+//! function and its least-privilege role, what invokes the function (from
+//! `trigger`), and the outputs `tributary deploy` prints.
 
 use serde_json::{Map, Value, json};
 use tributary_config::PipelineConfig;
 use tributary_connectors::sinks::SinkConfig;
-use tributary_connectors::sources::{EventbridgeSourceConfig, MappingSettings, SourceConfig};
+use tributary_connectors::sources::SourceConfig;
 
 use super::DeployError;
 use super::access::{self, SearchAccess};
 use super::push_down::PushDown;
+use super::trigger;
 use crate::Plan;
 
 /// The template parameter with the S3 bucket of the code zip.
@@ -53,131 +54,36 @@ impl StackTemplate {
         });
         let mut statements = vec![access::logs_statement(&function_name)];
         statements.extend(search_access.statements.iter().cloned());
-        let mut trigger = Map::new();
         let mut outputs = json!({
             "FunctionName": { "Description": "The function", "Value": { "Ref": "Function" } },
             "FunctionArn": { "Value": { "Fn::GetAtt": ["Function", "Arn"] } },
             "RoleArn": { "Description": "The function's role: the principal of the collection's data access policy", "Value": { "Fn::GetAtt": ["Role", "Arn"] } },
         });
-        let mut table_parameter = None;
-
-        match plan.source() {
+        let trigger = match plan.source() {
             SourceConfig::Eventbridge(eventbridge) => {
-                let pattern = match &push_down {
-                    PushDown::RulePattern(pattern) => pattern.clone(),
-                    // A rule needs a pattern: this one matches every event.
-                    _ => {
-                        notes.push(format!(
-                            "the rule takes every event of bus `{}`: each invokes the function",
-                            eventbridge.event_bus
-                        ));
-                        json!({ "source": [{ "exists": true }] })
-                    }
-                };
-                trigger.insert(
-                    "Rule".into(),
-                    json!({
-                        "Type": "AWS::Events::Rule",
-                        "Properties": {
-                            "Description": format!("Events for tributary pipeline {}", config.pipeline.name),
-                            "EventBusName": eventbridge.event_bus,
-                            "EventPattern": pattern,
-                            "State": "ENABLED",
-                            "Targets": [{ "Arn": { "Fn::GetAtt": ["Function", "Arn"] }, "Id": "pipeline" }],
-                        }
-                    }),
-                );
-                trigger.insert(
-                    "InvokePermission".into(),
-                    json!({
-                        "Type": "AWS::Lambda::Permission",
-                        "Properties": {
-                            "Action": "lambda:InvokeFunction",
-                            "FunctionName": { "Fn::GetAtt": ["Function", "Arn"] },
-                            "Principal": "events.amazonaws.com",
-                            "SourceArn": { "Fn::GetAtt": ["Rule", "Arn"] },
-                        }
-                    }),
-                );
-                outputs["RuleArn"] = json!({ "Value": { "Fn::GetAtt": ["Rule", "Arn"] } });
-                trigger.insert("EventInvokeConfig".into(), event_invoke_config(eventbridge));
-                if let Some(destination) = &eventbridge.on_failure_destination {
-                    statements.extend(access::destination_statement(destination));
-                }
+                trigger::rule(&config.pipeline.name, eventbridge, &push_down)
             }
-            source => {
-                let mapping = source
-                    .mapping_settings()
-                    .expect("stream sources have a mapping");
-                let stream_arn = match source {
-                    SourceConfig::Kinesis(kinesis) => {
-                        let stream = kinesis.stream.as_deref().ok_or_else(|| {
-                            DeployError::source(
-                                config,
-                                "the `[source]` has no `stream`",
-                                "set `stream` to the Kinesis stream's name or ARN",
-                            )
-                        })?;
-                        kinesis_stream_arn(stream)
-                    }
-                    SourceConfig::DynamodbStreams(dynamodb) => {
-                        let table = dynamodb.table.as_deref().ok_or_else(|| {
-                            DeployError::source(
-                                config,
-                                "the `[source]` has no `table`",
-                                "set `table` to the table's name or its stream's ARN",
-                            )
-                        })?;
-                        if table.contains(":table/") && table.contains("/stream/") {
-                            json!(table)
-                        } else if table.starts_with("arn:") {
-                            return Err(DeployError::source(
-                                config,
-                                "`table` is an ARN but not a stream's",
-                                "give the stream's ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL) \
-                                 or the table's name, whose stream `deploy` looks up",
-                            ));
-                        } else {
-                            parameters[SOURCE_STREAM_ARN] = json!({
-                                "Type": "String",
-                                "Description": format!("The ARN of table {table}'s stream (`tributary deploy` looks it up)"),
-                            });
-                            table_parameter = Some(table.to_owned());
-                            json!({ "Ref": SOURCE_STREAM_ARN })
-                        }
-                    }
-                    SourceConfig::Eventbridge(_) => unreachable!("handled above"),
-                };
-                statements.push(match source {
-                    SourceConfig::Kinesis(_) => access::kinesis_statement(&stream_arn),
-                    _ => access::dynamodb_statement(&stream_arn),
-                });
-                if let Some(destination) = &mapping.on_failure_destination {
-                    statements.extend(access::destination_statement(destination));
-                }
-                trigger.insert(
-                    "EventSourceMapping".into(),
-                    event_source_mapping(&mapping, stream_arn, &push_down)?,
-                );
-                outputs["EventSourceMappingId"] =
-                    json!({ "Value": { "Ref": "EventSourceMapping" } });
+            SourceConfig::Kinesis(kinesis) => trigger::kinesis(config, kinesis, &push_down)?,
+            SourceConfig::DynamodbStreams(dynamodb) => {
+                trigger::dynamodb(config, dynamodb, &push_down)?
             }
+        };
+        statements.extend(trigger.statements);
+        notes.extend(trigger.notes);
+        for (key, value) in trigger.outputs {
+            outputs[key] = json!({ "Value": value });
         }
-        if let PushDown::Filters(_) = push_down
-            && matches!(plan.source(), SourceConfig::Kinesis(_))
-        {
-            notes.push(
-                "Lambda drops records whose data is not JSON before they reach the filter, \
-                 KPL aggregates among them: if producers aggregate with the KPL, set \
-                 `[deploy] filter_push_down = false`"
-                    .to_owned(),
-            );
+        if let Some(table) = &trigger.table_parameter {
+            parameters[SOURCE_STREAM_ARN] = json!({
+                "Type": "String",
+                "Description": format!("The ARN of the stream of table `{table}` (`tributary deploy` looks it up)"),
+            });
         }
 
         let mut resources = Map::new();
         resources.insert("Role".into(), role(statements));
         resources.insert("Function".into(), function(config, &function_name));
-        resources.extend(trigger);
+        resources.extend(trigger.resources);
         let description = match &config.pipeline.description {
             Some(text) => format!("tributary pipeline {}: {text}", config.pipeline.name),
             None => format!("tributary pipeline {}", config.pipeline.name),
@@ -195,19 +101,9 @@ impl StackTemplate {
             function_name,
             push_down,
             search_access,
-            table_parameter,
+            table_parameter: trigger.table_parameter,
             notes,
         })
-    }
-}
-
-/// The Kinesis stream's ARN: as written, or built from its name in the
-/// stack's partition, region and account.
-fn kinesis_stream_arn(stream: &str) -> Value {
-    if stream.starts_with("arn:") {
-        json!(stream)
-    } else {
-        access::arn_here("kinesis", &format!("stream/{stream}"))
     }
 }
 
@@ -269,62 +165,6 @@ fn function(config: &PipelineConfig, function_name: &str) -> Value {
         properties["Environment"] = json!({ "Variables": deploy.environment });
     }
     json!({ "Type": "AWS::Lambda::Function", "Properties": properties })
-}
-
-/// How Lambda retries the rule's asynchronous invocations, and where the
-/// events it gives up on go.
-fn event_invoke_config(eventbridge: &EventbridgeSourceConfig) -> Value {
-    let mut properties = json!({
-        "FunctionName": { "Ref": "Function" },
-        "Qualifier": "$LATEST",
-        "MaximumRetryAttempts": eventbridge.maximum_retry_attempts,
-    });
-    if let Some(age) = eventbridge.maximum_event_age_secs {
-        properties["MaximumEventAgeInSeconds"] = json!(age);
-    }
-    if let Some(destination) = &eventbridge.on_failure_destination {
-        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
-    }
-    json!({ "Type": "AWS::Lambda::EventInvokeConfig", "Properties": properties })
-}
-
-fn event_source_mapping(
-    mapping: &MappingSettings,
-    stream_arn: Value,
-    push_down: &PushDown,
-) -> Result<Value, DeployError> {
-    let mut properties = json!({
-        "EventSourceArn": stream_arn,
-        "FunctionName": { "Ref": "Function" },
-        "Enabled": true,
-        "BatchSize": mapping.batch_size,
-        "MaximumBatchingWindowInSeconds": mapping.batching_window_secs,
-        "StartingPosition": mapping.starting_position.as_lambda(),
-        "ParallelizationFactor": mapping.parallelization_factor,
-        "BisectBatchOnFunctionError": mapping.bisect_batch_on_function_error,
-        "MaximumRetryAttempts": mapping.maximum_retry_attempts,
-        "MaximumRecordAgeInSeconds": mapping.maximum_record_age_secs,
-        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-    });
-    if let Some(time) = &mapping.starting_position_timestamp {
-        let time = chrono::DateTime::parse_from_rfc3339(time)
-            .map_err(|e| DeployError::invalid(format!("starting_position_timestamp: {e}")))?;
-        properties["StartingPositionTimestamp"] = json!(time.timestamp());
-    }
-    if let Some(destination) = &mapping.on_failure_destination {
-        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
-    }
-    if let Some(secs) = mapping.tumbling_window_secs {
-        properties["TumblingWindowInSeconds"] = json!(secs);
-    }
-    if let PushDown::Filters(patterns) = push_down {
-        let filters: Vec<Value> = patterns
-            .iter()
-            .map(|pattern| json!({ "Pattern": pattern.to_string() }))
-            .collect();
-        properties["FilterCriteria"] = json!({ "Filters": filters });
-    }
-    Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
 }
 
 /// `text` cut to at most `max` bytes, at a character boundary.
