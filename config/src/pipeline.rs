@@ -33,8 +33,8 @@ pub enum OnError {
     /// Report the record as failed, so Lambda retries it from its shard's
     /// checkpoint. Its retry limits and on-failure destination apply. Nothing
     /// is lost, but a record that can never succeed holds up its shard until
-    /// the retries run out, so set `MaximumRetryAttempts` (`tributary deploy`
-    /// does).
+    /// the retries run out: set the source's `maximum_retry_attempts` and
+    /// `on_failure_destination`, which `tributary deploy` gives to Lambda.
     #[default]
     Retry,
     /// Count the record as dropped and log it with its shard and sequence number.
