@@ -65,6 +65,17 @@ fn build(
             "--arm64"
         }
     };
+    let in_a_project = std::path::absolute(project)
+        .map(|dir| dir.ancestors().any(|d| d.join("Cargo.toml").is_file()))
+        .unwrap_or(false);
+    if !in_a_project {
+        return Err(DeployError::failed(format!(
+            "`{}` is not in a Cargo project, so there is no bootstrap to build: run this in \
+             tributary's repository or your own project (or pass `--project DIR`), or give an \
+             executable already built with `--bootstrap FILE`",
+            project.display()
+        )));
+    }
     let mut command = Command::new("cargo");
     // One codegen unit and whole-program LTO: the zip is a quarter smaller
     // than with the release profile's thin LTO, for a slower build. A value

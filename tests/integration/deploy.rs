@@ -403,3 +403,16 @@ fn an_arm64_function_needs_an_arm64_bootstrap() {
         );
     }
 }
+
+#[test]
+fn outside_a_cargo_project_package_says_how_to_get_a_bootstrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, _, stderr) = run(tributary()
+        .args(["package", "examples/search/pipeline.toml", "--project"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not in a Cargo project"), "{stderr}");
+    assert!(stderr.contains("--bootstrap FILE"), "{stderr}");
+}
