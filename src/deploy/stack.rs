@@ -103,18 +103,23 @@ pub async fn deploy(
         .key("tributary:pipeline")
         .value(&package.pipeline)
         .build();
-    let existing = describe(&cloudformation, &options.stack_name).await?;
-    let action = match existing.as_ref().and_then(Stack::stack_status) {
-        None => {
-            cloudformation
-                .create_stack()
+    // Create and update take the same settings, on builders of two types.
+    macro_rules! stack_request {
+        ($request:expr) => {
+            $request
                 .stack_name(&options.stack_name)
                 .template_body(&body)
                 .set_parameters(Some(parameters))
-                .capabilities(Capability::CapabilityNamedIam)
+                .capabilities(Capability::CapabilityIam)
                 .tags(tag)
                 .send()
                 .await
+        };
+    }
+    let existing = describe(&cloudformation, &options.stack_name).await?;
+    let action = match existing.as_ref().and_then(Stack::stack_status) {
+        None => {
+            stack_request!(cloudformation.create_stack())
                 .map_err(|e| aws_failure("creating the stack", e))?;
             StackAction::Created
         }
@@ -125,28 +130,17 @@ pub async fn deploy(
                 options.stack_name, options.stack_name
             )));
         }
-        Some(_) => {
-            let updated = cloudformation
-                .update_stack()
-                .stack_name(&options.stack_name)
-                .template_body(&body)
-                .set_parameters(Some(parameters))
-                .capabilities(Capability::CapabilityNamedIam)
-                .tags(tag)
-                .send()
-                .await;
-            match updated {
-                Ok(_) => StackAction::Updated,
-                Err(error)
-                    if error
-                        .message()
-                        .is_some_and(|m| m.contains("No updates are to be performed")) =>
-                {
-                    StackAction::Unchanged
-                }
-                Err(error) => return Err(aws_failure("updating the stack", error)),
+        Some(_) => match stack_request!(cloudformation.update_stack()) {
+            Ok(_) => StackAction::Updated,
+            Err(error)
+                if error
+                    .message()
+                    .is_some_and(|m| m.contains("No updates are to be performed")) =>
+            {
+                StackAction::Unchanged
             }
-        }
+            Err(error) => return Err(aws_failure("updating the stack", error)),
+        },
     };
 
     progress(&format!(
