@@ -144,33 +144,19 @@ pub(super) fn deploy(
 /// Puts the deployed role's ARN in the data access policy, and says how to
 /// apply it.
 fn write_access_policy(package: &Package, outputs: &[(String, String)]) {
-    let (Some(file), Some((_, role_arn))) = (
-        &package.access_policy_file,
-        outputs.iter().find(|(key, _)| key == "RoleArn"),
-    ) else {
+    let Some((_, role_arn)) = outputs.iter().find(|(key, _)| key == "RoleArn") else {
         return;
     };
-    let policy = std::fs::read(file)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
-    let Some(mut policy) = policy else {
-        eprintln!("warning: cannot read `{}`", file.display());
-        return;
-    };
-    for entry in policy.as_array_mut().into_iter().flatten() {
-        entry["Principal"] = serde_json::json!([role_arn]);
+    match package.fill_in_role(role_arn) {
+        Ok(Some(file)) => println!(
+            "apply the collection's data access policy once: aws opensearchserverless create-access-policy \
+             --type data --name {} --policy file://{}",
+            deploy::access_policy_name(&package.template.function_name),
+            file.display()
+        ),
+        Ok(None) => {}
+        Err(error) => eprintln!("warning: {error}"),
     }
-    let text = serde_json::to_string_pretty(&policy).expect("a JSON value serializes");
-    if let Err(error) = std::fs::write(file, text + "\n") {
-        eprintln!("warning: cannot write `{}`: {error}", file.display());
-        return;
-    }
-    println!(
-        "apply the collection's data access policy once: aws opensearchserverless create-access-policy \
-         --type data --name {} --policy file://{}",
-        deploy::access_policy_name(&package.template.function_name),
-        file.display()
-    );
 }
 
 fn print_package(package: &Package) {

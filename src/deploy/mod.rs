@@ -101,7 +101,7 @@ pub struct Package {
     pub access_policy_file: Option<PathBuf>,
 }
 
-/// The files `package` writes into its folder.
+/// The zip's file name in `package`'s folder.
 pub const ZIP_FILE: &str = "bootstrap.zip";
 /// The template's file name.
 pub const TEMPLATE_FILE: &str = "template.json";
@@ -121,15 +121,14 @@ pub fn package(
     let plan = Plan::from_config(&config, registry).map_err(DeployError::Invalid)?;
     let mut template = StackTemplate::new(&config, &plan)?;
     template.notes.extend(reading_note);
-    let pipeline_text = std::fs::read_to_string(path)
-        .map_err(|e| DeployError::failed(format!("cannot read `{}`: {e}", path.display())))?;
     std::fs::create_dir_all(&options.out).map_err(|e| {
         DeployError::failed(format!("cannot create `{}`: {e}", options.out.display()))
     })?;
     let (bootstrap, glibc) = options
         .bootstrap
         .load(config.deploy.architecture, &options.out.join("build"))?;
-    let zip_bytes = archive::function_zip(&bootstrap, &pipeline_text)
+    // The file as written: the function interpolates it with its own environment.
+    let zip_bytes = archive::function_zip(&bootstrap, local.file.original())
         .map_err(|e| DeployError::failed(format!("cannot zip the function: {e}")))?;
     let zip = options.out.join(ZIP_FILE);
     write(&zip, &zip_bytes)?;
@@ -156,6 +155,24 @@ pub fn package(
         template,
         access_policy_file,
     })
+}
+
+impl Package {
+    /// Writes the deployed role's ARN into the data access policy, as its
+    /// principal; gives the policy's file, if there is one.
+    pub fn fill_in_role(&self, role_arn: &str) -> Result<Option<&Path>, DeployError> {
+        let Some(file) = &self.access_policy_file else {
+            return Ok(None);
+        };
+        if let Some(policy) = self
+            .template
+            .search_access
+            .data_access_policy(&self.pipeline, role_arn)
+        {
+            write(file, pretty(&policy).as_bytes())?;
+        }
+        Ok(Some(file))
+    }
 }
 
 fn pretty(value: &serde_json::Value) -> String {
