@@ -13,6 +13,8 @@ use std::ops::Range;
 pub(crate) struct Replacement {
     pub(crate) original: Range<usize>,
     pub(crate) interpolated: Range<usize>,
+    /// The variable substituted; `None` for an escaped `$${`.
+    pub(crate) variable: Option<String>,
 }
 
 /// A problem with one `${...}`, at its span in the original text.
@@ -76,6 +78,7 @@ fn interpolate_line(
             replacements.push(Replacement {
                 original,
                 interpolated: start..text.len(),
+                variable: None,
             });
             rest = dollar + 3;
             continue;
@@ -122,6 +125,7 @@ fn interpolate_line(
         replacements.push(Replacement {
             original: span,
             interpolated: start..text.len(),
+            variable: Some(name.to_owned()),
         });
         rest = end;
     }

@@ -67,6 +67,14 @@ impl SourceFile {
         &self.original
     }
 
+    /// The names of the variables the file's `${...}`s read, in file order,
+    /// each as often as it is used.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.replacements
+            .iter()
+            .filter_map(|r| r.variable.as_deref())
+    }
+
     /// Where a span of the interpolated text stands in the file as written.
     pub fn location(&self, span: Range<usize>) -> Location {
         let start = self.to_original(span.start);
@@ -122,6 +130,17 @@ mod tests {
 
     fn env(name: &str) -> Option<String> {
         (name == "DIR").then(|| "/var/lib/tributary/data".to_owned())
+    }
+
+    #[test]
+    fn variables_are_the_references_read_not_comments_or_escapes() {
+        let file = SourceFile::new(
+            "p.toml",
+            "# ${NOT}\na = \"${A:-x}\" $${ESCAPED} ${DIR}\n",
+            env,
+        )
+        .unwrap();
+        assert_eq!(file.variables().collect::<Vec<_>>(), ["A", "DIR"]);
     }
 
     #[test]

@@ -34,10 +34,11 @@ pub fn read(
     let mut config = parsed;
     config.deploy = local.deploy.clone();
     let note = (config.file.text() != local.file.text()).then(|| {
-        let differing: Vec<String> = variables(local.file.original())
+        let names: BTreeSet<&str> = local.file.variables().collect();
+        let differing: Vec<String> = names
             .into_iter()
-            .filter(|var| !LAMBDA_VARIABLES.contains(&var.as_str()))
-            .filter(|var| here(var) != environment.get(var).cloned())
+            .filter(|var| !LAMBDA_VARIABLES.contains(var))
+            .filter(|var| here(var) != environment.get(*var).cloned())
             .map(|var| format!("`${{{var}}}`"))
             .collect();
         format!(
@@ -70,29 +71,6 @@ fn in_lambda(error: ConfigError) -> ConfigError {
             })
             .collect(),
     )
-}
-
-/// The names of the `${VAR}`s of a file's lines that are not comments.
-fn variables(original: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for line in original
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-    {
-        let mut rest = line;
-        while let Some(start) = rest.find("${") {
-            let escaped = rest[..start].ends_with('$');
-            let after = &rest[start + 2..];
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            if !escaped && end > 0 {
-                names.insert(after[..end].to_owned());
-            }
-            rest = &after[end..];
-        }
-    }
-    names
 }
 
 #[cfg(test)]
@@ -152,11 +130,5 @@ mod tests {
         let (lambda, note) = read_both(&text, &[("AWS_REGION", "eu-west-1")]).unwrap();
         assert!(lambda.file.text().contains("stream = \"eu-west-1\""));
         assert_eq!(note, None);
-    }
-
-    #[test]
-    fn variable_names_skip_comments_and_escapes() {
-        let names = variables("# ${NOT}\na = \"${A:-x}\" $${ESCAPED} ${B}\n");
-        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["A", "B"]);
     }
 }
