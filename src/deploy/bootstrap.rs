@@ -8,7 +8,7 @@ use std::process::Command;
 use tributary_config::Architecture;
 
 use super::DeployError;
-use super::glibc::{AL2023_GLIBC, GlibcVersion, elf_architecture, required_glibc};
+use super::elf::{AL2023_GLIBC, GlibcVersion, elf_architecture, required_glibc};
 
 /// Where the bootstrap comes from.
 #[derive(Debug, Clone)]

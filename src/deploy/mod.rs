@@ -13,7 +13,7 @@
 //! - `trigger`: what invokes the function (event source mapping or rule);
 //! - `access`: the role's least-privilege statements and the data access policy;
 //! - `push_down`: whether the first filter can be given to Lambda as well;
-//! - `bootstrap` and `glibc`: building the executable and checking it starts
+//! - `bootstrap` and `elf`: building the executable and checking it starts
 //!   on `provided.al2023`;
 //! - `archive`: the zip;
 //! - `stack`: talking to S3 and CloudFormation.
@@ -21,7 +21,7 @@
 mod access;
 mod archive;
 mod bootstrap;
-mod glibc;
+mod elf;
 mod lambda_view;
 mod push_down;
 pub mod stack;
@@ -30,7 +30,7 @@ mod trigger;
 
 pub use access::{ROLE_ARN_PLACEHOLDER, access_policy_name};
 pub use bootstrap::BootstrapSource;
-pub use glibc::{AL2023_GLIBC, GlibcVersion, required_glibc};
+pub use elf::{AL2023_GLIBC, GlibcVersion, required_glibc};
 pub use push_down::{MAX_FILTERS, MAX_PATTERN_CHARS, PushDown};
 pub use template::{CODE_BUCKET, CODE_KEY, SOURCE_STREAM_ARN, StackTemplate};
 
