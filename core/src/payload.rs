@@ -17,13 +17,13 @@ pub struct PayloadError {
 }
 
 impl PayloadError {
-    /// The error for JSON text with a byte that is not UTF-8 at `offset`.
-    fn not_utf8(bytes: &[u8], offset: usize) -> Self {
+    /// The error for the problem `message` at byte `offset` of `bytes`.
+    fn at(bytes: &[u8], offset: usize, message: &str) -> Self {
         let before = &bytes[..offset];
         let line = 1 + memchr::memchr_iter(b'\n', before).count();
         let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
         PayloadError {
-            message: "invalid UTF-8 (JSON text must be UTF-8)".to_owned(),
+            message: message.to_owned(),
             line,
             column: offset - line_start + 1,
         }
@@ -147,7 +147,12 @@ impl Payload {
             de.end()?;
             // serde_json does not check the UTF-8 of strings it skips.
             if let Err(error) = std::str::from_utf8(bytes) {
-                return Err(PayloadError::not_utf8(bytes, error.valid_up_to()));
+                let message = "invalid UTF-8 (JSON text must be UTF-8)";
+                return Err(PayloadError::at(bytes, error.valid_up_to(), message));
+            }
+            // Nor does skipping count depth (it needs no stack to skip).
+            if let Some(offset) = crate::json::too_deep_at(bytes) {
+                return Err(PayloadError::at(bytes, offset, crate::json::TOO_DEEP));
             }
             *valid_json = true;
         }
@@ -255,6 +260,13 @@ mod tests {
         let deep = "[".repeat(100_000);
         let mut payload = Payload::from_bytes(deep.into_bytes());
         assert!(payload.validate_json().is_err());
+        assert!(payload.json().is_err());
+        // Well-formed, about 120 KB, nested 60,000 deep: both readers refuse it.
+        let deep = format!("{}{}", "[".repeat(60_000), "]".repeat(60_000));
+        let mut payload = Payload::from_bytes(deep.into_bytes());
+        let error = payload.validate_json().unwrap_err();
+        assert!(error.message.contains("nested more than 128"), "{error}");
+        assert_eq!((error.line, error.column), (1, 129));
         assert!(payload.json().is_err());
     }
 }

@@ -82,7 +82,9 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
     }
     let _ = out.flush();
     if not_json > 0 {
-        eprintln!("note: {not_json} line(s) of {name} are not JSON and were skipped");
+        eprintln!(
+            "note: {not_json} line(s) of {name} are not JSON (or nest deeper than 128) and were skipped"
+        );
     }
     if matched > 0 {
         ExitCode::SUCCESS

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::fields::{FieldId, FieldTable, NodeId, ROOT};
 use super::leaf::{Leaf, Number};
+use super::nesting::{MAX_NESTING, TOO_DEEP};
 
 /// Which element of which array a value came from: `(array, index)`.
 pub type Step = (u32, u32);
@@ -121,29 +122,45 @@ impl Collected {
         self.record(field, Stored::Text(start, self.text.len() as u32));
     }
 
-    /// Collects from a parsed event.
-    pub fn walk(&mut self, fields: &FieldTable, event: &Value) {
+    /// Collects from a parsed event. A tree nested deeper than
+    /// [`MAX_NESTING`] on a read path is an error (serde_json never parses
+    /// one, but a tree can be built by code).
+    pub fn walk(&mut self, fields: &FieldTable, event: &Value) -> Result<(), ScanError> {
         self.clear();
-        self.walk_value(fields, event, ROOT);
+        self.walk_value(fields, event, ROOT, 0)
     }
 
-    fn walk_value(&mut self, fields: &FieldTable, value: &Value, node: NodeId) {
+    fn walk_value(
+        &mut self,
+        fields: &FieldTable,
+        value: &Value,
+        node: NodeId,
+        depth: usize,
+    ) -> Result<(), ScanError> {
+        let nested = || too_deep(0);
         match value {
             Value::Object(object) => {
                 if fields.has_children(node) {
+                    if depth >= MAX_NESTING {
+                        return Err(nested());
+                    }
                     for (key, child) in object {
                         if let Some(next) = fields.child(node, key.as_bytes()) {
-                            self.walk_value(fields, child, next);
+                            self.walk_value(fields, child, next, depth + 1)?;
                         }
                     }
                 }
             }
             Value::Array(items) => {
+                if depth >= MAX_NESTING {
+                    return Err(nested());
+                }
                 let id = self.next_array();
                 for (index, item) in items.iter().enumerate() {
                     self.stack.push((id, index as u32));
-                    self.walk_value(fields, item, node);
+                    let walked = self.walk_value(fields, item, node, depth + 1);
                     self.stack.pop();
+                    walked?;
                 }
             }
             leaf => {
@@ -159,6 +176,7 @@ impl Collected {
                 }
             }
         }
+        Ok(())
     }
 
     /// Collects from raw JSON bytes, reading only what the fields need.
@@ -167,6 +185,7 @@ impl Collected {
         let mut scanner = Scanner {
             bytes,
             pos: 0,
+            depth: 0,
             stopped: false,
             fields,
             out: self,
@@ -189,6 +208,9 @@ impl Collected {
 struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// How many objects and arrays enclose `pos`, counting only those read
+    /// (skipped ones need no stack).
+    depth: usize,
     fields: &'a FieldTable,
     out: &'a mut Collected,
     /// Set when the rest of the event cannot matter and was not read.
@@ -263,7 +285,23 @@ impl Scanner<'_> {
         }
     }
 
+    /// Enters an object or array that is read, not skipped.
+    fn enter(&mut self) -> Result<(), ScanError> {
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep(self.pos));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn object(&mut self, node: NodeId) -> Result<(), ScanError> {
+        self.enter()?;
+        let read = self.object_members(node);
+        self.depth -= 1;
+        read
+    }
+
+    fn object_members(&mut self, node: NodeId) -> Result<(), ScanError> {
         self.pos += 1;
         self.skip_whitespace();
         if self.peek()? == b'}' {
@@ -318,6 +356,13 @@ impl Scanner<'_> {
     }
 
     fn array(&mut self, node: NodeId) -> Result<(), ScanError> {
+        self.enter()?;
+        let read = self.array_elements(node);
+        self.depth -= 1;
+        read
+    }
+
+    fn array_elements(&mut self, node: NodeId) -> Result<(), ScanError> {
         self.pos += 1;
         let id = self.out.next_array();
         self.skip_whitespace();
@@ -469,6 +514,13 @@ impl Scanner<'_> {
     }
 }
 
+fn too_deep(offset: usize) -> ScanError {
+    ScanError {
+        offset,
+        message: TOO_DEEP,
+    }
+}
+
 /// The first `"` or `\` at or after `from`, looking at most `limit` bytes
 /// (rounded up to a whole word), eight bytes at a time: a byte of a word equal
 /// to the target leaves a zero byte in `word ^ target`, found with the
@@ -564,7 +616,9 @@ mod tests {
         let mut scanned = Collected::default();
         scanned.scan(&table, json.as_bytes()).unwrap();
         let mut walked = Collected::default();
-        walked.walk(&table, &serde_json::from_str(json).unwrap());
+        walked
+            .walk(&table, &serde_json::from_str(json).unwrap())
+            .unwrap();
         let show = |c: &Collected| -> Vec<(FieldId, String, Vec<Step>)> {
             c.leaves
                 .iter()
@@ -666,6 +720,38 @@ mod tests {
         }
         for bad in ["", "-", ".", "1.", "1..2", "--1", "1e"] {
             assert_eq!(parse_number(bad.as_bytes()).1, None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        let mut table = FieldTable::default();
+        table.intern("a.b");
+        table.seal();
+        let mut collected = Collected::default();
+        // About 120 KB: fits in a Kinesis record or an EventBridge event.
+        let arrays = format!("{}{}", "[".repeat(60_000), "]".repeat(60_000));
+        let under_a_key = format!(r#"{{"a": {}{}}}"#, "[".repeat(60_000), "]".repeat(60_000));
+        for deep in [&arrays, &under_a_key] {
+            let error = collected.scan(&table, deep.as_bytes()).unwrap_err();
+            assert!(error.message.contains("nested more than 128"), "{error}");
+        }
+        // Exactly at the limit is fine; skipped containers need no stack.
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(60_000), "}".repeat(60_000));
+        assert!(collected.scan(&table, objects.as_bytes()).is_ok());
+        let at_limit = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert!(collected.scan(&table, at_limit.as_bytes()).is_ok());
+        let skipped = format!(r#"{{"z": {}1{}}}"#, "[".repeat(60_000), "]".repeat(60_000));
+        assert!(collected.scan(&table, skipped.as_bytes()).is_ok());
+        // A tree built by code, deeper than serde_json would parse.
+        let mut tree = Value::Null;
+        for _ in 0..60_000 {
+            tree = Value::Array(vec![tree]);
+        }
+        assert!(collected.walk(&table, &tree).is_err());
+        // Dropping a deep serde_json tree recurses too: unwind it by hand.
+        while let Value::Array(mut items) = tree {
+            tree = items.pop().unwrap_or(Value::Null);
         }
     }
 

@@ -9,10 +9,12 @@
 mod collect;
 mod fields;
 mod leaf;
+mod nesting;
 mod reader;
 
 pub use collect::ScanError;
 pub use collect::{Collected, Step};
 pub use fields::{FieldId, FieldTable};
 pub use leaf::{Leaf, Number};
+pub use nesting::{MAX_NESTING, TOO_DEEP, too_deep_at};
 pub use reader::FieldReader;

@@ -46,7 +46,7 @@ impl FieldReader {
         let is_tree = payload.raw().is_none();
         if is_tree {
             let value = payload.json()?;
-            self.collected.walk(&self.fields, value);
+            self.collected.walk(&self.fields, value)?;
         }
         let payload: &'a Payload = payload;
         let raw = payload.raw().unwrap_or_default();
@@ -77,6 +77,19 @@ impl<'a> Fields<'a> {
             self.collected
                 .leaf(self.raw, &self.collected.leaves[index as usize]),
         )
+    }
+
+    /// Whether the field's value (its first) lies inside an array: the record
+    /// has a list there, not one value.
+    pub fn in_array(&self, field: FieldId) -> bool {
+        self.first
+            .get(field as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|index| {
+                let entry = &self.collected.leaves[index as usize];
+                !self.collected.trail(entry).is_empty()
+            })
     }
 
     /// Appends the values of `fields` to `key`, each as a tag byte and its

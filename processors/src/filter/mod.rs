@@ -89,11 +89,11 @@ impl Filter {
     /// when a processor before parsed it, else from its raw bytes.
     fn matches(&mut self, record: &mut Record) -> Result<bool, tributary_core::BoxError> {
         if let Some(event) = record.payload.parsed() {
-            return Ok(self.patterns.matches_value(event));
+            return Ok(self.patterns.matches_value(event)?);
         }
         match record.payload.raw() {
             Some(bytes) => Ok(self.patterns.matches_bytes(bytes)?),
-            None => Ok(self.patterns.matches_value(record.payload.json()?)),
+            None => Ok(self.patterns.matches_value(record.payload.json()?)?),
         }
     }
 }

@@ -124,8 +124,12 @@ impl Pattern {
 
     /// Whether a parsed event matches. To match many events, a
     /// [`PatternSet`](super::PatternSet) reuses its scratch space and reads raw bytes.
+    /// An event nested past [`MAX_NESTING`](tributary_core::json::MAX_NESTING)
+    /// where the pattern looks matches nothing.
     pub fn matches(&self, event: &Value) -> bool {
-        super::PatternSet::new([self.clone()]).matches_value(event)
+        super::PatternSet::new([self.clone()])
+            .matches_value(event)
+            .unwrap_or(false)
     }
 }
 

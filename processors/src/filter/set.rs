@@ -72,10 +72,12 @@ impl PatternSet {
         Ok(self.any_holds(event))
     }
 
-    /// Whether any pattern matches a parsed event.
-    pub fn matches_value(&mut self, event: &Value) -> bool {
-        self.collected.walk(&self.fields, event);
-        self.any_holds(&[])
+    /// Whether any pattern matches a parsed event; an error means the
+    /// event nests deeper than [`MAX_NESTING`](tributary_core::json::MAX_NESTING)
+    /// where a pattern looks.
+    pub fn matches_value(&mut self, event: &Value) -> Result<bool, ScanError> {
+        self.collected.walk(&self.fields, event)?;
+        Ok(self.any_holds(&[]))
     }
 
     fn any_holds(&mut self, bytes: &[u8]) -> bool {
