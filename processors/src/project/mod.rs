@@ -1,19 +1,24 @@
 //! `type = "project"`: reshapes each record's payload.
 
+mod tree;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tributary_core::time::rfc3339_millis;
-use tributary_core::{Origin, Processor, Record, RecordProcessor, Verdict};
+use tributary_core::{Origin, Payload, PayloadError, Processor, Record, RecordProcessor, Verdict};
+
+use tree::{Members, Node, OpenError};
 
 use crate::{BuildContext, BuildError, ProcessorConfig};
 
 /// Selects, drops, renames and sets fields of each payload (a JSON object),
 /// and adds fields from the record's origin. Paths are dotted
 /// (`geo.country`). The steps run in this order: `select`, `drop`,
-/// `rename`, `set`, `origin`.
+/// `rename`, `set`, `origin`. Values the steps only carry along are written
+/// as they came: numbers keep every digit.
 ///
 /// ```toml
 /// [[processors]]
@@ -127,77 +132,56 @@ impl ProcessorConfig for ProjectConfig {
 
 impl RecordProcessor for Project {
     fn process_record(&mut self, record: &mut Record) -> Verdict {
-        let origin = record.origin.clone();
-        let payload = match record.payload.json_mut() {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => return Verdict::Fail("project needs a payload that is a JSON object".into()),
-            Err(error) => return Verdict::Fail(error.into()),
+        let mut payload = match open_payload(&mut record.payload) {
+            Ok(members) => members,
+            Err(verdict) => return verdict,
         };
         let config = &self.0;
         if !config.select.is_empty() {
-            let mut selected = Map::new();
+            let mut selected = Members::new();
             for path in &config.select {
-                if let Some(value) = get(payload, path) {
-                    insert(&mut selected, path, value.clone());
+                if let Some(value) = tree::get(&mut payload, path) {
+                    tree::insert(&mut selected, path, value.clone());
                 }
             }
-            *payload = selected;
+            payload = selected;
         }
         for path in &config.drop {
-            remove(payload, path);
+            tree::remove(&mut payload, path);
         }
         for (from, to) in &config.rename {
-            if let Some(value) = remove(payload, from) {
-                insert(payload, to, value);
+            if let Some(value) = tree::remove(&mut payload, from) {
+                tree::insert(&mut payload, to, value);
             }
         }
         for (path, value) in &config.set {
-            insert(payload, path, value.clone());
+            tree::insert(&mut payload, path, Node::Value(value.clone()));
         }
         for (path, field) in &config.origin {
-            insert(payload, path, field.value(&origin));
+            tree::insert(&mut payload, path, Node::Value(field.value(&record.origin)));
         }
+        let mut out = Vec::with_capacity(record.payload.raw_len() + 64);
+        tree::write(&payload, &mut out);
+        record.payload = Payload::from_json_text(out);
         Verdict::Keep
     }
 }
 
-fn get<'a>(object: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let (parents, last) = match path.rsplit_once('.') {
-        Some((parents, last)) => (Some(parents), last),
-        None => (None, path),
-    };
-    let mut current = object;
-    for part in parents.into_iter().flat_map(|p| p.split('.')) {
-        current = current.get(part)?.as_object()?;
-    }
-    current.get(last)
-}
-
-fn remove(object: &mut Map<String, Value>, path: &str) -> Option<Value> {
-    match path.split_once('.') {
-        None => object.remove(path),
-        Some((first, rest)) => remove(object.get_mut(first)?.as_object_mut()?, rest),
-    }
-}
-
-/// Sets the value at `path`, making (or replacing with) objects on the way.
-fn insert(object: &mut Map<String, Value>, path: &str, value: Value) {
-    match path.split_once('.') {
-        None => {
-            object.insert(path.to_owned(), value);
-        }
-        Some((first, rest)) => {
-            let child = object
-                .entry(first)
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !child.is_object() {
-                *child = Value::Object(Map::new());
-            }
-            if let Value::Object(child) = child {
-                insert(child, rest, value);
-            }
-        }
-    }
+/// The payload's top-level members, from its bytes as they came (or its
+/// tree, written out, when a processor before changed it). The bytes are
+/// checked whole first (UTF-8, syntax, nesting), since members only carried
+/// along are not read again before a sink writes them.
+fn open_payload(payload: &mut Payload) -> Result<Members, Verdict> {
+    payload
+        .validate_json()
+        .map_err(|error| Verdict::Fail(error.into()))?;
+    let bytes = payload.to_bytes();
+    let not_an_object = || Verdict::Fail("project needs a payload that is a JSON object".into());
+    let text = std::str::from_utf8(&bytes).map_err(|_| not_an_object())?;
+    tree::open(text).map_err(|error| match error {
+        OpenError::NotAnObject => not_an_object(),
+        OpenError::Invalid(error) => Verdict::Fail(PayloadError::from(error).into()),
+    })
 }
 
 #[cfg(test)]
@@ -234,6 +218,24 @@ mod tests {
             failed[1].starts_with("payload is not valid JSON"),
             "{failed:?}"
         );
+    }
+
+    #[test]
+    fn numbers_it_only_carries_are_written_as_they_came() {
+        let mut project = build("type = \"project\"\nselect = [\"big\", \"huge\", \"n.x\"]");
+        let mut records = batch(&[
+            r#"{"big": 123456789012345678901234567890123, "huge": 1e400, "n": {"x": 0.10000000000000000001, "y": 2}, "z": 1}"#,
+        ]);
+        project.process(&mut records).unwrap();
+        assert!(records.failed().is_empty(), "{:?}", records.failed());
+        let mut record = records.take_records().pop().unwrap();
+        assert_eq!(
+            std::str::from_utf8(record.payload.raw().unwrap()).unwrap(),
+            r#"{"big":123456789012345678901234567890123,"huge":1e400,"n":{"x":0.10000000000000000001}}"#
+        );
+        let mut line = Vec::new();
+        record.payload.write_json_line(&mut line).unwrap();
+        assert!(line.starts_with(br#"{"big":123456789012345678901234567890123,"#));
     }
 
     #[test]
