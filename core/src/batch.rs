@@ -31,6 +31,16 @@ pub enum FailureKind {
     Transient,
 }
 
+/// The error of a record held back because an earlier record of its shard
+/// failed for retry: Lambda redelivers the shard from there, so the record
+/// is not processed now. It is its shard's fault, not the record's, and
+/// logs name the earlier failure instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not processed: an earlier record of its shard failed, and Lambda redelivers the shard from there"
+)]
+pub struct HeldBack;
+
 /// A record that left the batch with an error.
 #[derive(Debug)]
 pub struct FailedRecord {

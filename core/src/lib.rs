@@ -27,7 +27,7 @@ mod sink;
 pub mod time;
 mod window;
 
-pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, Verdict};
+pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, HeldBack, Verdict};
 pub use document_id::{MAX_DOCUMENT_ID_BYTES, document_id, join_id_values, push_id_part};
 pub use origin::{Origin, SourceKind};
 pub use payload::{Payload, PayloadError};

@@ -8,6 +8,7 @@
 
 mod dead_letter;
 mod decode;
+mod failure_log;
 mod outcome;
 mod plan;
 mod run;

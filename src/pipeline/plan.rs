@@ -128,6 +128,7 @@ impl Plan {
             dead_letter: self.dead_letter.map(&mut open),
             source: self.source,
             processors: self.processors,
+            failure_log: Default::default(),
         }
     }
 
@@ -154,6 +155,7 @@ impl Plan {
             processors: self.processors,
             sinks,
             dead_letter,
+            failure_log: Default::default(),
         })
     }
 }

@@ -9,6 +9,7 @@ use tributary_core::{
     BoxError, Delivery, FailedRecord, FailureKind, InputIndex, Processor, Record, Sink, Window,
 };
 
+use super::failure_log::FailureLog;
 use super::stops::{ShardStops, first_failed_of_each_shard};
 use super::{BatchOutcome, Fate};
 
@@ -21,6 +22,7 @@ pub struct Pipeline {
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
     pub(super) dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
+    pub(super) failure_log: FailureLog,
 }
 
 /// What one invocation brings besides its records.

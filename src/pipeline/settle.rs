@@ -42,6 +42,8 @@ impl Pipeline {
             let input = failure.record.input;
             if stops.is_after_stop(&failure.record.origin.shard, input) || retried.contains(&input)
             {
+                self.failure_log
+                    .failed(&self.name, &failure, "failed, Lambda will retry it");
                 upgrade(fates, input, Fate::Failed);
                 continue;
             }
@@ -62,15 +64,12 @@ impl Pipeline {
                 continue;
             }
             let skip = failure.kind == FailureKind::Record && self.on_error == OnError::Skip;
-            tracing::warn!(
-                pipeline = %self.name,
-                stage = %failure.stage,
-                shard = %failure.record.origin.shard,
-                sequence = %failure.record.origin.sequence,
-                error = %failure.error,
-                outcome = if skip { "skipped" } else { "failed, Lambda will retry it" },
-                "record not processed"
-            );
+            let outcome = if skip {
+                "skipped"
+            } else {
+                "failed, Lambda will retry it"
+            };
+            self.failure_log.failed(&self.name, &failure, outcome);
             if input == InputIndex::EMITTED {
                 emitted_failed += u64::from(!skip);
             } else {
@@ -84,6 +83,7 @@ impl Pipeline {
         if !letters.is_empty() {
             emitted_failed += self.send_dead_letters(letters, fates, deadline).await;
         }
+        self.failure_log.end_batch(&self.name);
         emitted_failed
     }
 

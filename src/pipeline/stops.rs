@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tributary_core::{FailedRecord, FailureKind, InputIndex, Origin, Record};
+use tributary_core::{FailedRecord, FailureKind, HeldBack, InputIndex, Origin, Record};
 
 use super::Fate;
 
@@ -82,7 +82,7 @@ impl ShardStops {
             .map(|record| FailedRecord {
                 record,
                 stage: stage.clone(),
-                error: "not processed: an earlier record of its shard failed, and Lambda redelivers the shard from there".into(),
+                error: Box::new(HeldBack),
                 kind: FailureKind::Transient,
             })
             .collect();

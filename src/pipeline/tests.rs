@@ -91,6 +91,7 @@ fn pipeline(
         processors: vec![(Arc::from("picky"), processor)],
         sinks: vec![(Arc::from("out"), Box::new(out.clone()))],
         dead_letter: dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
+        failure_log: Default::default(),
     }
 }
 

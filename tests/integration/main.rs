@@ -5,6 +5,7 @@ mod aggregate;
 mod declared;
 mod deploy;
 mod handler;
+mod hostile;
 mod invoke;
 mod kpl;
 mod lambda_runtime;

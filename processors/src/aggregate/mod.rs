@@ -323,8 +323,8 @@ impl Aggregate {
     fn fold(&mut self, state: &mut WindowState, records: Vec<Record>, batch: &mut Batch) {
         for mut record in records {
             if batch.is_stopped(&record) {
-                let error = "not processed: an earlier record of its shard failed, and Lambda redelivers the shard from there";
-                batch.fail_with(record, error.into(), tributary_core::FailureKind::Transient);
+                let error = Box::new(tributary_core::HeldBack);
+                batch.fail_with(record, error, tributary_core::FailureKind::Transient);
                 continue;
             }
             match self.fold_one(state, &mut record) {

@@ -1,0 +1,197 @@
+//! Hostile input through `tributary invoke`: payloads built to break a
+//! reader, floods of failures. Each must fail its own record alone, say
+//! why, and leave the rest of the batch delivered and accounted.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::events::{kinesis_event_of, sequence};
+use crate::support::{run, tributary};
+
+/// Writes a pipeline of `processor` (a `[[processors]]` body) under
+/// `on_error` into `dir`, with an `out` sink and a `rejected` dead-letter
+/// sink; gives its path.
+fn pipeline(dir: &Path, on_error: &str, processor: &str) -> std::path::PathBuf {
+    let file = dir.join("pipeline.toml");
+    let (dead_letter, rejected) = if on_error == "dead-letter" {
+        let path = dir.join("rejected.jsonl");
+        let sink = format!(
+            "[sinks.rejected]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            path.display()
+        );
+        ("dead_letter = \"rejected\"\n", sink)
+    } else {
+        ("", String::new())
+    };
+    let text = format!(
+        "[pipeline]\nname = \"hostile\"\non_error = \"{on_error}\"\n{dead_letter}\
+         [source]\ntype = \"kinesis\"\n\
+         [[processors]]\n{processor}\n\
+         [sinks.out]\ntype = \"jsonl\"\npath = \"{out}\"\n{rejected}",
+        out = dir.join("out.jsonl").display(),
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// Runs `tributary invoke` on an event; gives Lambda's answer and stderr.
+fn invoke(dir: &Path, pipeline: &Path, event: &str) -> (Value, String) {
+    let event_file = dir.join("event.json");
+    std::fs::write(&event_file, event).unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .arg("invoke")
+        .arg(pipeline)
+        .arg("--event")
+        .arg(&event_file));
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let answer = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (answer, stderr)
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+}
+
+/// A record of about 120 KB: 60,000 arrays, one inside the other. It fits in
+/// a Kinesis record and an EventBridge event, and once overflowed the stack
+/// of every payload reader.
+fn deeply_nested() -> String {
+    format!(
+        r#"{{"type": "a", "id": "x", "n": {}{}}}"#,
+        "[".repeat(60_000),
+        "]".repeat(60_000)
+    )
+}
+
+#[test]
+fn a_deeply_nested_record_fails_alone_in_every_reader_under_every_on_error() {
+    let deep = deeply_nested();
+    // `n` is read by each, so each reader meets the nesting.
+    let processors = [
+        "type = \"filter\"\npattern = { n = [{ exists = true }] }",
+        "type = \"dedupe\"\nkey = \"n\"",
+        "type = \"sample\"\nrate = 1\nkey = \"n\"",
+        "type = \"throttle\"\nrecords_per_second = 1000\nkey = \"n\"",
+        "type = \"aggregate\"\nwindow = \"batch\"\ngroup_by = [\"n\"]\nmetrics.count = { op = \"count\" }",
+        "type = \"project\"\nselect = [\"n\", \"type\"]",
+    ];
+    for processor in processors {
+        for on_error in ["retry", "skip", "dead-letter"] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = pipeline(dir.path(), on_error, processor);
+            let event = kinesis_event_of(&[
+                ("shardId-0", r#"{"type": "a", "id": "1", "n": 1}"#),
+                ("shardId-1", &deep),
+                ("shardId-2", r#"{"type": "a", "id": "2", "n": 2}"#),
+            ]);
+            let (answer, stderr) = invoke(dir.path(), &file, &event);
+            let context = format!("{processor} under {on_error}: {stderr}");
+            let failures = answer["batchItemFailures"].as_array().unwrap();
+            let (failed, dead_lettered) = match on_error {
+                "retry" => (1, 0),
+                "skip" => (0, 0),
+                _ => (0, 1),
+            };
+            assert_eq!(failures.len(), failed, "{context}");
+            if failed == 1 {
+                assert_eq!(failures[0]["itemIdentifier"], sequence(1), "{context}");
+            }
+            assert_eq!(
+                lines(&dir.path().join("rejected.jsonl")),
+                dead_lettered,
+                "{context}"
+            );
+            // The reason is logged, or written in the dead letter.
+            let letters = std::fs::read_to_string(dir.path().join("rejected.jsonl"));
+            assert!(
+                stderr.contains("nested more than 128 deep")
+                    || letters.is_ok_and(|l| l.contains("nested more than 128 deep")),
+                "{context}"
+            );
+            assert!(
+                stderr.contains("3 records in:")
+                    && !stderr.contains(" 0 delivered, 0 dropped, 0 skipped, 0 aggregated"),
+                "the other records went on: {context}"
+            );
+        }
+    }
+}
+
+#[test]
+fn under_retry_each_failures_reason_is_logged_without_its_payload() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(
+        dir.path(),
+        "retry",
+        "type = \"filter\"\npattern = { type = [\"a\"] }",
+    );
+    let event = kinesis_event_of(&[
+        ("shardId-0", r#"{"type": "a"}"#),
+        ("shardId-0", r#"{"type": "a", "secret": "hunter2""#),
+        ("shardId-0", r#"{"type": "a"}"#),
+    ]);
+    let (answer, stderr) = invoke(dir.path(), &file, &event);
+    assert_eq!(
+        answer["batchItemFailures"][0]["itemIdentifier"],
+        sequence(1)
+    );
+    let logged: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("record not processed"))
+        .collect();
+    assert_eq!(
+        logged.len(),
+        1,
+        "one line for the failure, none for the record held back behind it: {stderr}"
+    );
+    for part in [
+        "shard=shardId-0",
+        &format!("sequence={}", sequence(1)),
+        "payload is not valid JSON",
+        "Lambda will retry it",
+    ] {
+        assert!(logged[0].contains(part), "`{part}` in {}", logged[0]);
+    }
+    assert!(
+        !stderr.contains("hunter2"),
+        "a payload was logged: {stderr}"
+    );
+}
+
+#[test]
+fn a_poison_batch_is_logged_at_a_bounded_rate_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(
+        dir.path(),
+        "skip",
+        "type = \"filter\"\npattern = { type = [\"a\"] }",
+    );
+    let records: Vec<(&str, &str)> = (0..2000).map(|_| ("shardId-0", "not json")).collect();
+    let (answer, stderr) = invoke(dir.path(), &file, &kinesis_event_of(&records));
+    assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 0);
+    let logged = stderr.matches("record not processed").count();
+    assert!((1..=100).contains(&logged), "{logged} lines");
+    assert!(
+        stderr.contains("more records failed than are logged one by one"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2000 records in: 0 delivered, 0 dropped, 2000 skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn grep_skips_a_deeply_nested_line_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    let text = format!("{}\n{{\"type\": \"a\", \"n\": 2}}\n", deeply_nested());
+    std::fs::write(&file, text).unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .args(["grep", "--event-pattern", r#"{"n": [{"exists": true}]}"#])
+        .arg(&file));
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "{\"type\": \"a\", \"n\": 2}\n");
+    assert!(stderr.contains("1 line(s)"), "{stderr}");
+}
