@@ -449,3 +449,66 @@ fn requests_are_signed_as_botocore_signs_them() {
     assert_eq!(report.matches("same signature").count(), 2, "{report}");
     assert_eq!(opensearch::count("signed"), 2);
 }
+
+/// With `collapse = false`, each of 100 items changes three times in one
+/// batch, and a share of the bulk items is refused with 429 inside 200
+/// answers. The batch is redelivered as Lambda would (from the first failed
+/// record) until it goes through. Every document must then hold its item's
+/// last change: a change that was sent again is never stored after a later
+/// change of the same item.
+#[test]
+fn a_mirror_without_collapse_ends_at_each_items_last_change_under_429s() {
+    let proxy = FaultProxy::start(
+        opensearch::url(),
+        Faults {
+            item_failures: 0.3,
+            ..Faults::default()
+        },
+        23,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sink =
+        "index = \"mirror-order\"\nmax_attempts = 8\ninitial_backoff_ms = 1\nmax_backoff_ms = 10";
+    let mut handler = handler(&pipeline(
+        dir.path(),
+        "type = \"dynamodb_streams\"\ncollapse = false",
+        &proxy.url,
+        sink,
+    ));
+    let runtime = runtime();
+    let change = |n: usize| {
+        let (item, version) = (n % 100, n / 100 + 1);
+        let key = json!({"pk": {"S": format!("item-{item}")}});
+        let image = json!({"pk": {"S": format!("item-{item}")}, "v": {"N": version.to_string()}});
+        let name = if version == 1 { "INSERT" } else { "MODIFY" };
+        dynamodb_entry(name, &format!("{n:06}"), key, Some(image), None)
+    };
+    let mut from = 0;
+    let mut invocations = 0;
+    while from < 300 {
+        invocations += 1;
+        assert!(invocations < 50, "the batch never went through");
+        let event = json!({"Records": (from..300).map(change).collect::<Vec<_>>()});
+        let invocation = invoke(&runtime, &mut handler, &event.to_string());
+        match identifiers(&invocation).first() {
+            Some(first) => from = first.parse().unwrap(),
+            None => from = 300,
+        }
+    }
+    assert!(proxy.injected() > 0, "no fault was injected");
+    opensearch::call("POST", "/mirror-order/_refresh", None);
+    let (status, found) = opensearch::call(
+        "POST",
+        "/mirror-order/_search",
+        Some(json!({"size": 200, "query": {"match_all": {}}})),
+    );
+    assert_eq!(status, 200, "{found}");
+    let hits = found["hits"]["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 100);
+    let stale: Vec<&Value> = hits.iter().filter(|h| h["_source"]["v"] != 3).collect();
+    assert!(
+        stale.is_empty(),
+        "{} documents at an older change: {stale:?}",
+        stale.len()
+    );
+}

@@ -1,6 +1,7 @@
 //! Bulk requests: one operation (an action line and, but for deletes, the
 //! document) for each record, cut into requests by count and bytes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -16,6 +17,8 @@ pub(super) struct Operation {
     /// The record's index in the slice the sink was given.
     pub(super) record: usize,
     pub(super) action: Action,
+    /// The document's id, when the operation names one.
+    pub(super) id: Option<Arc<str>>,
     /// The action line and the document line, each with its newline.
     pub(super) lines: Vec<u8>,
 }
@@ -93,6 +96,15 @@ impl Plan<'_> {
             let fields = reader
                 .read(&mut record.payload)
                 .map_err(|e| e.to_string())?;
+            if let IdSource::Field(path) = self.id
+                && let Some((_, id)) = paths.iter().find(|(p, _)| p == path)
+                && fields.in_array(*id)
+            {
+                return Err(format!(
+                    "the id field `{path}` is inside an array, so it has no one value; \
+                     a document id must be one string or number"
+                ));
+            }
             let lookup = |path: &str| {
                 paths
                     .iter()
@@ -143,6 +155,7 @@ impl Plan<'_> {
         Ok(Operation {
             record: index,
             action,
+            id,
             lines,
         })
     }
@@ -169,19 +182,45 @@ fn id_of<'a>(
     }
 }
 
-/// Cuts operations into requests of at most `max_documents` operations and
-/// about `max_bytes` (an operation larger than that goes alone), giving the
-/// positions in `operations` of each request's operations.
+/// Splits operations into rounds in which no document id comes twice: the
+/// n-th operation on a document goes in round n (operations without an id
+/// all go in the first). The sink sends a round only once the one before it
+/// has settled, so a later change of a document is never stored before an
+/// earlier one that had to be sent again.
+pub(super) fn rounds(operations: &[Operation]) -> Vec<Vec<usize>> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut rounds: Vec<Vec<usize>> = vec![Vec::new()];
+    for (position, operation) in operations.iter().enumerate() {
+        let round = match &operation.id {
+            Some(id) => {
+                let count = seen.entry(id).or_default();
+                *count += 1;
+                *count - 1
+            }
+            None => 0,
+        };
+        if rounds.len() <= round {
+            rounds.push(Vec::new());
+        }
+        rounds[round].push(position);
+    }
+    rounds
+}
+
+/// Cuts the operations at `positions` into requests of at most
+/// `max_documents` operations and about `max_bytes` (an operation larger
+/// than that goes alone), giving the positions of each request's operations.
 pub(super) fn requests(
     operations: &[Operation],
+    positions: &[usize],
     max_documents: usize,
     max_bytes: usize,
 ) -> Vec<Vec<usize>> {
     let mut requests = Vec::new();
     let mut current = Vec::new();
     let mut bytes = 0;
-    for (position, operation) in operations.iter().enumerate() {
-        let size = operation.lines.len();
+    for &position in positions {
+        let size = operations[position].lines.len();
         if !current.is_empty() && (current.len() >= max_documents || bytes + size > max_bytes) {
             requests.push(std::mem::take(&mut current));
             bytes = 0;
@@ -230,20 +269,40 @@ mod tests {
                 Payload::from_bytes(r#"{"id":"a","n":1}"#),
                 InputIndex(0),
             ),
-            Record::new(origin, Payload::from_bytes(r#"{"n":2}"#), InputIndex(1)),
+            Record::new(
+                origin.clone(),
+                Payload::from_bytes(r#"{"n":2}"#),
+                InputIndex(1),
+            ),
+            Record::new(
+                origin.clone(),
+                Payload::from_bytes(r#"{"id":["b","c"]}"#),
+                InputIndex(2),
+            ),
+            Record::new(
+                origin,
+                Payload::from_bytes(r#"{"id":[{"x":1}]}"#),
+                InputIndex(3),
+            ),
         ];
         let (operations, failures) = plan.operations(&mut records);
         assert_eq!(
             String::from_utf8(operations[0].lines.clone()).unwrap(),
             "{\"create\":{\"_index\":\"clicks\",\"_id\":\"a\"}}\n{\"id\":\"a\",\"n\":1}\n"
         );
-        assert_eq!(failures.len(), 1);
+        assert_eq!(operations.len(), 1);
+        let errors: Vec<(usize, String)> = failures
+            .iter()
+            .map(|f| (f.index, f.error.to_string()))
+            .collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].1.contains("the id field `id` is missing"));
+        assert_eq!(errors[1].0, 2);
         assert!(
-            failures[0]
-                .error
-                .to_string()
-                .contains("the id field `id` is missing")
+            errors[1].1.contains("the id field `id` is inside an array"),
+            "an array's first element is not its id: {errors:?}"
         );
+        assert!(errors[2].1.contains("the id field `id` is missing"));
     }
 
     #[test]
@@ -251,16 +310,34 @@ mod tests {
         let operation = |size: usize| Operation {
             record: 0,
             action: Action::Index,
+            id: None,
             lines: vec![b'x'; size],
         };
         let operations: Vec<Operation> = [10, 10, 10, 50, 10].into_iter().map(operation).collect();
+        let all = [0, 1, 2, 3, 4];
         assert_eq!(
-            requests(&operations, 2, 1000),
+            requests(&operations, &all, 2, 1000),
             [vec![0, 1], vec![2, 3], vec![4]]
         );
         assert_eq!(
-            requests(&operations, 100, 40),
+            requests(&operations, &all, 100, 40),
             [vec![0, 1, 2], vec![3], vec![4]]
         );
+        assert_eq!(requests(&operations, &[1, 4], 100, 40), [vec![1, 4]]);
+    }
+
+    #[test]
+    fn each_change_of_a_document_goes_in_its_own_round() {
+        let operation = |id: Option<&str>| Operation {
+            record: 0,
+            action: Action::Index,
+            id: id.map(Arc::from),
+            lines: Vec::new(),
+        };
+        let operations: Vec<Operation> = [Some("a"), Some("b"), Some("a"), None, Some("a"), None]
+            .into_iter()
+            .map(operation)
+            .collect();
+        assert_eq!(rounds(&operations), [vec![0, 1, 3, 5], vec![2], vec![4]]);
     }
 }

@@ -14,6 +14,7 @@ mod index_name;
 mod response;
 mod retry;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -355,6 +356,10 @@ impl Sink for OpensearchSink {
             if operations.is_empty() {
                 return Delivery { failures };
             }
+            let ids_by_record: HashMap<usize, &str> = operations
+                .iter()
+                .filter_map(|op| Some((op.record, op.id.as_deref()?)))
+                .collect();
             let client = match self
                 .client
                 .get_or_try_init(|| Client::connect(&self.config))
@@ -367,24 +372,49 @@ impl Sink for OpensearchSink {
                     return Delivery { failures };
                 }
             };
-            let requests = bulk::requests(
-                &operations,
-                self.config.max_documents,
-                self.config.max_bytes,
-            );
             let sender = Sender {
                 client,
                 operations: &operations,
                 deadline: self.deadline,
                 config: &self.config,
             };
-            let results: Vec<Vec<DeliveryFailure>> =
-                futures_util::stream::iter(requests.into_iter().enumerate())
-                    .map(|(n, positions)| sender.send(n as u64, positions))
-                    .buffer_unordered(self.config.max_in_flight)
-                    .collect()
-                    .await;
-            failures.extend(results.into_iter().flatten());
+            // Records whose document a failed change leaves behind: a later
+            // change of it is not sent, but retried with the earlier one.
+            let mut behind: HashSet<&str> = HashSet::new();
+            let mut sent = 0;
+            for round in bulk::rounds(&operations) {
+                let (waiting, ready): (Vec<usize>, Vec<usize>) =
+                    round.into_iter().partition(|position| {
+                        operations[*position]
+                            .id
+                            .as_deref()
+                            .is_some_and(|id| behind.contains(id))
+                    });
+                failures.extend(waiting.iter().map(|position| {
+                    transient(operations[*position].record, EARLIER_CHANGE_FAILED)
+                }));
+                let requests = bulk::requests(
+                    &operations,
+                    &ready,
+                    self.config.max_documents,
+                    self.config.max_bytes,
+                );
+                let results: Vec<Vec<DeliveryFailure>> =
+                    futures_util::stream::iter(requests.into_iter().enumerate())
+                        .map(|(n, positions)| sender.send(sent + n as u64, positions))
+                        .buffer_unordered(self.config.max_in_flight)
+                        .collect()
+                        .await;
+                sent += ready.len() as u64;
+                for failure in results.into_iter().flatten() {
+                    if failure.transient
+                        && let Some(id) = ids_by_record.get(&failure.index)
+                    {
+                        behind.insert(id);
+                    }
+                    failures.push(failure);
+                }
+            }
             Delivery { failures }
         })
     }
@@ -497,6 +527,10 @@ impl Sender<'_> {
         (retry, last_reason)
     }
 }
+
+/// Why a change was not sent.
+const EARLIER_CHANGE_FAILED: &str = "not sent: an earlier change of this document in the batch \
+     failed, and a later change is never stored before an earlier one; Lambda retries both, in order";
 
 fn transient(record: usize, reason: &str) -> DeliveryFailure {
     DeliveryFailure {
