@@ -8,28 +8,71 @@ use std::time::Instant;
 use bytes::Bytes;
 use serde_json::Value;
 use tributary_connectors::sources::lambda::document_id;
-use tributary_connectors::sources::{SourceConfig, SourceRecord};
-use tributary_core::{Batch, BatchParts, InputIndex, Origin, Payload, Record, Verdict};
+use tributary_connectors::sources::{Codec, SourceConfig, SourceRecord, log_event_record};
+use tributary_core::{
+    Batch, BatchParts, FailureKind, InputIndex, Origin, Payload, Record, Verdict,
+};
 
 use super::Pipeline;
 use super::run::past_deadline;
 use super::stops::ShardStops;
 
 /// What the pipeline keeps of its inputs while a batch runs: their bytes, for
-/// dead letters, and their origins, for the failure report.
+/// dead letters, and their origins, for the failure report. An input is a
+/// source record, or one log event of a CloudWatch Logs message: each is
+/// accounted on its own, as KPL user records are.
 pub(super) struct Inputs {
-    pub(super) data: Vec<Bytes>,
+    pub(super) data: Vec<InputBytes>,
     pub(super) origins: Vec<Arc<Origin>>,
+}
+
+impl Inputs {
+    /// Adds an input; gives its index.
+    fn push(&mut self, data: InputBytes, origin: Arc<Origin>) -> InputIndex {
+        self.data.push(data);
+        self.origins.push(origin);
+        InputIndex(self.origins.len() as u32 - 1)
+    }
+
+    /// How many inputs there are.
+    pub(super) fn len(&self) -> usize {
+        self.origins.len()
+    }
+}
+
+/// An input's bytes, kept for its dead letter.
+pub(super) enum InputBytes {
+    /// As the source delivered them.
+    Delivered(Bytes),
+    /// One log event of a CloudWatch Logs message, as its payload's JSON.
+    LogEvent(Bytes),
+}
+
+impl InputBytes {
+    /// The bytes a dead letter carries: what, sent through the pipeline
+    /// again, gives the same input (a log event alone in a message of its
+    /// own).
+    pub(super) fn for_dead_letter(&self) -> Bytes {
+        match self {
+            InputBytes::Delivered(bytes) => bytes.clone(),
+            InputBytes::LogEvent(payload) => log_event_record(payload),
+        }
+    }
 }
 
 impl Pipeline {
     /// Turns source records into a batch with the source's codec; records
-    /// that cannot be read or decoded fail at stage `source`. For DynamoDB
-    /// Streams, each record gets its item's document id, and earlier changes
-    /// to an item that changes again later in the batch are dropped, when
-    /// the source collapses them.
+    /// that cannot be read or decoded fail at stage `source`. Each log event
+    /// of a CloudWatch Logs message becomes an input of its own, with the
+    /// message's sequence number and its position as sub-sequence. What is
+    /// decompressed is bounded by the invocation's budget; a record past it
+    /// fails for retry. For DynamoDB Streams, each record gets its item's
+    /// document id, and earlier changes to an item that changes again later
+    /// in the batch are dropped, when the source collapses them.
     pub(super) fn decode(&self, inputs: Vec<SourceRecord>) -> (Batch, Inputs) {
         let codec = self.source.codec();
+        let input_per_payload = codec == Codec::CloudwatchLogs;
+        let mut budget = self.decompression_budget.fresh();
         let superseded = self.superseded(&inputs);
         let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
         batch.set_stage(Arc::from("source"));
@@ -39,28 +82,54 @@ impl Pipeline {
         };
         for (index, input) in inputs.into_iter().enumerate() {
             let origin = Arc::new(input.origin);
-            kept.data.push(input.data.clone());
-            kept.origins.push(origin.clone());
             if superseded.get(index).copied().unwrap_or(false) {
+                kept.push(InputBytes::Delivered(input.data), origin);
                 continue;
             }
-            let input_index = InputIndex(index as u32);
             let id = origin
                 .item_keys
                 .as_ref()
                 .filter(names_an_item)
                 .map(document_id);
+            let first = kept.len();
             let decoded = match input.error {
                 Some(error) => Err(error),
-                None => codec.decode(input.data, input.data_is_json, |payload| {
-                    let mut record = Record::new(origin.clone(), payload, input_index);
-                    record.document_id = id.clone();
-                    batch.push(record);
-                }),
+                None if input_per_payload => {
+                    let data = input.data.clone();
+                    codec.decode(data, input.data_is_json, &mut budget, |payload| {
+                        let mut event = Origin::clone(&origin);
+                        event.sub_sequence = Some((kept.len() - first) as u64);
+                        let event = Arc::new(event);
+                        let bytes = InputBytes::LogEvent(payload.to_bytes());
+                        let input_index = kept.push(bytes, event.clone());
+                        batch.push(Record::new(event, payload, input_index));
+                    })
+                }
+                None => {
+                    let bytes = InputBytes::Delivered(input.data.clone());
+                    let input_index = kept.push(bytes, origin.clone());
+                    let data = input.data.clone();
+                    codec.decode(data, input.data_is_json, &mut budget, |payload| {
+                        let mut record = Record::new(origin.clone(), payload, input_index);
+                        record.document_id = id.clone();
+                        batch.push(record);
+                    })
+                }
             };
+            // A message that gave no log event (a control message, or one
+            // that failed) is one input of its own.
+            if kept.len() == first {
+                kept.push(InputBytes::Delivered(input.data), origin.clone());
+            }
             if let Err(error) = decoded {
+                let input_index = InputIndex(first as u32);
                 let record = Record::new(origin, Payload::from_bytes(Bytes::new()), input_index);
-                batch.fail(record, error.into());
+                let kind = if error.is_transient() {
+                    FailureKind::Transient
+                } else {
+                    FailureKind::Record
+                };
+                batch.fail_with(record, error.into(), kind);
             }
         }
         (batch, kept)

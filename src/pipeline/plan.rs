@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
 use tributary_connectors::sinks::SinkConfig;
-use tributary_connectors::sources::SourceConfig;
+use tributary_connectors::sources::{DecompressionBudget, SourceConfig};
 use tributary_core::{Processor, Sink};
 use tributary_processors::{BuildContext, Registry};
 
@@ -23,6 +23,7 @@ pub struct Plan {
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, SinkConfig)>,
     pub(super) dead_letter: Option<(Arc<str>, SinkConfig)>,
+    pub(super) decompression_budget: DecompressionBudget,
 }
 
 impl Plan {
@@ -85,6 +86,7 @@ impl Plan {
                 processors,
                 sinks,
                 dead_letter,
+                decompression_budget: DecompressionBudget::for_memory_mb(memory_mb(config)),
             }),
             _ => Err(ConfigError::new(diagnostics)),
         }
@@ -129,6 +131,7 @@ impl Plan {
             source: self.source,
             processors: self.processors,
             failure_log: Default::default(),
+            decompression_budget: self.decompression_budget,
         }
     }
 
@@ -156,6 +159,7 @@ impl Plan {
             sinks,
             dead_letter,
             failure_log: Default::default(),
+            decompression_budget: self.decompression_budget,
         })
     }
 }
@@ -180,4 +184,13 @@ fn mirrors_with_deletes(
             .hint("use collection_type = \"search\", or index every change with payload = \"change\" in [source]"));
     }
     Ok(())
+}
+
+/// The function's memory: Lambda's own figure inside Lambda, else the
+/// pipeline's `[deploy] memory_mb` (what it will be deployed with).
+fn memory_mb(config: &PipelineConfig) -> u32 {
+    std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        .ok()
+        .and_then(|mb| mb.parse().ok())
+        .unwrap_or(config.deploy.memory_mb)
 }

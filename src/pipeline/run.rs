@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tributary_config::OnError;
-use tributary_connectors::sources::{SourceConfig, SourceRecord};
+use tributary_connectors::sources::{DecompressionBudget, SourceConfig, SourceRecord};
 use tributary_core::{
     BoxError, Delivery, FailedRecord, FailureKind, InputIndex, Processor, Record, Sink, Window,
 };
@@ -23,6 +23,7 @@ pub struct Pipeline {
     pub(super) sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
     pub(super) dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
     pub(super) failure_log: FailureLog,
+    pub(super) decompression_budget: DecompressionBudget,
 }
 
 /// What one invocation brings besides its records.
@@ -66,8 +67,8 @@ impl Pipeline {
         inputs: Vec<SourceRecord>,
         context: BatchContext,
     ) -> BatchOutcome {
-        let mut fates = vec![Fate::Dropped; inputs.len()];
         let (mut batch, inputs) = self.decode(inputs);
+        let mut fates = vec![Fate::Dropped; inputs.len()];
         batch.set_window(context.window);
         batch.set_retry_record_failures(self.on_error == OnError::Retry);
         let mut stops = ShardStops::new(&inputs.origins);

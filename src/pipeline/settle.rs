@@ -57,7 +57,7 @@ impl Pipeline {
                     continue;
                 }
                 let data = match inputs.data.get(input.0 as usize) {
-                    Some(data) => data.clone(),
+                    Some(data) => data.for_dead_letter(),
                     None => failure.record.payload.to_bytes(),
                 };
                 letters.push(dead_letter(&failure, &data));

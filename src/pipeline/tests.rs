@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use tributary_config::OnError;
-use tributary_connectors::sources::{KinesisSourceConfig, SourceConfig, SourceRecord};
+use tributary_connectors::sources::{
+    DecompressionBudget, KinesisSourceConfig, SourceConfig, SourceRecord,
+};
 use tributary_core::{
     Batch, BoxError, BoxFuture, Delivery, DeliveryFailure, Origin, Processor, Record,
     RecordProcessor, Sink, SourceKind, Verdict,
@@ -92,6 +94,7 @@ fn pipeline(
         sinks: vec![(Arc::from("out"), Box::new(out.clone()))],
         dead_letter: dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
         failure_log: Default::default(),
+        decompression_budget: DecompressionBudget::for_memory_mb(256),
     }
 }
 

@@ -279,14 +279,12 @@ fn bad_records_fail_alone_with_a_clear_reason() {
     let out = harness.out();
     assert_eq!(
         out.len(),
-        4,
-        "the good records, the deep one and the huge one are delivered"
+        3,
+        "the good records and the huge one are delivered"
     );
     assert_eq!(out[0], "{\"kind\":\"x\",\"n\":0}");
-    // Deep nesting is valid JSON: the filter reads it without recursing.
-    assert_eq!(out[1], deep_array);
-    assert_eq!(out[2].len(), huge.len());
-    assert_eq!(out[3], "{\"kind\":\"x\",\"n\":7}");
+    assert_eq!(out[1].len(), huge.len());
+    assert_eq!(out[2], "{\"kind\":\"x\",\"n\":7}");
     let letters = harness.dead_letters();
     let reasons: Vec<(String, String)> = letters
         .iter()
@@ -300,12 +298,24 @@ fn bad_records_fail_alone_with_a_clear_reason() {
     let sequences: Vec<&str> = reasons.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(
         sequences,
-        [sequence(1), sequence(2), sequence(3), sequence(6)]
+        [
+            sequence(1),
+            sequence(2),
+            sequence(3),
+            sequence(4),
+            sequence(6)
+        ]
     );
     assert!(reasons[0].1.contains("not valid base64"), "{reasons:?}");
     assert!(reasons[1].1.contains("not valid JSON"), "{reasons:?}");
     assert!(reasons[2].1.contains("invalid UTF-8"), "{reasons:?}");
-    assert!(reasons[3].1.contains("could not be read"), "{reasons:?}");
+    // Valid JSON, but nested past what any reader takes (the filter skips
+    // it without recursing; the check before the sinks refuses it).
+    assert!(
+        reasons[3].1.contains("nested more than 128 deep"),
+        "{reasons:?}"
+    );
+    assert!(reasons[4].1.contains("could not be read"), "{reasons:?}");
     for letter in &letters {
         assert_eq!(letter["shard"], "shardId-0");
     }
@@ -389,8 +399,91 @@ fn cloudwatch_logs_subscriptions_give_one_record_per_log_event() {
     assert_eq!(events[1]["id"], "eventId2");
     assert_eq!(events[1]["logGroup"], "testLogGroup");
     assert_eq!(
-        invocation.totals.delivered, 1,
-        "one input record, delivered"
+        (invocation.totals.records_in, invocation.totals.delivered),
+        (2, 2),
+        "each log event is accounted as a record"
+    );
+}
+
+/// A CloudWatch Logs subscription message of `messages`, gzipped, as a
+/// subscription writes it to Kinesis.
+fn log_message(messages: &[String]) -> Vec<u8> {
+    use std::io::Write as _;
+    let events: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, message)| json!({"id": i.to_string(), "timestamp": 1_700_000_000_000u64 + i as u64, "message": message}))
+        .collect();
+    let message = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/f",
+        "logStream": "s", "subscriptionFilters": ["all"], "logEvents": events});
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(message.to_string().as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn each_log_event_is_accounted_and_lambda_is_answered_per_kinesis_record() {
+    let busy: Vec<String> = (0..1000)
+        .map(|i| {
+            if i == 500 {
+                "FAIL".to_owned()
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let entries = vec![
+        kinesis_entry(
+            "shardId-0",
+            &sequence(0),
+            &log_message(&["keep".into(), "DROP".into(), "DROP".into()]),
+        ),
+        kinesis_entry("shardId-0", &sequence(1), &log_message(&busy)),
+        kinesis_entry("shardId-0", &sequence(2), &log_message(&["after".into()])),
+    ];
+    let source = "type = \"kinesis\"\ncodec = \"cloudwatch-logs\"";
+    let mut harness = Harness::new("", source, &["type = \"marked\""]);
+    let invocation = harness.invoke(&kinesis_event(entries.clone())).unwrap();
+    let totals = invocation.totals;
+    assert_eq!(totals.records_in, 1004, "{totals:?}");
+    assert_eq!((totals.delivered, totals.dropped), (1, 2), "{totals:?}");
+    // The failed event's whole Kinesis record is redelivered, and what follows it.
+    assert_eq!(totals.failed, 1001, "{totals:?}");
+    assert_eq!(identifiers(&invocation), [sequence(1)]);
+
+    // Dead-lettered, the event comes back alone when its letter is replayed.
+    let mut harness = Harness::new(DEAD_LETTER, source, &["type = \"marked\""]);
+    let invocation = harness.invoke(&kinesis_event(entries)).unwrap();
+    let totals = invocation.totals;
+    assert_eq!(
+        (totals.delivered, totals.dropped, totals.dead_lettered),
+        (1001, 2, 1),
+        "{totals:?}"
+    );
+    let letters = harness.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(
+        (&letters[0]["sequence"], &letters[0]["sub_sequence"]),
+        (&json!(sequence(1)), &json!(500))
+    );
+    let data = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        letters[0]["data_base64"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut replayed = Harness::new("", source, &[]);
+    let again = replayed
+        .invoke(&kinesis_event(vec![kinesis_entry(
+            "shardId-0",
+            &sequence(1),
+            &data,
+        )]))
+        .unwrap();
+    assert_eq!(again.totals.delivered, 1);
+    let event: Value = serde_json::from_str(&replayed.out()[0]).unwrap();
+    assert_eq!(
+        (&event["message"], &event["id"], &event["logGroup"]),
+        (&json!("FAIL"), &json!("500"), &json!("/aws/lambda/f"))
     );
 }
 

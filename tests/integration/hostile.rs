@@ -195,3 +195,117 @@ fn grep_skips_a_deeply_nested_line_and_goes_on() {
     assert_eq!(stdout, "{\"type\": \"a\", \"n\": 2}\n");
     assert!(stderr.contains("1 line(s)"), "{stderr}");
 }
+
+/// The peak resident memory, in bytes, of `command` run to its end (Linux
+/// reports `ru_maxrss` in KiB), and its standard output.
+fn peak_rss(command: &std::process::Command) -> (u64, String) {
+    let script = "import resource, subprocess, sys\n\
+                  out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout\n\
+                  print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
+                  sys.stdout.write(out.decode())";
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(command.get_program())
+        .args(command.get_args())
+        .current_dir(command.get_current_dir().unwrap_or(Path::new(".")))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let (kib, rest) = text.split_once('\n').unwrap_or_else(|| panic!("{text}"));
+    (kib.trim().parse::<u64>().unwrap() * 1024, rest.to_owned())
+}
+
+/// Twenty gzip records that each decompress to just under the 64 MiB
+/// per-record limit once held 1.3 GB at the same time. A 512 MB function
+/// decompresses a quarter of its memory per invocation: the records past
+/// that fail for retry (Lambda redelivers them in later invocations), and
+/// the process stays far below its memory.
+#[test]
+fn an_event_of_gzip_bombs_stays_within_the_invocation_budget() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.toml");
+    let text = format!(
+        "[pipeline]\nname = \"bombs\"\n[source]\ntype = \"kinesis\"\ncodec = \"gzip-json\"\n\
+         [[processors]]\ntype = \"filter\"\npattern = {{ kind = [\"never\"] }}\n\
+         [sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n[deploy]\nmemory_mb = 512\n",
+        dir.path().join("out.jsonl").display()
+    );
+    std::fs::write(&file, text).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(b"{\"pad\":\"").unwrap();
+    let chunk = vec![b'x'; 1024 * 1024];
+    for _ in 0..63 {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.write_all(b"\"}").unwrap();
+    let bomb = encoder.finish().unwrap();
+    let entries: Vec<Value> = (0..20)
+        .map(|i| crate::support::events::kinesis_entry("shardId-0", &sequence(i), &bomb))
+        .collect();
+    let event_file = dir.path().join("event.json");
+    std::fs::write(&event_file, crate::support::events::kinesis_event(entries)).unwrap();
+    let mut command = tributary();
+    command
+        .arg("invoke")
+        .arg(&file)
+        .arg("--event")
+        .arg(&event_file);
+    let (peak, stdout) = peak_rss(&command);
+    let answer: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    // 128 MiB of budget: two records, then the third waits for a later invocation.
+    assert_eq!(
+        answer["batchItemFailures"][0]["itemIdentifier"],
+        sequence(2),
+        "{answer}"
+    );
+    assert!(
+        peak < 400 * 1024 * 1024,
+        "peak RSS {} MB",
+        peak / 1024 / 1024
+    );
+    eprintln!("peak RSS of the invocation: {} MB", peak / 1024 / 1024);
+}
+
+#[test]
+fn a_record_past_the_budget_says_why_and_is_retried_whatever_on_error_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(
+        dir.path(),
+        "skip",
+        "type = \"filter\"\npattern = { kind = [\"x\"] }",
+    );
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text = text.replace(
+        "type = \"kinesis\"",
+        "type = \"kinesis\"\ncodec = \"gzip-json\"",
+    );
+    std::fs::write(&file, text).unwrap();
+    let gzip = |bytes: &[u8]| {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let big = gzip(format!("{{\"kind\":\"x\",\"pad\":\"{}\"}}", "y".repeat(40 << 20)).as_bytes());
+    let entries: Vec<Value> = (0..3)
+        .map(|i| crate::support::events::kinesis_entry("shardId-0", &sequence(i), &big))
+        .collect();
+    let (answer, stderr) = invoke(
+        dir.path(),
+        &file,
+        &crate::support::events::kinesis_event(entries),
+    );
+    // The default memory (256 MB) gives 64 MiB: one record, then a retry.
+    assert_eq!(
+        answer["batchItemFailures"][0]["itemIdentifier"],
+        sequence(1),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("past its decompression budget of 67108864 bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 records in: 1 delivered, 0 dropped, 0 skipped, 0 aggregated, 0 dead-lettered, 2 failed"), "{stderr}");
+}

@@ -99,11 +99,14 @@ pub fn encode_record<E: Serialize>(
 }
 
 /// Whether `text` is exactly one JSON text on one line, with no white space
-/// around it, so that embedding it verbatim keeps every byte.
+/// around it, so that embedding it verbatim keeps every byte; and nested no
+/// deeper than JSON readers take (serde_json's limit), so that the line
+/// stays readable as a whole.
 fn is_single_line_json(text: &str) -> bool {
     let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
     trimmed.len() == text.len()
         && !text.is_empty()
         && !text.contains(['\n', '\r'])
         && serde_json::from_str::<IgnoredAny>(text).is_ok()
+        && tributary_core::json::too_deep_at(text.as_bytes()).is_none()
 }

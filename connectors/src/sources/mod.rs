@@ -7,7 +7,7 @@ mod kinesis;
 pub mod lambda;
 mod mapping;
 
-pub use codec::{Codec, DecodeError};
+pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
