@@ -35,6 +35,14 @@ use crate::{Batch, BoxError, Record, Verdict};
 pub trait Processor: Send {
     /// Processes one batch in place.
     fn process(&mut self, batch: &mut Batch) -> Result<(), BoxError>;
+
+    /// Whether the processor works on Lambda's tumbling window, so that an
+    /// invocation without one cannot be processed at all (the event source
+    /// mapping lacks its window) and fails as a whole, saying so, instead of
+    /// failing each record. Default: no.
+    fn needs_window(&self) -> bool {
+        false
+    }
 }
 
 /// A processor that decides one record at a time, with no state across records

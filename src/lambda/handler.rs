@@ -49,6 +49,14 @@ pub enum InvocationError {
         /// How many.
         count: u64,
     },
+    /// The pipeline aggregates over Lambda's tumbling window, and the event
+    /// has none: the event source mapping is set up without one.
+    #[error(
+        "the pipeline aggregates over Lambda's tumbling window (`window = \"lambda\"`), but this invocation \
+         has none: give the event source mapping TumblingWindowInSeconds (`tributary deploy` sets it from \
+         `tumbling_window_secs` in [source]); nothing was processed, and Lambda retries the batch"
+    )]
+    NoWindow,
     /// The sinks could not make what they took durable.
     #[error("the sinks could not flush what they took: {0}")]
     Flush(String),
@@ -61,6 +69,7 @@ impl InvocationError {
             InvocationError::Event(_) => "tributary.EventError",
             InvocationError::NotDelivered { .. } => "tributary.NotDelivered",
             InvocationError::AggregatesNotDelivered { .. } => "tributary.AggregatesNotDelivered",
+            InvocationError::NoWindow => "tributary.NoWindow",
             InvocationError::Flush(_) => "tributary.FlushError",
         };
         lambda_runtime::Diagnostic {
@@ -106,6 +115,9 @@ impl Handler {
             left.map(|left| started + left.saturating_sub(self.pipeline.deadline_margin()));
         let hard_deadline = left.map(|left| started + left);
         let decoded = self.decoder.decode(self.pipeline.source(), event)?;
+        if decoded.window.is_none() && self.pipeline.needs_window() {
+            return Err(InvocationError::NoWindow);
+        }
         let event_id = decoded.records.first().map(|r| r.origin.sequence.clone());
         let context = BatchContext {
             window: decoded.window,

@@ -46,6 +46,14 @@ impl Pipeline {
         &self.source
     }
 
+    /// Whether a processor works on Lambda's tumbling window, so that an
+    /// invocation needs one.
+    pub fn needs_window(&self) -> bool {
+        self.processors
+            .iter()
+            .any(|(_, processor)| processor.needs_window())
+    }
+
     /// How long before an invocation's deadline work stops.
     pub fn deadline_margin(&self) -> Duration {
         self.deadline_margin

@@ -74,3 +74,42 @@ fn the_example_event_dead_letters_its_malformed_record() {
     let rejected = std::fs::read_to_string(out.path().join("rejected.jsonl")).unwrap();
     assert_eq!((events.lines().count(), rejected.lines().count()), (5, 1));
 }
+
+#[test]
+fn an_aggregate_over_lambdas_window_fails_an_invocation_without_one_instead_of_skipping() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.toml");
+    let text = format!(
+        "[pipeline]\nname = \"windowed\"\non_error = \"skip\"\n\
+         [source]\ntype = \"kinesis\"\ntumbling_window_secs = 60\n\
+         [[processors]]\ntype = \"aggregate\"\nwindow = \"lambda\"\ngroup_by = [\"k\"]\nmetrics.n = {{ op = \"count\" }}\n\
+         [sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n",
+        dir.path().join("out.jsonl").display()
+    );
+    std::fs::write(&file, text).unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        crate::support::events::kinesis_event_of(&[("shardId-0", "{\"k\":1}")]),
+    )
+    .unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .arg("invoke")
+        .arg(&file)
+        .arg("--event")
+        .arg(&event));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let error: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(error["errorType"], "tributary.NoWindow");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("give the event source mapping TumblingWindowInSeconds"),
+        "{error}"
+    );
+    assert!(
+        !stderr.contains("skipped\""),
+        "no record is skipped: {stderr}"
+    );
+}

@@ -262,6 +262,10 @@ impl Processor for Aggregate {
             WindowMode::Lambda => self.process_window(batch),
         }
     }
+
+    fn needs_window(&self) -> bool {
+        self.window == WindowMode::Lambda
+    }
 }
 
 impl Aggregate {
