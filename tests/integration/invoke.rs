@@ -13,6 +13,21 @@ fn pipeline(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
     file
 }
 
+/// Runs `tributary invoke` on an event that fails the invocation as a whole;
+/// gives the error document it prints, and its log.
+fn failed_invocation(
+    file: &std::path::Path,
+    event: &std::path::Path,
+) -> (serde_json::Value, String) {
+    let (output, stdout, stderr) = run(tributary()
+        .arg("invoke")
+        .arg(file)
+        .arg("--event")
+        .arg(event));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    (serde_json::from_str(&stdout).unwrap(), stderr)
+}
+
 #[test]
 fn prints_the_response_lambda_would_receive() {
     let dir = tempfile::tempdir().unwrap();
@@ -42,13 +57,7 @@ fn a_failed_invocation_prints_the_error_document() {
     let dir = tempfile::tempdir().unwrap();
     let file = pipeline(dir.path(), "type = \"dynamodb_streams\"");
     let event = root().join("tests/fixtures/events/example-eventbridge-event-obj.json");
-    let (output, stdout, stderr) = run(tributary()
-        .arg("invoke")
-        .arg(&file)
-        .arg("--event")
-        .arg(&event));
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let error: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (error, _) = failed_invocation(&file, &event);
     assert_eq!(error["errorType"], "tributary.EventError");
     assert!(
         error["errorMessage"]
@@ -93,13 +102,7 @@ fn an_aggregate_over_lambdas_window_fails_an_invocation_without_one_instead_of_s
         crate::support::events::kinesis_event_of(&[("shardId-0", "{\"k\":1}")]),
     )
     .unwrap();
-    let (output, stdout, stderr) = run(tributary()
-        .arg("invoke")
-        .arg(&file)
-        .arg("--event")
-        .arg(&event));
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let error: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (error, stderr) = failed_invocation(&file, &event);
     assert_eq!(error["errorType"], "tributary.NoWindow");
     assert!(
         error["errorMessage"]

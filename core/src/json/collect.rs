@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::fields::{FieldId, FieldTable, NodeId, ROOT};
 use super::leaf::{Leaf, Number};
-use super::nesting::{MAX_NESTING, TOO_DEEP};
+use super::nesting::{MAX_NESTING, TOO_DEEP, string_end};
 
 /// Which element of which array a value came from: `(array, index)`.
 pub type Step = (u32, u32);
@@ -449,14 +449,7 @@ impl Scanner<'_> {
         while at < bytes.len() {
             let byte = bytes[at];
             if byte == b'"' {
-                at += 1;
-                while at < bytes.len() {
-                    match bytes[at] {
-                        b'"' => break,
-                        b'\\' => at += 2,
-                        _ => at += 1,
-                    }
-                }
+                at = string_end(bytes, at + 1);
             } else if byte == open {
                 depth += 1;
             } else if byte == close {

@@ -25,16 +25,7 @@ pub fn too_deep_at(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at < bytes.len() {
         match bytes[at] {
-            b'"' => {
-                at += 1;
-                while at < bytes.len() {
-                    match bytes[at] {
-                        b'"' => break,
-                        b'\\' => at += 2,
-                        _ => at += 1,
-                    }
-                }
-            }
+            b'"' => at = string_end(bytes, at + 1),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -47,6 +38,21 @@ pub fn too_deep_at(bytes: &[u8]) -> Option<usize> {
         at += 1;
     }
     None
+}
+
+/// Where the string whose contents start at `from` ends: the position of its
+/// closing quote, or past the end when it has none. Escapes are stepped
+/// over, not checked.
+pub(super) fn string_end(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => return at,
+            b'\\' => at += 2,
+            _ => at += 1,
+        }
+    }
+    at
 }
 
 #[cfg(test)]
