@@ -6,19 +6,67 @@ use std::ops::Range;
 
 use crate::SourceFile;
 
+/// At most this many characters of a line are echoed under an error; a
+/// longer line is cut around the caret, with `…` where it is cut.
+const ECHO_WIDTH: usize = 120;
+
 /// A place in a pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file's name, as given when it was read.
     pub file: String,
-    /// The line, from 1.
+    /// The line, from 1. A line ends at `\n`, `\r\n` or a `\r` alone.
     pub line: usize,
     /// The column, from 1, counted in characters.
     pub column: usize,
-    /// The text of the whole line.
+    /// The text of the line, without its line break; a line longer than
+    /// 120 characters is cut to the 120 around the problem, with `…` where
+    /// it is cut.
     pub line_text: String,
-    /// How many characters of the line the problem covers, at least 1.
+    /// Where the problem starts in `line_text`, in characters from 1: the
+    /// `column`, unless the start of the line was cut.
+    pub text_column: usize,
+    /// How many characters of `line_text` the problem covers, at least 1.
     pub width: usize,
+}
+
+impl Location {
+    /// The place at `column` of `line`, whose whole text is `line_text`.
+    pub(crate) fn new(
+        file: String,
+        line: usize,
+        column: usize,
+        line_text: &str,
+        width: usize,
+    ) -> Self {
+        let length = line_text.chars().count();
+        let (line_text, text_column, width) = if length <= ECHO_WIDTH {
+            (line_text.to_owned(), column, width)
+        } else {
+            // A third of the width before the problem, the rest after it.
+            let first = (column - 1)
+                .saturating_sub(ECHO_WIDTH / 3)
+                .min(length - ECHO_WIDTH);
+            let mut shown = String::with_capacity(ECHO_WIDTH + 6);
+            if first > 0 {
+                shown.push('…');
+            }
+            shown.extend(line_text.chars().skip(first).take(ECHO_WIDTH));
+            if first + ECHO_WIDTH < length {
+                shown.push('…');
+            }
+            let width = width.min((first + ECHO_WIDTH).saturating_sub(column - 1));
+            (shown, column - first + usize::from(first > 0), width.max(1))
+        };
+        Location {
+            file,
+            line,
+            column,
+            line_text,
+            text_column,
+            width,
+        }
+    }
 }
 
 /// One problem in a pipeline file: what is wrong, where, and what to do.
@@ -84,7 +132,7 @@ impl fmt::Display for Diagnostic {
             let indent: String = location
                 .line_text
                 .chars()
-                .take(location.column - 1)
+                .take(location.text_column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{pad} | {indent}{}", "^".repeat(location.width))?;
@@ -226,6 +274,28 @@ mod tests {
              = hint: did you mean `batch_size`?\n"
         );
         assert_eq!(diagnostic.position().unwrap(), "pipeline.toml:3:1");
+    }
+
+    #[test]
+    fn a_long_line_is_echoed_around_the_caret() {
+        let line = format!("tags = [{}\"bad\" ?]", "\"x\", ".repeat(2000));
+        let file = SourceFile::new("p.toml", line.as_str(), |_| None).unwrap();
+        let start = file.text().find('?').unwrap();
+        let diagnostic = Diagnostic::new("unexpected `?`").at(&file, start..start + 1);
+        assert_eq!(
+            diagnostic.position().unwrap(),
+            format!("p.toml:1:{}", start + 1)
+        );
+        let rendered = diagnostic.to_string();
+        assert!(
+            rendered.lines().all(|l| l.chars().count() <= 140),
+            "{rendered}"
+        );
+        let lines: Vec<&str> = rendered.lines().collect();
+        let (echoed, caret) = (lines[3], lines[4]);
+        assert!(echoed.contains('…'), "{echoed}");
+        let at = caret.find('^').unwrap();
+        assert_eq!(echoed.chars().nth(at), Some('?'), "{echoed}\n{caret}");
     }
 
     #[test]

@@ -574,6 +574,39 @@ path = "out.jsonl"
         );
     }
 
+    /// A 124 KB file saved with carriage returns alone as line breaks made
+    /// 12,044 errors, each echoing the whole file as its line.
+    #[test]
+    fn carriage_returns_alone_are_one_error_not_one_per_line() {
+        let mut text = MINIMAL.trim_start().to_owned();
+        while text.len() < 124 * 1024 {
+            text.push_str("\n[[processors]]\ntype = \"sample\"\nrate = 10\n");
+        }
+        let error = parse(&text.replace('\n', "\r")).unwrap_err();
+        assert_eq!(error.diagnostics.len(), 1);
+        let diagnostic = &error.diagnostics[0];
+        assert_eq!(diagnostic.position().unwrap(), "p.toml:1:11");
+        assert!(
+            diagnostic.message.contains("carriage return"),
+            "{}",
+            diagnostic.message
+        );
+        assert_eq!(
+            diagnostic.location.as_ref().unwrap().line_text,
+            "[pipeline]"
+        );
+        assert!(error.to_string().len() < 1000, "{error}");
+    }
+
+    #[test]
+    fn a_carriage_return_alone_is_reported_at_the_line_it_ends() {
+        let error = parse("[pipeline]\nname = \"p\"\r# cr\n").unwrap_err();
+        assert_eq!(error.diagnostics.len(), 1);
+        let location = error.diagnostics[0].location.as_ref().unwrap();
+        assert_eq!((location.line, location.column), (2, 11));
+        assert_eq!(location.line_text, "name = \"p\"");
+    }
+
     #[test]
     fn syntax_errors_have_a_position() {
         let error = parse("[pipeline]\nname = \"x\nfoo\n").unwrap_err();

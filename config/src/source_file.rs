@@ -1,5 +1,10 @@
 //! The text of a pipeline file, before and after interpolation, and the map
 //! from positions in one to positions in the other.
+//!
+//! Lines are found once, when the file is read: a place is then a binary
+//! search, so a file with thousands of errors costs no more than its size to
+//! report. A line break is `\n`, `\r\n` or a carriage return alone, so that a
+//! file saved with old Mac line endings is still shown line by line.
 
 use std::ops::Range;
 
@@ -15,25 +20,24 @@ pub struct SourceFile {
     original: String,
     text: String,
     replacements: Vec<Replacement>,
+    /// Where each line of `original` starts, in bytes.
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     /// Interpolates `original` with variables from `lookup`.
+    ///
+    /// A file with a carriage return alone as a line break is one error, at
+    /// the first: TOML does not allow it, and there would be one error per
+    /// line otherwise.
     pub fn new(
         name: impl Into<String>,
         original: impl Into<String>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let name = name.into();
-        let original = original.into();
-        let interpolated = interpolate(&original, &lookup);
-        let mut file = SourceFile {
-            name,
-            original,
-            text: String::new(),
-            replacements: Vec::new(),
-        };
-        match interpolated {
+        let mut file = SourceFile::as_written(name.into(), original.into());
+        file.check_line_breaks()?;
+        match interpolate(&file.original, &lookup) {
             Ok((text, replacements)) => {
                 file.text = text;
                 file.replacements = replacements;
@@ -50,6 +54,46 @@ impl SourceFile {
                     .collect(),
             )),
         }
+    }
+
+    /// The file as written, not yet interpolated.
+    fn as_written(name: String, original: String) -> Self {
+        let line_starts = line_starts(&original);
+        SourceFile {
+            name,
+            original,
+            text: String::new(),
+            replacements: Vec::new(),
+            line_starts,
+        }
+    }
+
+    /// One error for carriage returns that are not followed by a line feed.
+    fn check_line_breaks(&self) -> Result<(), ConfigError> {
+        let mut lone = self
+            .original
+            .match_indices('\r')
+            .map(|(at, _)| at)
+            .filter(|&at| self.original.as_bytes().get(at + 1) != Some(&b'\n'));
+        let Some(first) = lone.next() else {
+            return Ok(());
+        };
+        let others = lone.count();
+        let hint = if others == 0 {
+            "end the line with `\\n` or `\\r\\n`, or remove the carriage return".to_owned()
+        } else {
+            format!(
+                "the file has {} of them, as files saved with old Mac line endings do; \
+                 convert them to `\\n`, for example with `tr '\\r' '\\n' < FILE > FIXED`",
+                others + 1
+            )
+        };
+        Err(Diagnostic::new(
+            "carriage return (`\\r`) without a line feed: TOML line breaks are `\\n` or `\\r\\n`",
+        )
+        .at_original(self, first..first + 1)
+        .hint(hint)
+        .into())
     }
 
     /// The name the file is shown with in messages.
@@ -85,21 +129,28 @@ impl SourceFile {
     /// Where a span of the text as written stands.
     pub fn original_location(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.original, span.start.min(self.original.len()));
-        let line_start = self.original[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.original[start..]
-            .find('\n')
-            .map_or(self.original.len(), |i| start + i);
-        let line_text = self.original[line_start..line_end].trim_end_matches('\r');
-        let line = self.original[..start].matches('\n').count() + 1;
+        let line = self.line_starts.partition_point(|&s| s <= start);
+        let line_start = self.line_starts[line - 1];
+        let line_end = self.line_end(line);
+        let line_text = &self.original[line_start..line_end];
+        // A place in the line break itself is just past the line's end.
+        let start = start.min(line_end);
         let column = self.original[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(&self.original, span.end.clamp(start, line_end));
         let width = self.original[start..end].chars().count().max(1);
-        Location {
-            file: self.name.clone(),
-            line,
-            column,
-            line_text: line_text.to_owned(),
-            width,
+        Location::new(self.name.clone(), line, column, line_text, width)
+    }
+
+    /// Where line `line` (from 1) ends, before its line break.
+    fn line_end(&self, line: usize) -> usize {
+        let Some(&next) = self.line_starts.get(line) else {
+            return self.original.len();
+        };
+        let bytes = self.original.as_bytes();
+        if bytes[next - 1] == b'\n' && next >= 2 && bytes[next - 2] == b'\r' {
+            next - 2
+        } else {
+            next - 1
         }
     }
 
@@ -115,6 +166,23 @@ impl SourceFile {
             Some(r) => r.original.end + (offset - r.interpolated.end),
         }
     }
+}
+
+/// Where each line starts: after `\n`, and after a `\r` not followed by `\n`.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (at, &byte) in bytes.iter().enumerate() {
+        let breaks = match byte {
+            b'\n' => true,
+            b'\r' => bytes.get(at + 1) != Some(&b'\n'),
+            _ => false,
+        };
+        if breaks {
+            starts.push(at + 1);
+        }
+    }
+    starts
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
