@@ -146,17 +146,38 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Everything wrong with a pipeline file; at least one [`Diagnostic`].
+/// Everything wrong with a pipeline file: at least one [`Diagnostic`], and
+/// at most [`ConfigError::MAX_DIAGNOSTICS`]; the problems past those are
+/// counted in `omitted`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
     /// The problems, in the order they were found.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many more problems were found and not kept.
+    pub omitted: usize,
 }
 
 impl ConfigError {
-    /// An error made of these diagnostics.
-    pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
-        ConfigError { diagnostics }
+    /// The most problems kept, and shown, for one file. A file with a
+    /// systematic mistake (a wrong line ending, a key misspelt in every
+    /// table) has as many errors as lines or tables, and the first ones say
+    /// what to fix.
+    pub const MAX_DIAGNOSTICS: usize = 20;
+
+    /// An error made of these diagnostics: the first
+    /// [`ConfigError::MAX_DIAGNOSTICS`] are kept, the others counted.
+    pub fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        let omitted = diagnostics.len().saturating_sub(Self::MAX_DIAGNOSTICS);
+        diagnostics.truncate(Self::MAX_DIAGNOSTICS);
+        ConfigError {
+            diagnostics,
+            omitted,
+        }
+    }
+
+    /// How many problems were found, kept or not.
+    pub fn count(&self) -> usize {
+        self.diagnostics.len() + self.omitted
     }
 }
 
@@ -173,6 +194,15 @@ impl fmt::Display for ConfigError {
                 writeln!(f)?;
             }
             write!(f, "{diagnostic}")?;
+        }
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "\nand {} more error{}, not shown: at most {} are shown for a file",
+                self.omitted,
+                if self.omitted == 1 { "" } else { "s" },
+                Self::MAX_DIAGNOSTICS
+            )?;
         }
         Ok(())
     }

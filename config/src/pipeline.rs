@@ -119,9 +119,10 @@ impl PipelineConfig {
         let (root, mut syntax_errors) = DeTable::parse_recoverable(file.text());
         syntax_errors.sort_by_key(|error| error.span().map_or(0, |span| span.start));
         if !syntax_errors.is_empty() {
-            return Err(ConfigError::new(
+            let mut error = ConfigError::new(
                 syntax_errors
                     .iter()
+                    .take(ConfigError::MAX_DIAGNOSTICS)
                     .map(|error| {
                         let span = error.span().unwrap_or(0..0);
                         Diagnostic::new(format!("invalid TOML: {}", error.message().trim_end()))
@@ -129,7 +130,9 @@ impl PipelineConfig {
                             .hint("fix the TOML syntax here; strings need quotes, and tables are written `[name]`")
                     })
                     .collect(),
-            ));
+            );
+            error.omitted = syntax_errors.len() - error.diagnostics.len();
+            return Err(error);
         }
         Parser {
             file: &file,
@@ -605,6 +608,20 @@ path = "out.jsonl"
         let location = error.diagnostics[0].location.as_ref().unwrap();
         assert_eq!((location.line, location.column), (2, 11));
         assert_eq!(location.line_text, "name = \"p\"");
+    }
+
+    #[test]
+    fn errors_past_the_cap_are_counted_not_shown() {
+        let mut text = "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n".to_owned();
+        for i in 0..50 {
+            text.push_str(&format!("[sinks.s{i}]\npath = \"x\"\n"));
+        }
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.diagnostics.len(), 20);
+        assert_eq!(error.count(), 50);
+        let shown = error.to_string();
+        assert_eq!(shown.matches("error: sink has no `type`").count(), 20);
+        assert!(shown.contains("and 30 more errors"), "{shown}");
     }
 
     #[test]

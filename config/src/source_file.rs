@@ -43,16 +43,22 @@ impl SourceFile {
                 file.replacements = replacements;
                 Ok(file)
             }
-            Err(errors) => Err(ConfigError::new(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        Diagnostic::new(e.message)
-                            .at_original(&file, e.span)
-                            .hint(e.hint)
-                    })
-                    .collect(),
-            )),
+            Err(errors) => {
+                let found = errors.len();
+                let mut error = ConfigError::new(
+                    errors
+                        .into_iter()
+                        .take(ConfigError::MAX_DIAGNOSTICS)
+                        .map(|e| {
+                            Diagnostic::new(e.message)
+                                .at_original(&file, e.span)
+                                .hint(e.hint)
+                        })
+                        .collect(),
+                );
+                error.omitted = found - error.diagnostics.len();
+                Err(error)
+            }
         }
     }
 
