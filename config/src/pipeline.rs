@@ -106,11 +106,13 @@ impl PipelineConfig {
     /// Reads a pipeline file, interpolating the process environment.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| {
+        let bytes = std::fs::read(path).map_err(|error| {
             Diagnostic::new(format!("cannot read pipeline file `{name}`: {error}"))
-                .hint("check the path, and that the file is UTF-8 text")
+                .hint("check the path, and that the file can be read")
         })?;
-        Self::parse(SourceFile::new(name, text, |var| std::env::var(var).ok())?)
+        Self::parse(SourceFile::from_bytes(name, bytes, |var| {
+            std::env::var(var).ok()
+        })?)
     }
 
     /// Parses an interpolated file.
@@ -608,6 +610,34 @@ path = "out.jsonl"
         let location = error.diagnostics[0].location.as_ref().unwrap();
         assert_eq!((location.line, location.column), (2, 11));
         assert_eq!(location.line_text, "name = \"p\"");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+        let path = std::env::temp_dir().join(format!(
+            "tributary-config-latin1-{}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&path, b"[pipeline]\nname = \"caf\xe9 cr\xe8me\"\n").unwrap();
+        let error = PipelineConfig::load(&path).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(error.diagnostics.len(), 1);
+        let diagnostic = &error.diagnostics[0];
+        assert_eq!(
+            diagnostic.position().unwrap(),
+            format!("{}:2:12", path.display())
+        );
+        assert!(
+            diagnostic.message.contains("UTF-8"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(
+            diagnostic.message.contains("0xE9"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(diagnostic.hint.as_deref().unwrap().contains("UTF-8"));
     }
 
     #[test]

@@ -62,6 +62,37 @@ impl SourceFile {
         }
     }
 
+    /// Reads a file's bytes, which must be UTF-8 text, and interpolates them
+    /// as [`SourceFile::new`] does. Bytes that are not UTF-8 are an error at
+    /// the line and column of the first bad byte.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let name = name.into();
+        match String::from_utf8(bytes) {
+            Ok(original) => SourceFile::new(name, original, lookup),
+            Err(error) => {
+                let bad = error.utf8_error().valid_up_to();
+                let byte = error.as_bytes()[bad];
+                // Up to the bad byte, the lossy text is the file's own, so
+                // the place is the same; the bad bytes show as `�`.
+                let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                let file = SourceFile::as_written(name, lossy);
+                Err(Diagnostic::new(format!(
+                    "the file is not UTF-8 text: byte 0x{byte:02X} is not part of a UTF-8 character"
+                ))
+                .at_original(&file, bad..bad + 1)
+                .hint(
+                    "save the file as UTF-8; one in Latin-1 or Windows-1252 converts with \
+                     `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+                )
+                .into())
+            }
+        }
+    }
+
     /// The file as written, not yet interpolated.
     fn as_written(name: String, original: String) -> Self {
         let line_starts = line_starts(&original);
