@@ -10,6 +10,11 @@ use crate::SourceFile;
 /// longer line is cut around the caret, with `…` where it is cut.
 const ECHO_WIDTH: usize = 120;
 
+/// A value substituted into the text of a problem shorter than this is put
+/// back as its `${...}` only where it stands alone in a message, so that a `0`
+/// read from `${N}` does not turn `10000` into `1${N}${N}${N}${N}`.
+const SHORT_VALUE: usize = 4;
+
 /// A place in a pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -28,6 +33,9 @@ pub struct Location {
     pub text_column: usize,
     /// How many characters of `line_text` the problem covers, at least 1.
     pub width: usize,
+    /// The values substituted for `${...}`s in the problem's text, longest
+    /// first, each with its `${...}` as written.
+    substituted: Vec<(String, String)>,
 }
 
 impl Location {
@@ -65,8 +73,53 @@ impl Location {
             line_text,
             text_column,
             width,
+            substituted: Vec::new(),
         }
     }
+
+    /// Sets the values substituted into the problem's text.
+    pub(crate) fn substituted(mut self, substituted: Vec<(String, String)>) -> Self {
+        self.substituted = substituted;
+        self
+    }
+
+    /// `text` with each value substituted into the problem's text put back
+    /// as the `${...}` written in the file, so that a message about a value
+    /// read from the environment (a password, say) shows the file, not the
+    /// value.
+    fn as_written(&self, text: String) -> String {
+        if self.substituted.is_empty() {
+            return text;
+        }
+        let mut shown = String::with_capacity(text.len());
+        let mut at = 0;
+        while let Some(c) = text[at..].chars().next() {
+            let value = self.substituted.iter().find(|(value, _)| {
+                text[at..].starts_with(value.as_str())
+                    && (value.chars().count() >= SHORT_VALUE
+                        || stands_alone(&text, at..at + value.len()))
+            });
+            match value {
+                Some((value, written)) => {
+                    shown.push_str(written);
+                    at += value.len();
+                }
+                None => {
+                    shown.push(c);
+                    at += c.len_utf8();
+                }
+            }
+        }
+        shown
+    }
+}
+
+/// Whether `span` of `text` is a word of its own: no letter, digit or `_`
+/// right before or after it.
+fn stands_alone(text: &str, span: Range<usize>) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    !text[..span.start].chars().next_back().is_some_and(word)
+        && !text[span.end..].chars().next().is_some_and(word)
 }
 
 /// One problem in a pipeline file: what is wrong, where, and what to do.
@@ -91,8 +144,14 @@ impl Diagnostic {
     }
 
     /// Places the diagnostic at a span of the file's interpolated text.
+    ///
+    /// A value that came from a `${VAR}` in the span is shown as the file
+    /// writes it, `${VAR}`, in the message and the hint, never as its value.
     pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
-        self.location = Some(file.location(span));
+        let location = file.location(span);
+        self.message = location.as_written(self.message);
+        self.hint = self.hint.map(|hint| location.as_written(hint));
+        self.location = Some(location);
         self
     }
 
@@ -102,9 +161,14 @@ impl Diagnostic {
         self
     }
 
-    /// Adds a hint.
+    /// Adds a hint; as in the message, a value from a `${VAR}` at the
+    /// diagnostic's place is shown as `${VAR}`.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        let hint = hint.into();
+        self.hint = Some(match &self.location {
+            Some(location) => location.as_written(hint),
+            None => hint,
+        });
         self
     }
 

@@ -654,6 +654,57 @@ path = "out.jsonl"
         assert!(shown.contains("and 30 more errors"), "{shown}");
     }
 
+    /// A password put in `endpoint = "${PW}"` was printed in the error about
+    /// the endpoint.
+    #[test]
+    fn an_interpolated_value_is_shown_as_written_not_as_substituted() {
+        let text = "[pipeline]\nname = \"p\"\n\n[source]\ntype = \"kinesis\"\n\
+                    batch_size = \"${PW}\"\nendpoint = \"https://admin:${PW}@search\"\n\n\
+                    [sinks.out]\ntype = \"jsonl\"\n";
+        let secret = |var: &str| (var == "PW").then(|| "hunter2-s3cret".to_owned());
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, secret).unwrap()).unwrap();
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Source {
+            batch_size: u32,
+            endpoint: String,
+        }
+        let options = config.source.options();
+        let error = options.deserialize::<Source>().unwrap_err();
+        assert_eq!(
+            error.message,
+            "invalid type: string \"${PW}\", expected a whole number"
+        );
+        // As a connector reports a value it cannot use.
+        let endpoint = "https://admin:hunter2-s3cret@search";
+        let error = options
+            .error_at("endpoint", format!("`{endpoint}` is not a URL"))
+            .hint(format!("check `{endpoint}`"));
+        assert_eq!(error.message, "`https://admin:${PW}@search` is not a URL");
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("check `https://admin:${PW}@search`")
+        );
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn a_short_interpolated_value_is_masked_only_where_it_stands_alone() {
+        let text = "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\nbatch_size = ${N}\n\
+                    [sinks.out]\ntype = \"jsonl\"\n";
+        let zero = |var: &str| (var == "N").then(|| "0".to_owned());
+        let config = PipelineConfig::parse(SourceFile::new("p.toml", text, zero).unwrap()).unwrap();
+        let error = config.source.options().error_at(
+            "batch_size",
+            "`batch_size` must be between 1 and 10000, not 0",
+        );
+        assert_eq!(
+            error.message,
+            "`batch_size` must be between 1 and 10000, not ${N}"
+        );
+    }
+
     #[test]
     fn syntax_errors_have_a_position() {
         let error = parse("[pipeline]\nname = \"x\nfoo\n").unwrap_err();

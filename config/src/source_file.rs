@@ -161,6 +161,7 @@ impl SourceFile {
         let start = self.to_original(span.start);
         let end = self.to_original(span.end.max(span.start)).max(start);
         self.original_location(start..end)
+            .substituted(self.substitutions(span))
     }
 
     /// Where a span of the text as written stands.
@@ -189,6 +190,29 @@ impl SourceFile {
         } else {
             next - 1
         }
+    }
+
+    /// The values substituted into a span of the interpolated text, each
+    /// with its `${...}` as written, longest first.
+    fn substitutions(&self, span: Range<usize>) -> Vec<(String, String)> {
+        let end = span.end.max(span.start + 1);
+        let first = self
+            .replacements
+            .partition_point(|r| r.interpolated.end <= span.start);
+        let mut found: Vec<(String, String)> = self.replacements[first..]
+            .iter()
+            .take_while(|r| r.interpolated.start < end)
+            .filter(|r| r.variable.is_some() && !r.interpolated.is_empty())
+            .map(|r| {
+                (
+                    self.text[r.interpolated.clone()].to_owned(),
+                    self.original[r.original.clone()].to_owned(),
+                )
+            })
+            .collect();
+        found.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
+        found.dedup();
+        found
     }
 
     /// Maps an offset in the interpolated text to the file as written. An
