@@ -11,7 +11,6 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::component::Step;
 use crate::deploy::DeploySection;
 use crate::{Component, ConfigError, Diagnostic, Options, SourceFile, did_you_mean};
 
@@ -176,9 +175,7 @@ impl Parser<'_> {
         let pipeline = self.pipeline_section(&root);
         let source = self
             .required_table(&root, "source", "[source]\ntype = \"kinesis\"")
-            .and_then(|(span, table)| {
-                self.component(table, span, vec![Step::Key("source".into())], "source")
-            });
+            .and_then(|(value, table)| self.component(value, table, "source"));
         let processors = self.processors(&root);
         let sinks = self.sinks(&root);
         let tests = self.tests(&root);
@@ -205,9 +202,9 @@ impl Parser<'_> {
     }
 
     fn pipeline_section(&mut self, root: &DeTable<'_>) -> Option<PipelineSection> {
-        let (span, _) =
+        let (value, _) =
             self.required_table(root, "pipeline", "[pipeline]\nname = \"my-pipeline\"")?;
-        let options = Options::new(self.file.clone(), vec![Step::Key("pipeline".into())], span);
+        let options = Options::new(self.file.clone(), value);
         // `type` and `id` are not keys of [pipeline]: report them as unknown.
         let section = match root.get("pipeline").and_then(|v| v.get_ref().as_table()) {
             Some(table) if table.contains_key("type") || table.contains_key("id") => {
@@ -242,11 +239,7 @@ impl Parser<'_> {
             );
             return None;
         }
-        let options = Options::new(
-            self.file.clone(),
-            vec![Step::Key("deploy".into())],
-            value.span(),
-        );
+        let options = Options::new(self.file.clone(), value);
         DeploySection::read(&options)
             .map_err(|d| self.diagnostics.push(d))
             .ok()
@@ -266,11 +259,7 @@ impl Parser<'_> {
         };
         items
             .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let path = vec![Step::Key("tests".into()), Step::Index(index)];
-                Options::new(self.file.clone(), path, item.span())
-            })
+            .map(|item| Options::new(self.file.clone(), item))
             .collect()
     }
 
@@ -297,8 +286,7 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            let path = vec![Step::Key("processors".into()), Step::Index(index)];
-            let Some(component) = self.component(table, item.span(), path, "processor") else {
+            let Some(component) = self.component(item, table, "processor") else {
                 continue;
             };
             if let Some((id, id_span)) = self.string_with_span(table, "id") {
@@ -323,11 +311,11 @@ impl Parser<'_> {
 
     fn sinks(&mut self, root: &DeTable<'_>) -> Option<Vec<(String, Component)>> {
         let example = "[sinks.out]\ntype = \"jsonl\"\npath = \"out.jsonl\"";
-        let (span, table) = self.required_table(root, "sinks", example)?;
+        let (sinks_value, table) = self.required_table(root, "sinks", example)?;
         if table.is_empty() {
             self.error(
                 "no sinks are defined".to_owned(),
-                span,
+                sinks_value.span(),
                 format!("add at least one sink, for example:\n{example}"),
             );
             return None;
@@ -342,11 +330,7 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            let path = vec![
-                Step::Key("sinks".into()),
-                Step::Key(name.get_ref().to_string()),
-            ];
-            if let Some(component) = self.component(sink, value.span(), path, "sink") {
+            if let Some(component) = self.component(value, sink, "sink") {
                 sinks.push((name.get_ref().to_string(), component));
             }
         }
@@ -392,11 +376,11 @@ impl Parser<'_> {
     /// A component table: it must have a string `type`, and may have a string `id`.
     fn component(
         &mut self,
+        value: &Spanned<DeValue<'_>>,
         table: &DeTable<'_>,
-        span: Range<usize>,
-        path: Vec<Step>,
         what: &str,
     ) -> Option<Component> {
+        let span = value.span();
         let kind = match table.get("type") {
             None => {
                 self.error(
@@ -430,7 +414,7 @@ impl Parser<'_> {
             Some(value) => value.get_ref().as_str().map(str::to_owned),
             None => None,
         };
-        let options = Options::new(self.file.clone(), path, span.clone());
+        let options = Options::new(self.file.clone(), value);
         Some(Component::new(kind?, id, span, options))
     }
 
@@ -439,7 +423,7 @@ impl Parser<'_> {
         root: &'t DeTable<'i>,
         key: &str,
         example: &str,
-    ) -> Option<(Range<usize>, &'t DeTable<'i>)> {
+    ) -> Option<(&'t Spanned<DeValue<'i>>, &'t DeTable<'i>)> {
         match root.get(key) {
             None => {
                 self.error(
@@ -450,7 +434,7 @@ impl Parser<'_> {
                 None
             }
             Some(value) => match value.get_ref() {
-                DeValue::Table(table) => Some((value.span(), table)),
+                DeValue::Table(table) => Some((value, table)),
                 _ => {
                     self.error(
                         format!("`{key}` must be a table"),
