@@ -10,10 +10,12 @@ use crate::SourceFile;
 /// longer line is cut around the caret, with `…` where it is cut.
 const ECHO_WIDTH: usize = 120;
 
-/// A value substituted into the text of a problem shorter than this is put
-/// back as its `${...}` only where it stands alone in a message, so that a `0`
-/// read from `${N}` does not turn `10000` into `1${N}${N}${N}${N}`.
-const SHORT_VALUE: usize = 4;
+/// A value from a `${...}` shorter than this many characters is put back as
+/// its `${...}` only in a message about its own place, and only where it
+/// stands alone there, so that a `0` read from `${N}` does not turn `10000`
+/// into `1${N}${N}${N}${N}`. A longer value, which may be a secret, is put
+/// back wherever it appears.
+pub(crate) const SHORT_VALUE: usize = 4;
 
 /// A place in a pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +35,8 @@ pub struct Location {
     pub text_column: usize,
     /// How many characters of `line_text` the problem covers, at least 1.
     pub width: usize,
-    /// The values substituted for `${...}`s in the problem's text, longest
-    /// first, each with its `${...}` as written.
+    /// The values substituted for `${...}`s that a message about this place
+    /// must not show, longest first, each with its `${...}` as written.
     substituted: Vec<(String, String)>,
 }
 
@@ -77,7 +79,7 @@ impl Location {
         }
     }
 
-    /// Sets the values substituted into the problem's text.
+    /// Sets the values a message about this place must not show.
     pub(crate) fn substituted(mut self, substituted: Vec<(String, String)>) -> Self {
         self.substituted = substituted;
         self

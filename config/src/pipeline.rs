@@ -671,6 +671,9 @@ path = "out.jsonl"
             Some("check `https://admin:${PW}@search`")
         );
         assert!(!error.to_string().contains("hunter2"), "{error}");
+        // A long value is not shown in a message about another place either.
+        let error = Diagnostic::new(format!("cannot reach {endpoint}")).at(&config.file, 0..1);
+        assert_eq!(error.message, "cannot reach https://admin:${PW}@search");
     }
 
     #[test]

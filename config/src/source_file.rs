@@ -6,9 +6,10 @@
 //! report. A line break is `\n`, `\r\n` or a carriage return alone, so that a
 //! file saved with old Mac line endings is still shown line by line.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
-use crate::diagnostic::Location;
+use crate::diagnostic::{Location, SHORT_VALUE};
 use crate::interpolate::{Replacement, interpolate};
 use crate::{ConfigError, Diagnostic};
 
@@ -20,6 +21,11 @@ pub struct SourceFile {
     original: String,
     text: String,
     replacements: Vec<Replacement>,
+    /// The values of [`SHORT_VALUE`] characters or more substituted anywhere
+    /// in the file, each once, longest first, with their `${...}` as written:
+    /// a message about one place may repeat a value from another, such as a
+    /// sink's name.
+    long_values: Vec<(String, String)>,
     /// Where each line of `original` starts, in bytes.
     line_starts: Vec<usize>,
 }
@@ -41,6 +47,7 @@ impl SourceFile {
             Ok((text, replacements)) => {
                 file.text = text;
                 file.replacements = replacements;
+                file.long_values = file.long_values();
                 Ok(file)
             }
             Err(errors) => {
@@ -101,6 +108,7 @@ impl SourceFile {
             original,
             text: String::new(),
             replacements: Vec::new(),
+            long_values: Vec::new(),
             line_starts,
         }
     }
@@ -192,27 +200,48 @@ impl SourceFile {
         }
     }
 
-    /// The values substituted into a span of the interpolated text, each
-    /// with its `${...}` as written, longest first.
+    /// The values a message about a span of the interpolated text must not
+    /// show, each with its `${...}` as written, longest first: the short
+    /// values substituted into the span, and every long value of the file.
     fn substitutions(&self, span: Range<usize>) -> Vec<(String, String)> {
         let end = span.end.max(span.start + 1);
         let first = self
             .replacements
             .partition_point(|r| r.interpolated.end <= span.start);
-        let mut found: Vec<(String, String)> = self.replacements[first..]
+        let short = self.replacements[first..]
             .iter()
             .take_while(|r| r.interpolated.start < end)
-            .filter(|r| r.variable.is_some() && !r.interpolated.is_empty())
-            .map(|r| {
-                (
-                    self.text[r.interpolated.clone()].to_owned(),
-                    self.original[r.original.clone()].to_owned(),
-                )
-            })
+            .filter(|r| r.variable.is_some())
+            .map(|r| self.substitution(r))
+            .filter(|(value, _)| !value.is_empty() && value.chars().count() < SHORT_VALUE);
+        let found: BTreeSet<(&str, &str)> = short
+            .chain(
+                self.long_values
+                    .iter()
+                    .map(|(v, w)| (v.as_str(), w.as_str())),
+            )
             .collect();
-        found.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
-        found.dedup();
-        found
+        longest_first(found)
+    }
+
+    /// The long values substituted anywhere in the file.
+    fn long_values(&self) -> Vec<(String, String)> {
+        let found: BTreeSet<(&str, &str)> = self
+            .replacements
+            .iter()
+            .filter(|r| r.variable.is_some())
+            .map(|r| self.substitution(r))
+            .filter(|(value, _)| value.chars().count() >= SHORT_VALUE)
+            .collect();
+        longest_first(found)
+    }
+
+    /// A substitution's value, and its `${...}` as written.
+    fn substitution(&self, r: &Replacement) -> (&str, &str) {
+        (
+            &self.text[r.interpolated.clone()],
+            &self.original[r.original.clone()],
+        )
     }
 
     /// Maps an offset in the interpolated text to the file as written. An
@@ -227,6 +256,15 @@ impl SourceFile {
             Some(r) => r.original.end + (offset - r.interpolated.end),
         }
     }
+}
+
+fn longest_first(values: BTreeSet<(&str, &str)>) -> Vec<(String, String)> {
+    let mut values: Vec<(String, String)> = values
+        .into_iter()
+        .map(|(value, written)| (value.to_owned(), written.to_owned()))
+        .collect();
+    values.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    values
 }
 
 /// Where each line starts: after `\n`, and after a `\r` not followed by `\n`.
