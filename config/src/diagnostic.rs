@@ -129,8 +129,9 @@ fn stands_alone(text: &str, span: Range<usize>) -> bool {
 pub struct Diagnostic {
     /// What is wrong, in lowercase with no trailing period.
     pub message: String,
-    /// Where, when the problem has a place.
-    pub location: Option<Location>,
+    /// Where, when the problem has a place; boxed, so that a
+    /// `Result<_, Diagnostic>` stays small.
+    pub location: Option<Box<Location>>,
     /// What to do about it.
     pub hint: Option<String>,
 }
@@ -153,13 +154,13 @@ impl Diagnostic {
         let location = file.location(span);
         self.message = location.as_written(self.message);
         self.hint = self.hint.map(|hint| location.as_written(hint));
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
     /// Places the diagnostic at a span of the file's text as written.
     pub fn at_original(mut self, file: &SourceFile, span: Range<usize>) -> Self {
-        self.location = Some(file.original_location(span));
+        self.location = Some(Box::new(file.original_location(span)));
         self
     }
 
