@@ -1,6 +1,13 @@
 //! A source, processor or sink as written in the file: its `type`, its
 //! optional `id`, and the rest of its table, its options.
+//!
+//! The file is parsed once. Each component keeps the shape of its own table
+//! (keys, arrays, tables, and the span of every value), and reads its values
+//! again from the file's text, at their spans, only when it is deserialized:
+//! so checking a file costs time in proportion to its size, however many
+//! components it has.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -9,14 +16,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::explain_serde_message;
-use crate::{Diagnostic, SourceFile, did_you_mean};
-
-/// One step of a path from the document's root to a component's table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Step {
-    Key(String),
-    Index(usize),
-}
+use crate::{ConfigError, Diagnostic, SourceFile, did_you_mean};
 
 /// A source, processor or sink table: its `type`, its `id`, and its options.
 #[derive(Debug, Clone)]
@@ -88,21 +88,35 @@ impl Component {
 #[derive(Debug, Clone)]
 pub struct Options {
     file: Arc<SourceFile>,
-    path: Vec<Step>,
-    span: Range<usize>,
+    table: Arc<Spanned<Node>>,
 }
 
 impl Options {
-    pub(crate) fn new(file: Arc<SourceFile>, path: Vec<Step>, span: Range<usize>) -> Self {
-        Options { file, path, span }
+    /// The options of `value`, a table of `file`: its keys but `type` and
+    /// `id`. A value that is not a table has no options, and deserializing
+    /// it says so.
+    pub(crate) fn new(file: Arc<SourceFile>, value: &Spanned<DeValue<'_>>) -> Self {
+        let mut table = Node::read(value);
+        if let Node::Table(entries) = table.get_mut() {
+            entries.retain(|(key, _)| !matches!(key.get_ref().as_str(), "type" | "id"));
+        }
+        Options {
+            file,
+            table: Arc::new(table),
+        }
     }
 
     /// Options parsed from `text` alone (a table's keys), for tests and for
     /// components built without a pipeline file.
-    pub fn from_toml(name: &str, text: &str) -> Result<Self, crate::ConfigError> {
-        let file = SourceFile::new(name, text, |_| None)?;
+    pub fn from_toml(name: &str, text: &str) -> Result<Self, ConfigError> {
+        let file = Arc::new(SourceFile::new(name, text, |_| None)?);
+        let root = DeTable::parse(file.text()).map_err(|error| {
+            Diagnostic::new(format!("invalid TOML: {}", error.message().trim_end()))
+                .at(&file, error.span().unwrap_or(0..0))
+        })?;
         let span = 0..file.text().len();
-        Ok(Options::new(Arc::new(file), Vec::new(), span))
+        let value = Spanned::new(span, DeValue::Table(root.into_inner()));
+        Ok(Options::new(file.clone(), &value))
     }
 
     /// The file the options stand in.
@@ -115,7 +129,7 @@ impl Options {
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
         let value = self.value()?;
         T::deserialize(value.into_deserializer()).map_err(|error| {
-            let span = error.span().unwrap_or_else(|| self.span.clone());
+            let span = error.span().unwrap_or_else(|| self.table.span());
             let (message, hint) = explain_serde_message(error.message());
             Diagnostic::new(message).at(&self.file, span).hint(hint)
         })
@@ -124,19 +138,21 @@ impl Options {
     /// A diagnostic about the value at `key` (a dotted path such as
     /// `pattern.detail`), or about the whole table when there is no such key.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
-        let span = self.span_of(key).unwrap_or_else(|| self.span.clone());
+        let span = self.span_of(key).unwrap_or_else(|| self.table.span());
         Diagnostic::new(message).at(&self.file, span)
     }
 
     /// Where the value at a dotted `key` path stands, if it is there.
     pub fn span_of(&self, key: &str) -> Option<Range<usize>> {
-        let value = self.value().ok()?;
-        let mut current = &value;
+        let mut current = &*self.table;
         for part in key.split('.').filter(|p| !p.is_empty()) {
             current = match current.get_ref() {
-                DeValue::Table(table) => table.get(part)?,
-                DeValue::Array(array) => array.get(part.parse::<usize>().ok()?)?,
-                _ => return None,
+                Node::Table(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == part)
+                    .map(|(_, v)| v)?,
+                Node::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+                Node::Scalar => return None,
             };
         }
         Some(current.span())
@@ -144,29 +160,66 @@ impl Options {
 
     /// The options as a value: the component's table without `type` and `id`.
     fn value(&self) -> Result<Spanned<DeValue<'_>>, Diagnostic> {
-        let root = DeTable::parse(self.file.text()).map_err(|error| {
-            Diagnostic::new(error.message().to_owned()).at(&self.file, error.span().unwrap_or(0..0))
-        })?;
-        let span = root.span();
-        let mut current = Spanned::new(span, DeValue::Table(root.into_inner()));
-        for step in &self.path {
-            let next = match (current.get_ref(), step) {
-                (DeValue::Table(table), Step::Key(key)) => table.get(key.as_str()).cloned(),
-                (DeValue::Array(array), Step::Index(index)) => array.get(*index).cloned(),
-                _ => None,
-            };
-            current = next.ok_or_else(|| {
-                Diagnostic::new("the pipeline file changed while it was read")
-                    .at(&self.file, self.span.clone())
-            })?;
+        if !matches!(self.table.get_ref(), Node::Table(_)) {
+            return Err(Diagnostic::new("expected a table").at(&self.file, self.table.span()));
         }
-        let span = current.span();
-        if let DeValue::Table(mut table) = current.into_inner() {
-            table.remove("type");
-            table.remove("id");
-            Ok(Spanned::new(span, DeValue::Table(table)))
-        } else {
-            Err(Diagnostic::new("expected a table").at(&self.file, span))
-        }
+        to_value(&self.table, self.file.text()).ok_or_else(|| {
+            Diagnostic::new("the pipeline file changed while it was read")
+                .at(&self.file, self.table.span())
+        })
     }
+}
+
+/// The shape of a parsed TOML value, owning its keys, with the span of every
+/// value; the values themselves stay in the file's text.
+#[derive(Debug, Clone)]
+enum Node {
+    /// A string, number, boolean or date, read again from its span.
+    Scalar,
+    Array(Vec<Spanned<Node>>),
+    Table(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl Node {
+    fn read(value: &Spanned<DeValue<'_>>) -> Spanned<Node> {
+        let node = match value.get_ref() {
+            DeValue::Array(items) => Node::Array(items.iter().map(Node::read).collect()),
+            DeValue::Table(table) => Node::Table(
+                table
+                    .iter()
+                    .map(|(key, value)| {
+                        let key = Spanned::new(key.span(), key.get_ref().to_string());
+                        (key, Node::read(value))
+                    })
+                    .collect(),
+            ),
+            _ => Node::Scalar,
+        };
+        Spanned::new(value.span(), node)
+    }
+}
+
+/// The value of `node` again, borrowing from `text`, the file's
+/// interpolated text; `None` if the text is not what was parsed.
+fn to_value<'t>(node: &'t Spanned<Node>, text: &'t str) -> Option<Spanned<DeValue<'t>>> {
+    let span = node.span();
+    let value = match node.get_ref() {
+        // The span of a scalar is its literal: `"a\tb"`, `0x2A`, `1e3`.
+        Node::Scalar => DeValue::parse(text.get(span.clone())?).ok()?.into_inner(),
+        Node::Array(items) => DeValue::Array(
+            items
+                .iter()
+                .map(|item| to_value(item, text))
+                .collect::<Option<_>>()?,
+        ),
+        Node::Table(entries) => {
+            let mut table = DeTable::new();
+            for (key, value) in entries {
+                let key = Spanned::new(key.span(), Cow::Borrowed(key.get_ref().as_str()));
+                table.insert(key, to_value(value, text)?);
+            }
+            DeValue::Table(table)
+        }
+    };
+    Some(Spanned::new(span, value))
 }

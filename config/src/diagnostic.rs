@@ -6,19 +6,122 @@ use std::ops::Range;
 
 use crate::SourceFile;
 
+/// At most this many characters of a line are echoed under an error; a
+/// longer line is cut around the caret, with `…` where it is cut.
+const ECHO_WIDTH: usize = 120;
+
+/// A value from a `${...}` shorter than this many characters is put back as
+/// its `${...}` only in a message about its own place, and only where it
+/// stands alone there, so that a `0` read from `${N}` does not turn `10000`
+/// into `1${N}${N}${N}${N}`. A longer value, which may be a secret, is put
+/// back wherever it appears.
+pub(crate) const SHORT_VALUE: usize = 4;
+
 /// A place in a pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file's name, as given when it was read.
     pub file: String,
-    /// The line, from 1.
+    /// The line, from 1. A line ends at `\n`, `\r\n` or a `\r` alone.
     pub line: usize,
     /// The column, from 1, counted in characters.
     pub column: usize,
-    /// The text of the whole line.
+    /// The text of the line, without its line break; a line longer than
+    /// 120 characters is cut to the 120 around the problem, with `…` where
+    /// it is cut.
     pub line_text: String,
-    /// How many characters of the line the problem covers, at least 1.
+    /// Where the problem starts in `line_text`, in characters from 1: the
+    /// `column`, unless the start of the line was cut.
+    pub text_column: usize,
+    /// How many characters of `line_text` the problem covers, at least 1.
     pub width: usize,
+    /// The values substituted for `${...}`s that a message about this place
+    /// must not show, longest first, each with its `${...}` as written.
+    substituted: Vec<(String, String)>,
+}
+
+impl Location {
+    /// The place at `column` of `line`, whose whole text is `line_text`.
+    pub(crate) fn new(
+        file: String,
+        line: usize,
+        column: usize,
+        line_text: &str,
+        width: usize,
+    ) -> Self {
+        let length = line_text.chars().count();
+        let (line_text, text_column, width) = if length <= ECHO_WIDTH {
+            (line_text.to_owned(), column, width)
+        } else {
+            // A third of the width before the problem, the rest after it.
+            let first = (column - 1)
+                .saturating_sub(ECHO_WIDTH / 3)
+                .min(length - ECHO_WIDTH);
+            let mut shown = String::with_capacity(ECHO_WIDTH + 6);
+            if first > 0 {
+                shown.push('…');
+            }
+            shown.extend(line_text.chars().skip(first).take(ECHO_WIDTH));
+            if first + ECHO_WIDTH < length {
+                shown.push('…');
+            }
+            let width = width.min((first + ECHO_WIDTH).saturating_sub(column - 1));
+            (shown, column - first + usize::from(first > 0), width.max(1))
+        };
+        Location {
+            file,
+            line,
+            column,
+            line_text,
+            text_column,
+            width,
+            substituted: Vec::new(),
+        }
+    }
+
+    /// Sets the values a message about this place must not show.
+    pub(crate) fn substituted(mut self, substituted: Vec<(String, String)>) -> Self {
+        self.substituted = substituted;
+        self
+    }
+
+    /// `text` with each value substituted into the problem's text put back
+    /// as the `${...}` written in the file, so that a message about a value
+    /// read from the environment (a password, say) shows the file, not the
+    /// value.
+    fn as_written(&self, text: String) -> String {
+        if self.substituted.is_empty() {
+            return text;
+        }
+        let mut shown = String::with_capacity(text.len());
+        let mut at = 0;
+        while let Some(c) = text[at..].chars().next() {
+            let value = self.substituted.iter().find(|(value, _)| {
+                text[at..].starts_with(value.as_str())
+                    && (value.chars().count() >= SHORT_VALUE
+                        || stands_alone(&text, at..at + value.len()))
+            });
+            match value {
+                Some((value, written)) => {
+                    shown.push_str(written);
+                    at += value.len();
+                }
+                None => {
+                    shown.push(c);
+                    at += c.len_utf8();
+                }
+            }
+        }
+        shown
+    }
+}
+
+/// Whether `span` of `text` is a word of its own: no letter, digit or `_`
+/// right before or after it.
+fn stands_alone(text: &str, span: Range<usize>) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    !text[..span.start].chars().next_back().is_some_and(word)
+        && !text[span.end..].chars().next().is_some_and(word)
 }
 
 /// One problem in a pipeline file: what is wrong, where, and what to do.
@@ -26,8 +129,9 @@ pub struct Location {
 pub struct Diagnostic {
     /// What is wrong, in lowercase with no trailing period.
     pub message: String,
-    /// Where, when the problem has a place.
-    pub location: Option<Location>,
+    /// Where, when the problem has a place; boxed, so that a
+    /// `Result<_, Diagnostic>` stays small.
+    pub location: Option<Box<Location>>,
     /// What to do about it.
     pub hint: Option<String>,
 }
@@ -43,20 +147,31 @@ impl Diagnostic {
     }
 
     /// Places the diagnostic at a span of the file's interpolated text.
+    ///
+    /// A value that came from a `${VAR}` in the span is shown as the file
+    /// writes it, `${VAR}`, in the message and the hint, never as its value.
     pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
-        self.location = Some(file.location(span));
+        let location = file.location(span);
+        self.message = location.as_written(self.message);
+        self.hint = self.hint.map(|hint| location.as_written(hint));
+        self.location = Some(Box::new(location));
         self
     }
 
     /// Places the diagnostic at a span of the file's text as written.
     pub fn at_original(mut self, file: &SourceFile, span: Range<usize>) -> Self {
-        self.location = Some(file.original_location(span));
+        self.location = Some(Box::new(file.original_location(span)));
         self
     }
 
-    /// Adds a hint.
+    /// Adds a hint; as in the message, a value from a `${VAR}` at the
+    /// diagnostic's place is shown as `${VAR}`.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        let hint = hint.into();
+        self.hint = Some(match &self.location {
+            Some(location) => location.as_written(hint),
+            None => hint,
+        });
         self
     }
 
@@ -84,7 +199,7 @@ impl fmt::Display for Diagnostic {
             let indent: String = location
                 .line_text
                 .chars()
-                .take(location.column - 1)
+                .take(location.text_column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{pad} | {indent}{}", "^".repeat(location.width))?;
@@ -98,17 +213,38 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Everything wrong with a pipeline file; at least one [`Diagnostic`].
+/// Everything wrong with a pipeline file: at least one [`Diagnostic`], and
+/// at most [`ConfigError::MAX_DIAGNOSTICS`]; the problems past those are
+/// counted in `omitted`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
     /// The problems, in the order they were found.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many more problems were found and not kept.
+    pub omitted: usize,
 }
 
 impl ConfigError {
-    /// An error made of these diagnostics.
-    pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
-        ConfigError { diagnostics }
+    /// The most problems kept, and shown, for one file. A file with a
+    /// systematic mistake (a wrong line ending, a key misspelt in every
+    /// table) has as many errors as lines or tables, and the first ones say
+    /// what to fix.
+    pub const MAX_DIAGNOSTICS: usize = 20;
+
+    /// An error made of these diagnostics: the first
+    /// [`ConfigError::MAX_DIAGNOSTICS`] are kept, the others counted.
+    pub fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        let omitted = diagnostics.len().saturating_sub(Self::MAX_DIAGNOSTICS);
+        diagnostics.truncate(Self::MAX_DIAGNOSTICS);
+        ConfigError {
+            diagnostics,
+            omitted,
+        }
+    }
+
+    /// How many problems were found, kept or not.
+    pub fn count(&self) -> usize {
+        self.diagnostics.len() + self.omitted
     }
 }
 
@@ -125,6 +261,15 @@ impl fmt::Display for ConfigError {
                 writeln!(f)?;
             }
             write!(f, "{diagnostic}")?;
+        }
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "\nand {} more error{}, not shown: at most {} are shown for a file",
+                self.omitted,
+                if self.omitted == 1 { "" } else { "s" },
+                Self::MAX_DIAGNOSTICS
+            )?;
         }
         Ok(())
     }
@@ -226,6 +371,28 @@ mod tests {
              = hint: did you mean `batch_size`?\n"
         );
         assert_eq!(diagnostic.position().unwrap(), "pipeline.toml:3:1");
+    }
+
+    #[test]
+    fn a_long_line_is_echoed_around_the_caret() {
+        let line = format!("tags = [{}\"bad\" ?]", "\"x\", ".repeat(2000));
+        let file = SourceFile::new("p.toml", line.as_str(), |_| None).unwrap();
+        let start = file.text().find('?').unwrap();
+        let diagnostic = Diagnostic::new("unexpected `?`").at(&file, start..start + 1);
+        assert_eq!(
+            diagnostic.position().unwrap(),
+            format!("p.toml:1:{}", start + 1)
+        );
+        let rendered = diagnostic.to_string();
+        assert!(
+            rendered.lines().all(|l| l.chars().count() <= 140),
+            "{rendered}"
+        );
+        let lines: Vec<&str> = rendered.lines().collect();
+        let (echoed, caret) = (lines[3], lines[4]);
+        assert!(echoed.contains('…'), "{echoed}");
+        let at = caret.find('^').unwrap();
+        assert_eq!(echoed.chars().nth(at), Some('?'), "{echoed}\n{caret}");
     }
 
     #[test]

@@ -12,7 +12,13 @@
 //! bad key or value at its line and column, with a hint.
 //!
 //! Errors are [`Diagnostic`]s: a message, the place, the offending text and a
-//! hint, rendered like the Rust compiler's.
+//! hint, rendered like the Rust compiler's. A file keeps at most
+//! [`ConfigError::MAX_DIAGNOSTICS`] of them and counts the rest, and a value
+//! that came from a `${VAR}` is shown as `${VAR}`, so that an error never
+//! prints a secret from the environment.
+//!
+//! The file is parsed once, and its lines found once: checking it costs time
+//! in proportion to its size, however many tables or errors it has.
 #![warn(missing_docs)]
 
 mod component;

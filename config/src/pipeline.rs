@@ -11,7 +11,6 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::component::Step;
 use crate::deploy::DeploySection;
 use crate::{Component, ConfigError, Diagnostic, Options, SourceFile, did_you_mean};
 
@@ -106,11 +105,13 @@ impl PipelineConfig {
     /// Reads a pipeline file, interpolating the process environment.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| {
+        let bytes = std::fs::read(path).map_err(|error| {
             Diagnostic::new(format!("cannot read pipeline file `{name}`: {error}"))
-                .hint("check the path, and that the file is UTF-8 text")
+                .hint("check the path, and that the file can be read")
         })?;
-        Self::parse(SourceFile::new(name, text, |var| std::env::var(var).ok())?)
+        Self::parse(SourceFile::from_bytes(name, bytes, |var| {
+            std::env::var(var).ok()
+        })?)
     }
 
     /// Parses an interpolated file.
@@ -119,9 +120,10 @@ impl PipelineConfig {
         let (root, mut syntax_errors) = DeTable::parse_recoverable(file.text());
         syntax_errors.sort_by_key(|error| error.span().map_or(0, |span| span.start));
         if !syntax_errors.is_empty() {
-            return Err(ConfigError::new(
+            let mut error = ConfigError::new(
                 syntax_errors
                     .iter()
+                    .take(ConfigError::MAX_DIAGNOSTICS)
                     .map(|error| {
                         let span = error.span().unwrap_or(0..0);
                         Diagnostic::new(format!("invalid TOML: {}", error.message().trim_end()))
@@ -129,7 +131,9 @@ impl PipelineConfig {
                             .hint("fix the TOML syntax here; strings need quotes, and tables are written `[name]`")
                     })
                     .collect(),
-            ));
+            );
+            error.omitted = syntax_errors.len() - error.diagnostics.len();
+            return Err(error);
         }
         Parser {
             file: &file,
@@ -171,9 +175,7 @@ impl Parser<'_> {
         let pipeline = self.pipeline_section(&root);
         let source = self
             .required_table(&root, "source", "[source]\ntype = \"kinesis\"")
-            .and_then(|(span, table)| {
-                self.component(table, span, vec![Step::Key("source".into())], "source")
-            });
+            .and_then(|(value, table)| self.component(value, table, "source"));
         let processors = self.processors(&root);
         let sinks = self.sinks(&root);
         let tests = self.tests(&root);
@@ -200,9 +202,9 @@ impl Parser<'_> {
     }
 
     fn pipeline_section(&mut self, root: &DeTable<'_>) -> Option<PipelineSection> {
-        let (span, _) =
+        let (value, _) =
             self.required_table(root, "pipeline", "[pipeline]\nname = \"my-pipeline\"")?;
-        let options = Options::new(self.file.clone(), vec![Step::Key("pipeline".into())], span);
+        let options = Options::new(self.file.clone(), value);
         // `type` and `id` are not keys of [pipeline]: report them as unknown.
         let section = match root.get("pipeline").and_then(|v| v.get_ref().as_table()) {
             Some(table) if table.contains_key("type") || table.contains_key("id") => {
@@ -237,11 +239,7 @@ impl Parser<'_> {
             );
             return None;
         }
-        let options = Options::new(
-            self.file.clone(),
-            vec![Step::Key("deploy".into())],
-            value.span(),
-        );
+        let options = Options::new(self.file.clone(), value);
         DeploySection::read(&options)
             .map_err(|d| self.diagnostics.push(d))
             .ok()
@@ -261,11 +259,7 @@ impl Parser<'_> {
         };
         items
             .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let path = vec![Step::Key("tests".into()), Step::Index(index)];
-                Options::new(self.file.clone(), path, item.span())
-            })
+            .map(|item| Options::new(self.file.clone(), item))
             .collect()
     }
 
@@ -292,8 +286,7 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            let path = vec![Step::Key("processors".into()), Step::Index(index)];
-            let Some(component) = self.component(table, item.span(), path, "processor") else {
+            let Some(component) = self.component(item, table, "processor") else {
                 continue;
             };
             if let Some((id, id_span)) = self.string_with_span(table, "id") {
@@ -318,11 +311,11 @@ impl Parser<'_> {
 
     fn sinks(&mut self, root: &DeTable<'_>) -> Option<Vec<(String, Component)>> {
         let example = "[sinks.out]\ntype = \"jsonl\"\npath = \"out.jsonl\"";
-        let (span, table) = self.required_table(root, "sinks", example)?;
+        let (sinks_value, table) = self.required_table(root, "sinks", example)?;
         if table.is_empty() {
             self.error(
                 "no sinks are defined".to_owned(),
-                span,
+                sinks_value.span(),
                 format!("add at least one sink, for example:\n{example}"),
             );
             return None;
@@ -337,11 +330,7 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            let path = vec![
-                Step::Key("sinks".into()),
-                Step::Key(name.get_ref().to_string()),
-            ];
-            if let Some(component) = self.component(sink, value.span(), path, "sink") {
+            if let Some(component) = self.component(value, sink, "sink") {
                 sinks.push((name.get_ref().to_string(), component));
             }
         }
@@ -387,11 +376,11 @@ impl Parser<'_> {
     /// A component table: it must have a string `type`, and may have a string `id`.
     fn component(
         &mut self,
+        value: &Spanned<DeValue<'_>>,
         table: &DeTable<'_>,
-        span: Range<usize>,
-        path: Vec<Step>,
         what: &str,
     ) -> Option<Component> {
+        let span = value.span();
         let kind = match table.get("type") {
             None => {
                 self.error(
@@ -425,7 +414,7 @@ impl Parser<'_> {
             Some(value) => value.get_ref().as_str().map(str::to_owned),
             None => None,
         };
-        let options = Options::new(self.file.clone(), path, span.clone());
+        let options = Options::new(self.file.clone(), value);
         Some(Component::new(kind?, id, span, options))
     }
 
@@ -434,7 +423,7 @@ impl Parser<'_> {
         root: &'t DeTable<'i>,
         key: &str,
         example: &str,
-    ) -> Option<(Range<usize>, &'t DeTable<'i>)> {
+    ) -> Option<(&'t Spanned<DeValue<'i>>, &'t DeTable<'i>)> {
         match root.get(key) {
             None => {
                 self.error(
@@ -445,7 +434,7 @@ impl Parser<'_> {
                 None
             }
             Some(value) => match value.get_ref() {
-                DeValue::Table(table) => Some((value.span(), table)),
+                DeValue::Table(table) => Some((value, table)),
                 _ => {
                     self.error(
                         format!("`{key}` must be a table"),
@@ -571,6 +560,135 @@ path = "out.jsonl"
                 .as_deref()
                 .unwrap()
                 .starts_with("did you mean `[pipeline]`?")
+        );
+    }
+
+    /// A 124 KB file saved with carriage returns alone as line breaks made
+    /// 12,044 errors, each echoing the whole file as its line.
+    #[test]
+    fn carriage_returns_alone_are_one_error_not_one_per_line() {
+        let mut text = MINIMAL.trim_start().to_owned();
+        while text.len() < 124 * 1024 {
+            text.push_str("\n[[processors]]\ntype = \"sample\"\nrate = 10\n");
+        }
+        let error = parse(&text.replace('\n', "\r")).unwrap_err();
+        assert_eq!(error.diagnostics.len(), 1);
+        let diagnostic = &error.diagnostics[0];
+        assert_eq!(diagnostic.position().unwrap(), "p.toml:1:11");
+        assert!(
+            diagnostic.message.contains("carriage return"),
+            "{}",
+            diagnostic.message
+        );
+        assert_eq!(
+            diagnostic.location.as_ref().unwrap().line_text,
+            "[pipeline]"
+        );
+        assert!(error.to_string().len() < 1000, "{error}");
+    }
+
+    #[test]
+    fn a_carriage_return_alone_is_reported_at_the_line_it_ends() {
+        let error = parse("[pipeline]\nname = \"p\"\r# cr\n").unwrap_err();
+        assert_eq!(error.diagnostics.len(), 1);
+        let location = error.diagnostics[0].location.as_ref().unwrap();
+        assert_eq!((location.line, location.column), (2, 11));
+        assert_eq!(location.line_text, "name = \"p\"");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+        let path = std::env::temp_dir().join(format!(
+            "tributary-config-latin1-{}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&path, b"[pipeline]\nname = \"caf\xe9 cr\xe8me\"\n").unwrap();
+        let error = PipelineConfig::load(&path).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(error.diagnostics.len(), 1);
+        let diagnostic = &error.diagnostics[0];
+        assert_eq!(
+            diagnostic.position().unwrap(),
+            format!("{}:2:12", path.display())
+        );
+        assert!(
+            diagnostic.message.contains("UTF-8"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(
+            diagnostic.message.contains("0xE9"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(diagnostic.hint.as_deref().unwrap().contains("UTF-8"));
+    }
+
+    #[test]
+    fn errors_past_the_cap_are_counted_not_shown() {
+        let mut text = "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n".to_owned();
+        for i in 0..50 {
+            text.push_str(&format!("[sinks.s{i}]\npath = \"x\"\n"));
+        }
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.diagnostics.len(), 20);
+        assert_eq!(error.count(), 50);
+        let shown = error.to_string();
+        assert_eq!(shown.matches("error: sink has no `type`").count(), 20);
+        assert!(shown.contains("and 30 more errors"), "{shown}");
+    }
+
+    /// A password put in `endpoint = "${PW}"` was printed in the error about
+    /// the endpoint.
+    #[test]
+    fn an_interpolated_value_is_shown_as_written_not_as_substituted() {
+        let text = "[pipeline]\nname = \"p\"\n\n[source]\ntype = \"kinesis\"\n\
+                    batch_size = \"${PW}\"\nendpoint = \"https://admin:${PW}@search\"\n\n\
+                    [sinks.out]\ntype = \"jsonl\"\n";
+        let secret = |var: &str| (var == "PW").then(|| "hunter2-s3cret".to_owned());
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, secret).unwrap()).unwrap();
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Source {
+            batch_size: u32,
+            endpoint: String,
+        }
+        let options = config.source.options();
+        let error = options.deserialize::<Source>().unwrap_err();
+        assert_eq!(
+            error.message,
+            "invalid type: string \"${PW}\", expected a whole number"
+        );
+        // As a connector reports a value it cannot use.
+        let endpoint = "https://admin:hunter2-s3cret@search";
+        let error = options
+            .error_at("endpoint", format!("`{endpoint}` is not a URL"))
+            .hint(format!("check `{endpoint}`"));
+        assert_eq!(error.message, "`https://admin:${PW}@search` is not a URL");
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("check `https://admin:${PW}@search`")
+        );
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        // A long value is not shown in a message about another place either.
+        let error = Diagnostic::new(format!("cannot reach {endpoint}")).at(&config.file, 0..1);
+        assert_eq!(error.message, "cannot reach https://admin:${PW}@search");
+    }
+
+    #[test]
+    fn a_short_interpolated_value_is_masked_only_where_it_stands_alone() {
+        let text = "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\nbatch_size = ${N}\n\
+                    [sinks.out]\ntype = \"jsonl\"\n";
+        let zero = |var: &str| (var == "N").then(|| "0".to_owned());
+        let config = PipelineConfig::parse(SourceFile::new("p.toml", text, zero).unwrap()).unwrap();
+        let error = config.source.options().error_at(
+            "batch_size",
+            "`batch_size` must be between 1 and 10000, not 0",
+        );
+        assert_eq!(
+            error.message,
+            "`batch_size` must be between 1 and 10000, not ${N}"
         );
     }
 

@@ -16,7 +16,7 @@ pub(super) fn run(files: &[PathBuf], registry: &Registry) -> ExitCode {
             Err(error) => {
                 invalid += 1;
                 eprint!("{error}");
-                eprintln!("{}: {} error(s)\n", file.display(), error.diagnostics.len());
+                eprintln!("{}: {} error(s)\n", file.display(), error.count());
             }
         }
     }

@@ -53,8 +53,9 @@ pub fn read(
 
 /// Says where each problem is met: in Lambda's reading of the file.
 fn in_lambda(error: ConfigError) -> ConfigError {
-    ConfigError::new(
-        error
+    ConfigError {
+        omitted: error.omitted,
+        diagnostics: error
             .diagnostics
             .into_iter()
             .map(|diagnostic| Diagnostic {
@@ -70,7 +71,7 @@ fn in_lambda(error: ConfigError) -> ConfigError {
                 ..diagnostic
             })
             .collect(),
-    )
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ pub fn run(registry: Registry) -> ExitCode {
             // Plain text on standard error keeps the caret diagram readable
             // in CloudWatch; the JSON line makes it searchable.
             eprint!("{error}");
-            tracing::error!(pipeline = %path.display(), errors = error.diagnostics.len(), "the pipeline file is invalid; fix it and deploy again");
+            tracing::error!(pipeline = %path.display(), errors = error.count(), "the pipeline file is invalid; fix it and deploy again");
             return ExitCode::FAILURE;
         }
     };
