@@ -309,3 +309,44 @@ fn a_record_past_the_budget_says_why_and_is_retried_whatever_on_error_says() {
     );
     assert!(stderr.contains("3 records in: 1 delivered, 0 dropped, 0 skipped, 0 aggregated, 0 dead-lettered, 2 failed"), "{stderr}");
 }
+
+#[test]
+fn a_dynamodb_item_nested_past_the_limit_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.toml");
+    let text = format!(
+        "[pipeline]\nname = \"deep\"\non_error = \"skip\"\n[source]\ntype = \"dynamodb_streams\"\n\
+         [[processors]]\ntype = \"filter\"\npattern = {{ v = [{{ exists = true }}] }}\n\
+         [sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n",
+        dir.path().join("out.jsonl").display()
+    );
+    std::fs::write(&file, text).unwrap();
+    // 30,000 lists, one inside the other, in DynamoDB JSON.
+    let deep = format!(
+        "{}{{\"N\":\"1\"}}{}",
+        "{\"L\":[".repeat(30_000),
+        "]}".repeat(30_000)
+    );
+    let change = |sequence: &str, value: &str| {
+        format!(
+            r#"{{"eventID":"{sequence}","eventName":"INSERT","eventVersion":"1.1","eventSource":"aws:dynamodb","awsRegion":"us-east-1","eventSourceARN":"arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024","dynamodb":{{"ApproximateCreationDateTime":1700000000,"Keys":{{"pk":{{"S":"k{sequence}"}}}},"SequenceNumber":"{sequence}","SizeBytes":26,"StreamViewType":"NEW_AND_OLD_IMAGES","NewImage":{{"pk":{{"S":"k{sequence}"}},"v":{value}}}}}}}"#
+        )
+    };
+    let event = format!(
+        "{{\"Records\":[{},{},{}]}}",
+        change("100", "{\"N\":\"1\"}"),
+        change("200", &deep),
+        change("300", "{\"N\":\"3\"}")
+    );
+    let (answer, stderr) = invoke(dir.path(), &file, &event);
+    assert_eq!(
+        answer["batchItemFailures"].as_array().unwrap().len(),
+        0,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 records in: 2 delivered, 0 dropped, 1 skipped"),
+        "{stderr}"
+    );
+    assert_eq!(lines(&dir.path().join("out.jsonl")), 2);
+}
