@@ -38,8 +38,10 @@ impl Pipeline {
             origins: Vec::with_capacity(inputs.len()),
         };
         for (index, input) in inputs.into_iter().enumerate() {
+            // What the source gave (for DynamoDB, the `dynamodb` object),
+            // so a dead letter replays as the same record.
+            kept.data.push(input.original().clone());
             let origin = Arc::new(input.origin);
-            kept.data.push(input.data.clone());
             kept.origins.push(origin.clone());
             if superseded.get(index).copied().unwrap_or(false) {
                 continue;

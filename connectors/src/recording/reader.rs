@@ -241,6 +241,7 @@ impl RecordingReader {
             data,
             data_is_json,
             error: None,
+            raw: None,
         })
     }
 }

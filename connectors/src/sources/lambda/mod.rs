@@ -19,6 +19,7 @@ mod kinesis;
 mod kpl;
 
 pub(crate) use dynamodb::item_of;
+pub(crate) use dynamodb::rebuild as rebuild_dynamodb;
 pub use dynamodb::{document_id, dynamodb_to_json};
 
 use bytes::BytesMut;
