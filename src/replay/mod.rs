@@ -43,7 +43,8 @@ pub struct ReplayOptions {
     pub speed: Option<f64>,
 }
 
-/// Replays every record of `recording` through `pipeline`.
+/// Replays every record of `recording` through `pipeline`, each made what
+/// the source's Lambda decoding makes of it (see `SourceConfig::recorded`).
 pub async fn replay(
     pipeline: &mut Pipeline,
     mut recording: RecordingReader,
@@ -52,11 +53,12 @@ pub async fn replay(
 ) -> Result<ReplayReport, RecordingError> {
     let progress = progress_bar(options.progress, total_bytes);
     let source = recording.header().source;
+    let config = pipeline.source().clone();
     let mut error = None;
     let records = std::iter::from_fn(|| match recording.next_record()? {
         Ok(record) => {
             progress.set_position(recording.bytes_read());
-            Some(record)
+            Some(config.recorded(record))
         }
         Err(e) => {
             error = Some(e);

@@ -327,7 +327,7 @@ fn compact(json: &str) -> Bytes {
 
 /// A change's item: after the change, or for a REMOVE before it (or its keys,
 /// when the stream has no old images).
-pub(crate) fn item_of(event_name: &str, keys: &Value, new_image: Value, old_image: Value) -> Value {
+fn item_of(event_name: &str, keys: &Value, new_image: Value, old_image: Value) -> Value {
     match event_name {
         "REMOVE" if is_empty(&old_image) => keys.clone(),
         "REMOVE" => old_image,
