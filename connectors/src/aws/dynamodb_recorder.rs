@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{
-    AttributeValue, Shard, ShardIteratorType, StreamRecord, StreamStatus,
+    AttributeValue, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
 };
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
@@ -34,7 +34,7 @@ pub async fn record_table(
         progress,
     } = output;
     let client = Client::new(&endpoint.sdk_config().await);
-    let arn = table_stream_arn(&client, table).await?;
+    let arn = table_stream(&client, table).await?.arn;
     header(&arn).map_err(|e| AwsError::new("writing the recording", e))?;
     let arn: Arc<str> = Arc::from(arn);
     let mut iterators: HashMap<String, String> = HashMap::new();
@@ -234,9 +234,31 @@ async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError>
     }
 }
 
-/// The ARN of a table's enabled stream. A table has at most one; streams
-/// disabled in the last 24 hours are listed too, and are skipped.
-pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, AwsError> {
+/// A table's enabled stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableStream {
+    /// The stream's ARN.
+    pub arn: String,
+    /// What its records carry besides the keys: `KEYS_ONLY`, `NEW_IMAGE`,
+    /// `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`; `None` when DynamoDB does not say.
+    pub view_type: Option<String>,
+}
+
+impl TableStream {
+    /// Whether an INSERT or MODIFY on this stream carries the item after the
+    /// change, as a DynamoDB source with `payload = "item"` needs. `true` when
+    /// the view type is unknown.
+    pub fn has_new_images(&self) -> bool {
+        self.view_type.as_deref().is_none_or(|view| {
+            view == StreamViewType::NewImage.as_str()
+                || view == StreamViewType::NewAndOldImages.as_str()
+        })
+    }
+}
+
+/// The enabled stream of a table. A table has at most one; streams disabled
+/// in the last 24 hours are listed too, and are skipped.
+pub async fn table_stream(client: &Client, table: &str) -> Result<TableStream, AwsError> {
     let streams = client
         .list_streams()
         .table_name(table)
@@ -262,12 +284,18 @@ pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, Aw
             .map_err(|e| {
                 AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
             })?;
-        let status = answer.stream_description().and_then(|d| d.stream_status());
+        let description = answer.stream_description();
+        let status = description.and_then(|d| d.stream_status());
         if matches!(
             status,
             Some(StreamStatus::Enabled | StreamStatus::Enabling) | None
         ) {
-            return Ok(arn.to_owned());
+            return Ok(TableStream {
+                arn: arn.to_owned(),
+                view_type: description
+                    .and_then(|d| d.stream_view_type())
+                    .map(|v| v.as_str().to_owned()),
+            });
         }
     }
     Err(AwsError::new(
