@@ -108,6 +108,43 @@ fn a_kinesis_stream_is_recorded_whole_and_put_back_in_order() {
 }
 
 #[test]
+fn a_recording_with_a_bad_line_puts_nothing_into_a_kinesis_stream() {
+    streams(&["kinesis-create", "untouched", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("bad.jsonl");
+    let mut text: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
+        .lines()
+        .take(6)
+        .collect();
+    text.push("not json");
+    text.extend(
+        include_str!("../../examples/clickstream/recording.jsonl")
+            .lines()
+            .skip(6)
+            .take(5),
+    );
+    std::fs::write(&recording, text.join("\n") + "\n").unwrap();
+    let (output, _, stderr) = run(moto::tributary()
+        .args(["replay", "--recording"])
+        .arg(&recording)
+        .args(["--to-kinesis", "untouched", "--endpoint-url", moto::url()]));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("bad.jsonl:7:"), "{stderr}");
+    assert!(
+        stderr.contains("nothing was put into untouched"),
+        "{stderr}"
+    );
+    let stream = streams(&["kinesis-read", "untouched"]);
+    let put: usize = stream
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|records| records.as_array().unwrap().len())
+        .sum();
+    assert_eq!(put, 0, "not even the records before the bad line");
+}
+
+#[test]
 fn a_dynamodb_tables_stream_is_recorded_with_keys_and_changes() {
     let made = streams(&["dynamodb-changes", "orders"]);
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
-//! `tributary replay`: the bundled examples (the README's command), and
-//! dead letters replayed after a fix.
+//! `tributary replay`: the bundled examples (the README's command), bad
+//! recording lines, and dead letters replayed after a fix.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -87,22 +87,128 @@ fn the_clickstream_example_delivers_every_valid_event_and_dead_letters_the_rest(
 }
 
 #[test]
-fn a_broken_recording_line_is_reported_with_file_line_and_column() {
+fn bad_recording_lines_fail_as_records_and_the_replay_goes_on_to_its_summary() {
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("broken.jsonl");
-    let mut text: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
+    let good: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
         .lines()
-        .take(5)
+        .take(11)
         .collect();
-    text.push("{\"shard\":\"a\",\"sequence\":\"1\"");
-    std::fs::write(&recording, text.join("\n")).unwrap();
-    let (output, _, stderr) = run(tributary()
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut line = |text: &[u8]| {
+        bytes.extend_from_slice(text);
+        bytes.push(b'\n');
+    };
+    for text in &good[..6] {
+        line(text.as_bytes()); // lines 1 (the header) to 6
+    }
+    line(b"not json"); // 7
+    line(br#"{"shard":"shardId-000000000000","sequence":"7","arival_ms":1,"data":{}}"#); // 8
+    line(br#"{"shard":"shardId-000000000000","sequence":"8","arrival_ms":1,"data_base64":"!!"}"#); // 9
+    line(b"{\"shard\":\"shardId-000000000001\",\"sequence\":\"9\",\"arrival_ms\":1,\"data\":\"\xff\"}"); // 10
+    for text in &good[6..] {
+        line(text.as_bytes()); // 11 to 15
+    }
+    bytes.extend_from_slice(br#"{"shard":"shardId-000000000001","sequence":"1"#); // 16, cut short
+    std::fs::write(&recording, bytes).unwrap();
+
+    let (output, stdout, stderr) = run(tributary()
         .args(["replay", PIPELINE, "--recording"])
         .arg(&recording)
         .env("TRIBUTARY_OUT", dir.path()));
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("broken.jsonl:6:"), "{stderr}");
+    assert!(output.status.success(), "{stdout}{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    for bad in [7, 8, 9, 10, 16] {
+        assert!(
+            stderr.contains(&format!("broken.jsonl:{bad}:")),
+            "line {bad}: {stderr}"
+        );
+    }
+    assert!(
+        stderr.contains(
+            "broken.jsonl:10:71: the line is not UTF-8 text (an invalid byte at column 71)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("broken.jsonl:16:45: the last line is cut short"),
+        "{stderr}"
+    );
+
+    // Every line is accounted for: each bad one is a record that failed
+    // under `on_error` (here, dead-lettered); the good ones after them are
+    // delivered.
+    let summary = counts(&stderr);
+    assert_eq!(summary["lines read"], 16, "{stderr}");
+    assert_eq!(summary["unreadable"], 5, "{stderr}");
+    assert_eq!(summary["records in"], 15, "{stderr}");
+    assert_eq!(summary["delivered"], 10, "{stderr}");
+    assert_eq!(summary["dead-lettered"], 5, "{stderr}");
+    let delivered = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    assert_eq!(delivered.lines().count(), 10);
+    let rejected = std::fs::read_to_string(dir.path().join("rejected.jsonl")).unwrap();
+    let letters: Vec<Value> = rejected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let places: Vec<(String, String)> = letters
+        .iter()
+        .map(|letter| {
+            let message = letter["error"]["message"].as_str().unwrap();
+            let at = message.find("broken.jsonl:").unwrap();
+            let place = message[at..].split(':').nth(1).unwrap().to_owned();
+            (place, letter["sequence"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let mut places = places;
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            ("10".to_owned(), "9".to_owned()),
+            ("16".to_owned(), "line 16".to_owned()),
+            ("7".to_owned(), "line 7".to_owned()),
+            ("8".to_owned(), "7".to_owned()),
+            ("9".to_owned(), "8".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_gzip_recording_cut_short_is_replayed_as_far_as_it_reads_and_says_where_it_stopped() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("cut.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(root().join(RECORDING)).unwrap())
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(&recording, &gz[..gz.len() / 2]).unwrap();
+
+    let (output, stdout, stderr) = run(tributary()
+        .args(["replay", PIPELINE, "--recording"])
+        .arg(&recording)
+        .env("TRIBUTARY_OUT", dir.path()));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The summary is printed, accounts for every line read, and says where
+    // reading stopped.
+    let summary = counts(&stderr);
+    let lines = summary["lines read"];
+    assert!(lines > 1000 && lines < 10_000, "{stderr}");
+    assert_eq!(summary["records in"], lines - 1, "{stderr}");
+    assert_eq!(
+        summary["delivered"] + summary["dead-lettered"],
+        lines - 1,
+        "{stderr}"
+    );
+    let stopped = format!(
+        "cut.jsonl.gz:{}: cannot read the recording from this line on",
+        lines + 1
+    );
+    let error = stderr.lines().last().unwrap();
+    assert!(error.starts_with("error: "), "{stderr}");
+    assert!(error.contains(&stopped), "{stderr}");
 }
 
 /// The `name   N` lines of the summary.
