@@ -65,7 +65,7 @@ pub(super) fn decode(
         let event_name = match entry.event_name {
             None => Err("it has no `eventName`".to_owned()),
             Some(raw) => serde_json::from_str::<String>(raw.get())
-                .map_err(|_| format!("its `eventName` is not a string: {}", raw.get())),
+                .map_err(|_| "its `eventName` is not a string".to_owned()),
         };
         records.push(change_record(
             origin,
