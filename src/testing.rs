@@ -105,9 +105,14 @@ impl PipelineTest {
         TestRun { outputs, report }
     }
 
-    /// Replays a recording file.
+    /// Replays a recording file (or a dead-letter file with a header line
+    /// before it). A line that is not a record is an error, and then nothing
+    /// is replayed.
     pub fn replay_file(&mut self, recording: &Path) -> Result<TestRun, RecordingError> {
-        let records = RecordingReader::open(recording)?.collect::<Result<Vec<_>, _>>()?;
+        let plan = Plan::parse("test.toml", &self.text, &self.registry).expect("checked by `new`");
+        let records = RecordingReader::open(recording)?
+            .map(|record| record.map(|record| plan.source().recorded(record)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(self.replay(records))
     }
 }

@@ -29,9 +29,17 @@ pub(super) fn run(
         }
     };
     match run_replay(plan, reader, recording, options) {
+        // The summary comes first, whatever happened: it accounts for every
+        // line read.
         Ok(report) => {
             eprintln!("{report}");
-            ExitCode::SUCCESS
+            match &report.stopped {
+                Some(stopped) => {
+                    eprintln!("error: {stopped}");
+                    ExitCode::from(EXIT_FAILED)
+                }
+                None => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -52,8 +60,7 @@ fn run_replay(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let report = runtime.block_on(replay(&mut pipeline, reader, total_bytes, options))?;
-    Ok(report)
+    Ok(runtime.block_on(replay(&mut pipeline, reader, total_bytes, options)))
 }
 
 /// `tributary replay --recording FILE --to-kinesis STREAM`: puts the
@@ -64,6 +71,11 @@ pub(super) fn to_kinesis(
     rate: u32,
     endpoint: tributary_connectors::aws::Endpoint,
 ) -> ExitCode {
+    // A stream cannot take back what was put: every line is checked first,
+    // and a recording with a bad line puts nothing.
+    if let Err(status) = check_every_line(recording, stream) {
+        return status;
+    }
     let reader = match RecordingReader::open(recording) {
         Ok(reader) => reader,
         Err(error) => {
@@ -98,4 +110,31 @@ pub(super) fn to_kinesis(
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Reads the whole recording; prints each line that is not a record (the
+/// first 20, then how many) and fails when there is one.
+fn check_every_line(recording: &Path, stream: &str) -> Result<(), ExitCode> {
+    let reader = match RecordingReader::open(recording) {
+        Ok(reader) => reader,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Err(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let mut bad = 0;
+    for error in reader.filter_map(Result::err) {
+        bad += 1;
+        if bad <= 20 {
+            eprintln!("error: {error}");
+        }
+    }
+    if bad == 0 {
+        return Ok(());
+    }
+    eprintln!(
+        "error: {bad} line(s) of `{}` are not records; nothing was put into {stream}: fix or remove them and put again",
+        recording.display()
+    );
+    Err(ExitCode::from(EXIT_INVALID))
 }

@@ -121,10 +121,8 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
         .map_err(|d| vec![d])?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut outcomes = Vec::with_capacity(cases.len());
-    let source = crate::Plan::from_config(&config, registry)
-        .map_err(|e| e.diagnostics)?
-        .source()
-        .kind();
+    let plan = crate::Plan::from_config(&config, registry).map_err(|e| e.diagnostics)?;
+    let source = plan.source().kind();
     for (case, options) in cases.into_iter().zip(&config.tests) {
         let mut records = inputs(&case.inputs, source);
         if let Some(recording) = &case.recording {
@@ -134,7 +132,7 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
             for record in reader {
                 let record =
                     record.map_err(|e| vec![options.error_at("recording", e.to_string())])?;
-                records.push(record);
+                records.push(plan.source().recorded(record));
             }
         }
         let mut test =

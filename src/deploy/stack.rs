@@ -8,7 +8,7 @@ use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use aws_sdk_s3::primitives::ByteStream;
-use tributary_connectors::aws::{Endpoint, table_stream_arn};
+use tributary_connectors::aws::{Endpoint, table_stream};
 
 use super::{CODE_BUCKET, CODE_KEY, DeployError, Package, SOURCE_STREAM_ARN};
 
@@ -73,6 +73,27 @@ pub async fn deploy(
         // Emulators answer at one host, not at BUCKET.host.
         s3_config = s3_config.force_path_style(true);
     }
+    let mut parameters = Vec::new();
+    // Looked up first: a stream the pipeline cannot use stops the deployment
+    // before anything is uploaded.
+    if let Some(table) = &package.template.table_parameter {
+        let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+        let stream = table_stream(&streams, table)
+            .await
+            .map_err(DeployError::failed)?;
+        if package.template.table_needs_new_images && !stream.has_new_images() {
+            return Err(DeployError::failed(format!(
+                "the stream of table `{table}` is {}: its INSERT and MODIFY records carry no \
+                 new image, and the pipeline's `payload = \"item\"` delivers the item after \
+                 each change; give the table's stream NEW_IMAGE or NEW_AND_OLD_IMAGES \
+                 (DynamoDB UpdateTable, StreamSpecification), or set `payload = \"change\"` \
+                 in `[source]`",
+                stream.view_type.as_deref().unwrap_or_default()
+            )));
+        }
+        parameters.push(parameter(SOURCE_STREAM_ARN, &stream.arn));
+    }
+
     let s3 = aws_sdk_s3::Client::from_conf(s3_config.build());
     let key = code_key(package);
     progress(&format!("uploading s3://{}/{key}", options.bucket));
@@ -84,18 +105,8 @@ pub async fn deploy(
         sdk.region().map(|r| r.as_ref()),
     )
     .await?;
-
-    let mut parameters = vec![
-        parameter(CODE_BUCKET, &options.bucket),
-        parameter(CODE_KEY, &key),
-    ];
-    if let Some(table) = &package.template.table_parameter {
-        let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-        let arn = table_stream_arn(&streams, table)
-            .await
-            .map_err(DeployError::failed)?;
-        parameters.push(parameter(SOURCE_STREAM_ARN, &arn));
-    }
+    parameters.push(parameter(CODE_BUCKET, &options.bucket));
+    parameters.push(parameter(CODE_KEY, &key));
 
     let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
     let body = serde_json::to_string(&package.template.body).expect("a JSON value serializes");

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 use tributary_config::PipelineConfig;
 use tributary_connectors::sinks::SinkConfig;
-use tributary_connectors::sources::SourceConfig;
+use tributary_connectors::sources::{DynamodbPayload, SourceConfig};
 
 use super::DeployError;
 use super::access::{self, SearchAccess};
@@ -35,6 +35,10 @@ pub struct StackTemplate {
     /// The DynamoDB table whose stream ARN the `SourceStreamArn` parameter
     /// takes, when the pipeline names a table.
     pub table_parameter: Option<String>,
+    /// Whether the table's stream must carry new images: the source delivers
+    /// each change as the item after it (`payload = "item"`), which a
+    /// `KEYS_ONLY` or `OLD_IMAGE` stream does not have.
+    pub table_needs_new_images: bool,
     /// Things the user should know: what is not deployed as they may think.
     pub notes: Vec<String>,
 }
@@ -102,6 +106,10 @@ impl StackTemplate {
             push_down,
             search_access,
             table_parameter: trigger.table_parameter,
+            table_needs_new_images: matches!(
+                plan.source(),
+                SourceConfig::DynamodbStreams(dynamodb) if dynamodb.payload == DynamodbPayload::Item
+            ),
             notes,
         })
     }
@@ -360,6 +368,15 @@ environment = { RUST_LOG = "info", TIER = "gold" }
         )
         .unwrap();
         assert_eq!(dynamodb.table_parameter.as_deref(), Some("orders"));
+        assert!(dynamodb.table_needs_new_images, "items need new images");
+        let changes = template(
+            "[pipeline]\nname = \"orders\"\n[source]\ntype = \"dynamodb_streams\"\ntable = \"orders\"\npayload = \"change\"\n[sinks.out]\ntype = \"jsonl\"\n",
+        )
+        .unwrap();
+        assert!(
+            !changes.table_needs_new_images,
+            "whole changes need no image"
+        );
         let mapping = &dynamodb.body["Resources"]["EventSourceMapping"]["Properties"];
         assert_eq!(
             mapping["EventSourceArn"],

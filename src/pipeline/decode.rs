@@ -81,9 +81,12 @@ impl Pipeline {
             origins: Vec::with_capacity(inputs.len()),
         };
         for (index, input) in inputs.into_iter().enumerate() {
+            // What the source gave (for DynamoDB, the `dynamodb` object),
+            // so a dead letter replays as the same record.
+            let original = input.original().clone();
             let origin = Arc::new(input.origin);
             if superseded.get(index).copied().unwrap_or(false) {
-                kept.push(InputBytes::Delivered(input.data), origin);
+                kept.push(InputBytes::Delivered(original), origin);
                 continue;
             }
             let id = origin
@@ -106,7 +109,7 @@ impl Pipeline {
                     })
                 }
                 None => {
-                    let bytes = InputBytes::Delivered(input.data.clone());
+                    let bytes = InputBytes::Delivered(original.clone());
                     let input_index = kept.push(bytes, origin.clone());
                     let data = input.data.clone();
                     codec.decode(data, input.data_is_json, &mut budget, |payload| {
@@ -119,7 +122,7 @@ impl Pipeline {
             // A message that gave no log event (a control message, or one
             // that failed) is one input of its own.
             if kept.len() == first {
-                kept.push(InputBytes::Delivered(input.data), origin.clone());
+                kept.push(InputBytes::Delivered(original), origin.clone());
             }
             if let Err(error) = decoded {
                 let input_index = InputIndex(first as u32);

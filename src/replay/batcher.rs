@@ -34,7 +34,9 @@ impl Batcher {
 
     /// Adds a record; returns a full batch when the record's shard had one.
     pub(super) fn push(&mut self, record: SourceRecord) -> Option<Vec<SourceRecord>> {
-        let size = record.data.len().div_ceil(3) * 4 + RECORD_OVERHEAD_BYTES;
+        // The event carries what the source gave (for DynamoDB, the stream
+        // record), not the payload made of it.
+        let size = record.original().len().div_ceil(3) * 4 + RECORD_OVERHEAD_BYTES;
         let index = match self
             .pending
             .iter()

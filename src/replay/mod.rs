@@ -18,7 +18,7 @@ use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tributary_connectors::recording::{RecordingError, RecordingReader};
+use tributary_connectors::recording::RecordingReader;
 
 use tributary_connectors::sources::SourceRecord;
 use tributary_core::SourceKind;
@@ -43,33 +43,55 @@ pub struct ReplayOptions {
     pub speed: Option<f64>,
 }
 
-/// Replays every record of `recording` through `pipeline`.
+/// Replays every record of `recording` through `pipeline`, each made what
+/// the source's Lambda decoding makes of it (see `SourceConfig::recorded`).
+/// A line that is not a valid record is not skipped silently nor does it stop the replay: it
+/// becomes a record that fails at stage `source` and follows the pipeline's
+/// `on_error`, like a record Lambda could not read (a warning names its
+/// file:line). When the file cannot be read past some line (a gzip stream cut
+/// short), the records before it are replayed and the report says where
+/// reading stopped. Every line is accounted for in the report.
 pub async fn replay(
     pipeline: &mut Pipeline,
     mut recording: RecordingReader,
     total_bytes: Option<u64>,
     options: &ReplayOptions,
-) -> Result<ReplayReport, RecordingError> {
+) -> ReplayReport {
     let progress = progress_bar(options.progress, total_bytes);
-    let source = recording.header().source;
-    let mut error = None;
+    let kind = recording.header().source;
+    let source = pipeline.source().clone();
+    let mut unreadable_lines = 0;
+    let mut stopped = None;
     let records = std::iter::from_fn(|| match recording.next_record()? {
         Ok(record) => {
             progress.set_position(recording.bytes_read());
-            Some(record)
+            Some(source.recorded(record))
         }
-        Err(e) => {
-            error = Some(e);
+        Err(error) if error.is_bad_line() => {
+            unreadable_lines += 1;
+            if unreadable_lines <= MAX_BAD_LINE_WARNINGS {
+                tracing::warn!(
+                    %error,
+                    "a recording line is not a record: it fails as a record the source could not read, under `on_error`"
+                );
+            }
+            Some(recording.bad_line_record(&error))
+        }
+        Err(error) => {
+            stopped = Some(error.to_string());
             None
         }
     });
-    let report = replay_records(pipeline, source, records, options).await;
+    let mut report = replay_records(pipeline, kind, records, options).await;
     progress.finish_and_clear();
-    match error {
-        Some(error) => Err(error),
-        None => Ok(report),
-    }
+    report.lines = Some(recording.lines_read() as u64);
+    report.unreadable_lines = unreadable_lines;
+    report.stopped = stopped;
+    report
 }
+
+/// Bad lines past this many are counted in the report but not each logged.
+const MAX_BAD_LINE_WARNINGS: u64 = 20;
 
 /// Replays `records` (of a `source` kind, in stream order) through
 /// `pipeline`, as [`replay`] replays a recording.

@@ -43,6 +43,17 @@ pub struct ReplayReport {
     /// Records given up after the retries: Lambda sends them to the
     /// on-failure destination.
     pub discarded: u64,
+    /// How many lines of the recording were read, its header and blank
+    /// lines included; `None` when the records did not come from a file.
+    pub lines: Option<u64>,
+    /// Lines that were not valid records: each became a record that failed
+    /// at stage `source`, so each is counted in `totals` under its fate.
+    pub unreadable_lines: u64,
+    /// Why the recording could not be read to its end, and from which line:
+    /// the records after that line were not replayed. Not part of the
+    /// summary's text: `tributary replay` prints it after the summary, as
+    /// its error.
+    pub stopped: Option<String>,
     /// Every invocation, when the replay was asked to keep them.
     pub invocations: Option<Vec<InvocationLog>>,
     /// How long the replay took.
@@ -60,6 +71,9 @@ impl ReplayReport {
             undelivered_aggregates: 0,
             redeliveries: 0,
             discarded: 0,
+            lines: None,
+            unreadable_lines: 0,
+            stopped: None,
             invocations: log_invocations.then(Vec::new),
             elapsed: Duration::ZERO,
         }
@@ -79,6 +93,19 @@ impl fmt::Display for ReplayReport {
             "replayed {} {} records through `{}`",
             t.records_in, self.source, self.pipeline
         )?;
+        if let Some(lines) = self.lines {
+            writeln!(
+                f,
+                "  lines read     {lines:>10}   of the recording, its header included"
+            )?;
+        }
+        if self.unreadable_lines > 0 {
+            writeln!(
+                f,
+                "  unreadable     {:>10}   lines that are not records: each failed as a record, under `on_error`",
+                self.unreadable_lines
+            )?;
+        }
         writeln!(f, "  records in     {:>10}", t.records_in)?;
         writeln!(f, "  delivered      {:>10}", t.delivered)?;
         writeln!(

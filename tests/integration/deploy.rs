@@ -340,6 +340,48 @@ fn deploy_finds_a_tables_stream_and_builds_an_eventbridge_rule() {
 }
 
 #[test]
+fn deploy_refuses_a_keys_only_stream_for_a_pipeline_that_delivers_items() {
+    let setup = moto_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    let text = std::fs::read_to_string(root().join("examples/orders/pipeline.toml"))
+        .unwrap()
+        .replace("name = \"orders-search\"", "name = \"order-keys\"")
+        .replace("table = \"orders\"", "table = \"order-keys\"");
+    std::fs::write(&pipeline, &text).unwrap();
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(!ok, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: the stream of table `order-keys` is KEYS_ONLY"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("NEW_IMAGE or NEW_AND_OLD_IMAGES"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("payload = \"change\""), "{stderr}");
+    assert!(
+        !stderr.contains("uploading"),
+        "nothing is uploaded: {stderr}"
+    );
+    assert_eq!(aws(&["stack", "tributary-order-keys"]), json!({}));
+
+    // Whole changes need no images.
+    let text = text.replace(
+        "type = \"dynamodb_streams\"",
+        "type = \"dynamodb_streams\"\npayload = \"change\"",
+    );
+    std::fs::write(&pipeline, text).unwrap();
+    let (ok, stdout, stderr) = deploy(&pipeline, &dir.path().join("out"), &[]);
+    assert!(ok, "{stdout}{stderr}");
+    let function = aws(&["function", "order-keys"]);
+    assert_eq!(
+        function["mappings"][0]["EventSourceArn"],
+        setup["order_keys_stream_arn"]
+    );
+}
+
+#[test]
 fn a_stack_that_cannot_be_created_fails_the_deploy_with_the_reason() {
     moto_setup();
     let dir = tempfile::tempdir().unwrap();

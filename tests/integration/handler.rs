@@ -689,7 +689,7 @@ fn a_dynamodb_entry_that_cannot_be_read_fails_alone() {
     broken["dynamodb"]["NewImage"] = json!({"pk": {"UNKNOWN": 1}});
     let event = json!({"Records": [
         dynamodb_entry("INSERT", "1", json!({"pk": {"S": "a"}}), Some(json!({"pk": {"S": "a"}})), None),
-        broken,
+        broken.clone(),
     ]});
     let mut harness = Harness::new(DEAD_LETTER, "type = \"dynamodb_streams\"", &[]);
     harness.invoke(&event.to_string()).unwrap();
@@ -703,6 +703,158 @@ fn a_dynamodb_entry_that_cannot_be_read_fails_alone() {
             .unwrap()
             .contains("could not be read")
     );
+    // The letter holds the change as a recording does: its `dynamodb`
+    // object, with its event name and arrival time beside it.
+    assert_eq!(letters[0]["data"], broken["dynamodb"]);
+    assert_eq!(letters[0]["event_name"], "INSERT");
+    assert_eq!(letters[0]["arrival_ms"], 1_700_000_000_000_i64);
+}
+
+/// An INSERT or MODIFY of `pk` on a stream of view type `view`, with only
+/// the images that view carries.
+fn change_on(view: &str, event_name: &str, sequence: &str, pk: &str) -> Value {
+    let keys = json!({"pk": {"S": pk}});
+    let image = json!({"pk": {"S": pk}, "v": {"S": sequence}});
+    let new_image = matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES").then(|| image.clone());
+    let old_image = (matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") && event_name != "INSERT")
+        .then_some(image);
+    let mut entry = dynamodb_entry(event_name, sequence, keys, new_image, old_image);
+    entry["dynamodb"]["StreamViewType"] = json!(view);
+    entry
+}
+
+#[test]
+fn dynamodb_changes_without_a_new_image_fail_alone_instead_of_wiping_documents() {
+    let event = json!({"Records": [
+        change_on("NEW_AND_OLD_IMAGES", "INSERT", "1", "a"),
+        change_on("KEYS_ONLY", "INSERT", "2", "b"),
+        change_on("OLD_IMAGE", "MODIFY", "3", "c"),
+        change_on("KEYS_ONLY", "REMOVE", "4", "d"),
+        change_on("NEW_IMAGE", "MODIFY", "5", "e"),
+    ]});
+    let mut harness = Harness::new(DEAD_LETTER, "type = \"dynamodb_streams\"", &[]);
+    let invocation = harness.invoke(&event.to_string()).unwrap();
+    assert!(identifiers(&invocation).is_empty());
+    // No `{}` replaces a document: the others are delivered, a REMOVE on a
+    // keys-only stream as its keys.
+    assert_eq!(
+        harness.out(),
+        [
+            r#"{"pk":"a","v":"1"}"#,
+            r#"{"pk":"d"}"#,
+            r#"{"pk":"e","v":"5"}"#
+        ]
+    );
+    let letters = harness.dead_letters();
+    let failed: Vec<(&str, &str)> = letters
+        .iter()
+        .map(|l| {
+            (
+                l["sequence"].as_str().unwrap(),
+                l["event_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(failed, [("2", "INSERT"), ("3", "MODIFY")]);
+    for (letter, view) in letters.iter().zip(["KEYS_ONLY", "OLD_IMAGE"]) {
+        let message = letter["error"]["message"].as_str().unwrap();
+        assert!(message.contains("has no `NewImage`"), "{message}");
+        assert!(message.contains(view), "{message}");
+        assert!(
+            message.contains("NEW_IMAGE or NEW_AND_OLD_IMAGES"),
+            "{message}"
+        );
+        assert_eq!(letter["error"]["stage"], "source");
+        assert_eq!(
+            letter["keys"],
+            json!({"pk": letter["data"]["Keys"]["pk"]["S"]})
+        );
+    }
+    let totals = invocation.totals;
+    assert_eq!(
+        (totals.records_in, totals.delivered, totals.dead_lettered),
+        (5, 3, 2)
+    );
+
+    // Under `retry`, the first such change is reported, and nothing after it
+    // in the shard is delivered before it.
+    let mut retrying = Harness::new("", "type = \"dynamodb_streams\"", &[]);
+    let invocation = retrying.invoke(&event.to_string()).unwrap();
+    assert_eq!(identifiers(&invocation), ["2"]);
+    assert_eq!(retrying.out(), [r#"{"pk":"a","v":"1"}"#]);
+
+    // The whole change needs no image.
+    let mut changes = Harness::new("", "type = \"dynamodb_streams\"\npayload = \"change\"", &[]);
+    let invocation = changes.invoke(&event.to_string()).unwrap();
+    assert!(identifiers(&invocation).is_empty());
+    assert_eq!(invocation.totals.delivered, 5);
+}
+
+#[test]
+fn dynamodb_changes_with_empty_or_missing_keys_fail_alone() {
+    let mut missing = change_on("NEW_IMAGE", "INSERT", "2", "b");
+    missing["dynamodb"].as_object_mut().unwrap().remove("Keys");
+    let mut empty = change_on("NEW_IMAGE", "MODIFY", "3", "c");
+    empty["dynamodb"]["Keys"] = json!({});
+    let event = json!({"Records": [
+        change_on("NEW_IMAGE", "INSERT", "1", "a"),
+        missing,
+        empty,
+        change_on("NEW_IMAGE", "INSERT", "4", "d"),
+    ]});
+    for payload in ["item", "change"] {
+        let source = format!("type = \"dynamodb_streams\"\npayload = \"{payload}\"");
+        let mut harness = Harness::new(DEAD_LETTER, &source, &[]);
+        let invocation = harness.invoke(&event.to_string()).unwrap();
+        assert_eq!(harness.out().len(), 2, "{payload}: {:?}", harness.out());
+        let letters = harness.dead_letters();
+        let sequences: Vec<&str> = letters
+            .iter()
+            .map(|l| l["sequence"].as_str().unwrap())
+            .collect();
+        assert_eq!(sequences, ["2", "3"], "{payload}");
+        for letter in &letters {
+            let message = letter["error"]["message"].as_str().unwrap();
+            assert!(message.contains("`Keys` are missing or empty"), "{message}");
+        }
+        let totals = invocation.totals;
+        assert_eq!(
+            (totals.delivered, totals.dead_lettered),
+            (2, 2),
+            "{payload}"
+        );
+    }
+}
+
+#[test]
+fn a_dynamodb_record_without_a_sequence_number_fails_the_invocation() {
+    let mut missing = change_on("NEW_IMAGE", "INSERT", "2", "b");
+    missing["dynamodb"]
+        .as_object_mut()
+        .unwrap()
+        .remove("SequenceNumber");
+    let empty = change_on("NEW_IMAGE", "INSERT", "", "c");
+    for (bad, reason) in [
+        (missing, "has no `SequenceNumber`"),
+        (empty, "`SequenceNumber` is empty"),
+    ] {
+        let event = json!({"Records": [change_on("NEW_IMAGE", "INSERT", "1", "a"), bad]});
+        for on_error in ["", DEAD_LETTER, "on_error = \"skip\""] {
+            let mut harness = Harness::new(on_error, "type = \"dynamodb_streams\"", &[]);
+            // Never `"itemIdentifier": ""`, which would fail the batch in
+            // Lambda anyway, and never delivered: the invocation fails, so
+            // Lambda retries the batch.
+            let error = harness.invoke(&event.to_string()).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.starts_with("record 1 of the event has no sequence number"),
+                "{message}"
+            );
+            assert!(message.contains(reason), "{message}");
+            assert!(harness.out().is_empty(), "{on_error}");
+            assert!(harness.dead_letters().is_empty(), "{on_error}");
+        }
+    }
 }
 
 #[test]
@@ -753,12 +905,13 @@ fn every_aws_sample_event_is_handled() {
             2,
             1,
         ),
-        // Changes with null keys and images name no item: nothing collapses.
+        // A change with null keys and images names no item: it fails, and
+        // the change after it waits for its retry.
         (
             "example-dynamodb-event-null-items.json",
             "type = \"dynamodb_streams\"",
             2,
-            2,
+            0,
         ),
         (
             "example-eventbridge-event-obj.json",

@@ -108,6 +108,43 @@ fn a_kinesis_stream_is_recorded_whole_and_put_back_in_order() {
 }
 
 #[test]
+fn a_recording_with_a_bad_line_puts_nothing_into_a_kinesis_stream() {
+    streams(&["kinesis-create", "untouched", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("bad.jsonl");
+    let mut text: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
+        .lines()
+        .take(6)
+        .collect();
+    text.push("not json");
+    text.extend(
+        include_str!("../../examples/clickstream/recording.jsonl")
+            .lines()
+            .skip(6)
+            .take(5),
+    );
+    std::fs::write(&recording, text.join("\n") + "\n").unwrap();
+    let (output, _, stderr) = run(moto::tributary()
+        .args(["replay", "--recording"])
+        .arg(&recording)
+        .args(["--to-kinesis", "untouched", "--endpoint-url", moto::url()]));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("bad.jsonl:7:"), "{stderr}");
+    assert!(
+        stderr.contains("nothing was put into untouched"),
+        "{stderr}"
+    );
+    let stream = streams(&["kinesis-read", "untouched"]);
+    let put: usize = stream
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|records| records.as_array().unwrap().len())
+        .sum();
+    assert_eq!(put, 0, "not even the records before the bad line");
+}
+
+#[test]
 fn a_dynamodb_tables_stream_is_recorded_with_keys_and_changes() {
     let made = streams(&["dynamodb-changes", "orders"]);
     let dir = tempfile::tempdir().unwrap();
@@ -149,11 +186,74 @@ fn a_dynamodb_tables_stream_is_recorded_with_keys_and_changes() {
         })
         .collect();
     assert_eq!(changes, expected);
+    // Each record's data is its stream record, in DynamoDB JSON, as a
+    // Lambda event's `dynamodb` object has it.
     let modified: Value = serde_json::from_slice(&records[5].data).unwrap();
     assert_eq!(
-        modified,
-        serde_json::json!({"pk": "k1", "n": 100, "tags": ["a", "b"]})
+        modified["NewImage"],
+        serde_json::json!({"pk": {"S": "k1"}, "n": {"N": "100"}, "tags": {"SS": ["a", "b"]}})
     );
+    assert_eq!(modified["Keys"], serde_json::json!({"pk": {"S": "k1"}}));
+    assert_eq!(modified["SequenceNumber"], records[5].origin.sequence);
     let removed: Value = serde_json::from_slice(&records[6].data).unwrap();
-    assert_eq!(removed["pk"], "k2", "a REMOVE records the item as it was");
+    assert_eq!(removed["OldImage"]["pk"], serde_json::json!({"S": "k2"}));
+    for record in &records {
+        let data: Value = serde_json::from_slice(&record.data).unwrap();
+        let created = data["ApproximateCreationDateTime"].as_f64().unwrap();
+        assert_eq!(record.origin.arrival_ms, (created * 1000.0).round() as i64);
+    }
+
+    // Replayed, the recording gives the changes Lambda would.
+    let changes = replayed(&dir, &out, "payload = \"change\"\ncollapse = false");
+    let summary: Vec<(String, Value)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["eventName"].as_str().unwrap().to_owned(),
+                c["keys"]["pk"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, expected);
+    assert_eq!(
+        changes[5]["newImage"],
+        serde_json::json!({"n": 100, "pk": "k1", "tags": ["a", "b"]})
+    );
+    assert_eq!(changes[5]["oldImage"]["n"], 1);
+    assert_eq!(changes[6]["oldImage"]["pk"], "k2");
+    assert_eq!(changes[6]["newImage"], Value::Null);
+    let items = replayed(&dir, &out, "collapse = false");
+    assert_eq!(
+        items[5],
+        serde_json::json!({"n": 100, "pk": "k1", "tags": ["a", "b"]})
+    );
+    assert_eq!(items[6]["pk"], "k2", "a REMOVE gives the item as it was");
+}
+
+/// Replays a DynamoDB recording through a pipeline whose `[source]` has
+/// `settings`; gives what its jsonl sink wrote.
+fn replayed(dir: &tempfile::TempDir, recording: &std::path::Path, settings: &str) -> Vec<Value> {
+    let sink = dir.path().join("replayed.jsonl");
+    let _ = std::fs::remove_file(&sink);
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"orders\"\n[source]\ntype = \"dynamodb_streams\"\n{settings}\n\
+             [sinks.out]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            sink.display()
+        ),
+    )
+    .unwrap();
+    let (output, _, stderr) = run(crate::support::tributary()
+        .arg("replay")
+        .arg(&pipeline)
+        .arg("--recording")
+        .arg(recording));
+    assert!(output.status.success(), "{stderr}");
+    std::fs::read_to_string(&sink)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }

@@ -1,22 +1,26 @@
 //! Recording a DynamoDB table's stream.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, Shard, ShardIteratorType, StreamStatus};
+use aws_sdk_dynamodbstreams::types::{
+    AttributeValue, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
+};
+use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
 
 use super::kinesis_recorder::Recorded;
 use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen};
-use crate::sources::lambda::{dynamodb_to_json, item_of};
+use crate::sources::lambda::dynamodb_to_json;
 
 /// Records the stream of table `table` as [`super::record_stream`] records
-/// a Kinesis stream: each change becomes a record whose data is the item
-/// (after the change, or before it for a REMOVE) as plain JSON, with its
-/// keys, event name and TTL mark in the origin.
+/// a Kinesis stream: each change becomes a record whose data is its stream
+/// record (the `dynamodb` object of a Lambda event, in DynamoDB JSON), with
+/// its keys as plain JSON, event name and TTL mark in the origin
+/// (docs/recording-format.md).
 pub async fn record_table(
     endpoint: &Endpoint,
     table: &str,
@@ -30,7 +34,7 @@ pub async fn record_table(
         progress,
     } = output;
     let client = Client::new(&endpoint.sdk_config().await);
-    let arn = table_stream_arn(&client, table).await?;
+    let arn = table_stream(&client, table).await?.arn;
     header(&arn).map_err(|e| AwsError::new("writing the recording", e))?;
     let arn: Arc<str> = Arc::from(arn);
     let mut iterators: HashMap<String, String> = HashMap::new();
@@ -96,33 +100,25 @@ pub async fn record_table(
                     .event_name()
                     .map(|e| e.as_str().to_owned())
                     .unwrap_or_default();
-                let json = |image: Option<&HashMap<String, AttributeValue>>| {
-                    dynamodb_to_json(serde_dynamo::Item::from(image.cloned().unwrap_or_default()))
-                };
-                let keys = json(change.keys());
-                let item = item_of(
-                    &event_name,
-                    &keys,
-                    json(change.new_image()),
-                    json(change.old_image()),
-                );
                 let mut origin = Origin::new(
                     SourceKind::DynamodbStreams,
                     arn.clone(),
                     shard_id.clone(),
                     change.sequence_number().unwrap_or_default(),
                 );
-                origin.arrival_ms = change
-                    .approximate_creation_date_time()
-                    .and_then(|t| t.to_millis().ok())
-                    .unwrap_or(0);
-                origin.removed_by_ttl = record.user_identity().is_some_and(|u| {
-                    u.r#type() == Some("Service")
-                        && u.principal_id() == Some("dynamodb.amazonaws.com")
-                });
-                origin.item_keys = Some(keys);
+                origin.arrival_ms = created;
+                origin.removed_by_ttl = event_name == "REMOVE"
+                    && record.user_identity().is_some_and(|u| {
+                        u.r#type() == Some("Service")
+                            && u.principal_id() == Some("dynamodb.amazonaws.com")
+                    });
+                let keys = dynamodb_to_json(item(change.keys()));
+                origin.item_keys = keys
+                    .as_object()
+                    .is_some_and(|k| !k.is_empty())
+                    .then_some(keys);
                 origin.event_name = Some(event_name);
-                let data = serde_json::to_vec(&item).expect("a JSON value serializes");
+                let data = stream_record_json(change);
                 write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;
                 recorded.records += 1;
                 recorded.bytes += data.len() as u64;
@@ -151,6 +147,51 @@ pub async fn record_table(
         }
     }
     Ok(recorded)
+}
+
+fn item(image: Option<&HashMap<String, AttributeValue>>) -> serde_dynamo::Item {
+    serde_dynamo::Item::from(image.cloned().unwrap_or_default())
+}
+
+/// A stream record as a Lambda event's `dynamodb` object has it: DynamoDB
+/// JSON, the creation time in seconds, attributes in the order of their names.
+fn stream_record_json(change: &StreamRecord) -> Vec<u8> {
+    let mut object = Map::new();
+    // Whole seconds from DynamoDB; to the millisecond, as the line's
+    // `arrival_ms`, from emulators that say more.
+    if let Some(millis) = change
+        .approximate_creation_date_time()
+        .and_then(|t| t.to_millis().ok())
+    {
+        let seconds = match millis % 1000 {
+            0 => Value::from(millis / 1000),
+            _ => Value::from(millis as f64 / 1000.0),
+        };
+        object.insert("ApproximateCreationDateTime".to_owned(), seconds);
+    }
+    for (name, image) in [
+        ("Keys", change.keys()),
+        ("NewImage", change.new_image()),
+        ("OldImage", change.old_image()),
+    ] {
+        if image.is_some() {
+            let item = item(image);
+            let sorted: BTreeMap<&String, &serde_dynamo::AttributeValue> =
+                item.inner().iter().collect();
+            let value = serde_json::to_value(sorted).expect("an item serializes");
+            object.insert(name.to_owned(), value);
+        }
+    }
+    if let Some(sequence) = change.sequence_number() {
+        object.insert("SequenceNumber".to_owned(), Value::from(sequence));
+    }
+    if let Some(size) = change.size_bytes() {
+        object.insert("SizeBytes".to_owned(), Value::from(size));
+    }
+    if let Some(view) = change.stream_view_type() {
+        object.insert("StreamViewType".to_owned(), Value::from(view.as_str()));
+    }
+    serde_json::to_vec(&object).expect("a JSON object serializes")
 }
 
 /// Shards not opened yet whose parent (if any) is read to its end.
@@ -193,9 +234,31 @@ async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError>
     }
 }
 
-/// The ARN of a table's enabled stream. A table has at most one; streams
-/// disabled in the last 24 hours are listed too, and are skipped.
-pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, AwsError> {
+/// A table's enabled stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableStream {
+    /// The stream's ARN.
+    pub arn: String,
+    /// What its records carry besides the keys: `KEYS_ONLY`, `NEW_IMAGE`,
+    /// `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`; `None` when DynamoDB does not say.
+    pub view_type: Option<String>,
+}
+
+impl TableStream {
+    /// Whether an INSERT or MODIFY on this stream carries the item after the
+    /// change, as a DynamoDB source with `payload = "item"` needs. `true` when
+    /// the view type is unknown.
+    pub fn has_new_images(&self) -> bool {
+        self.view_type.as_deref().is_none_or(|view| {
+            view == StreamViewType::NewImage.as_str()
+                || view == StreamViewType::NewAndOldImages.as_str()
+        })
+    }
+}
+
+/// The enabled stream of a table. A table has at most one; streams disabled
+/// in the last 24 hours are listed too, and are skipped.
+pub async fn table_stream(client: &Client, table: &str) -> Result<TableStream, AwsError> {
     let streams = client
         .list_streams()
         .table_name(table)
@@ -221,12 +284,18 @@ pub async fn table_stream_arn(client: &Client, table: &str) -> Result<String, Aw
             .map_err(|e| {
                 AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
             })?;
-        let status = answer.stream_description().and_then(|d| d.stream_status());
+        let description = answer.stream_description();
+        let status = description.and_then(|d| d.stream_status());
         if matches!(
             status,
             Some(StreamStatus::Enabled | StreamStatus::Enabling) | None
         ) {
-            return Ok(arn.to_owned());
+            return Ok(TableStream {
+                arn: arn.to_owned(),
+                view_type: description
+                    .and_then(|d| d.stream_view_type())
+                    .map(|v| v.as_str().to_owned()),
+            });
         }
     }
     Err(AwsError::new(

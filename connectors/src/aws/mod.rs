@@ -9,7 +9,7 @@ mod dynamodb_recorder;
 mod kinesis_recorder;
 mod kinesis_writer;
 
-pub use dynamodb_recorder::{record_table, table_stream_arn};
+pub use dynamodb_recorder::{TableStream, record_table, table_stream};
 pub use kinesis_recorder::{Recorded, record_stream};
 pub use kinesis_writer::put_records;
 

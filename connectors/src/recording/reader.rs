@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tributary_core::Origin;
 
-use crate::sources::SourceRecord;
+use crate::sources::{DecodeError, SourceRecord};
 
 use super::{FORMAT_VERSION, Header};
 
@@ -28,7 +28,21 @@ pub enum RecordingError {
         /// The I/O error.
         source: io::Error,
     },
-    /// A line is not what the format says.
+    /// Reading stopped at a line: the file (or its gzip stream) is cut short
+    /// or damaged there, and nothing after it can be read.
+    #[error(
+        "{file}:{line}: cannot read the recording from this line on: {source}; the lines before it were read, the rest could not be (a gzip file cut short or damaged?)"
+    )]
+    Stopped {
+        /// The recording's name.
+        file: String,
+        /// The line that could not be read, from 1.
+        line: usize,
+        /// The I/O or gzip error.
+        source: io::Error,
+    },
+    /// A line is not what the format says. Only that line is wrong: the
+    /// reader goes on with the next.
     #[error("{file}:{line}:{column}: {message}; {hint}")]
     Invalid {
         /// The recording's name.
@@ -73,17 +87,50 @@ struct Line<'a> {
     _error: Option<serde::de::IgnoredAny>,
 }
 
+impl RecordingError {
+    /// Whether only one line is wrong, and the reader can go on with the next.
+    pub fn is_bad_line(&self) -> bool {
+        matches!(self, RecordingError::Invalid { .. })
+    }
+}
+
+/// What can still be read of a line that is not a valid record: each field
+/// that has the expected type.
+#[derive(Default, Deserialize)]
+struct LineIdentity {
+    #[serde(default)]
+    stream: Option<serde_json::Value>,
+    #[serde(default)]
+    shard: Option<serde_json::Value>,
+    #[serde(default)]
+    sequence: Option<serde_json::Value>,
+    #[serde(default)]
+    sub_sequence: Option<serde_json::Value>,
+    #[serde(default)]
+    partition_key: Option<serde_json::Value>,
+    #[serde(default)]
+    arrival_ms: Option<serde_json::Value>,
+}
+
+/// The shard of the records made of bad lines that do not name theirs.
+pub const UNREADABLE_LINES_SHARD: &str = "unreadable-lines";
+
 /// Reads a recording line by line; records are read as they are needed, so a
-/// recording of any size replays in bounded memory.
+/// recording of any size replays in bounded memory. A line that is not a
+/// valid record is an error for that line alone ([`RecordingError::Invalid`]):
+/// reading goes on with the next, and [`RecordingReader::bad_line_record`]
+/// makes a failed record of it. A file that cannot be read further (a gzip
+/// stream cut short) ends with [`RecordingError::Stopped`].
 pub struct RecordingReader {
     name: String,
     input: Box<dyn BufRead + Send>,
     header: Header,
     stream: Arc<str>,
     shards: HashMap<String, Arc<str>>,
-    line: String,
+    line: Vec<u8>,
     line_number: usize,
     bytes_read: u64,
+    stopped: bool,
 }
 
 impl RecordingReader {
@@ -109,13 +156,15 @@ impl RecordingReader {
         let name = name.into();
         let mut input: Box<dyn BufRead + Send> =
             Box::new(BufReader::with_capacity(256 * 1024, input));
-        let mut line = String::new();
-        let read = input
-            .read_line(&mut line)
-            .map_err(|source| RecordingError::Io {
-                file: name.clone(),
-                source,
-            })?;
+        let mut line = Vec::new();
+        let read =
+            input
+                .read_until(b'\n', &mut line)
+                .map_err(|source| RecordingError::Stopped {
+                    file: name.clone(),
+                    line: 1,
+                    source,
+                })?;
         let invalid = |column, message: String| RecordingError::Invalid {
             file: name.clone(),
             line: 1,
@@ -126,7 +175,13 @@ impl RecordingReader {
         if read == 0 {
             return Err(invalid(1, "the recording is empty".to_owned()));
         }
-        let header: Header = serde_json::from_str(&line)
+        let text = std::str::from_utf8(&line).map_err(|e| {
+            invalid(
+                e.valid_up_to() + 1,
+                "invalid header: the line is not UTF-8 text".to_owned(),
+            )
+        })?;
+        let header: Header = serde_json::from_str(text)
             .map_err(|e| invalid(e.column(), format!("invalid header: {e}")))?;
         if header.tributary_recording != FORMAT_VERSION {
             return Err(invalid(
@@ -146,6 +201,7 @@ impl RecordingReader {
             line,
             line_number: 1,
             bytes_read: read as u64,
+            stopped: false,
         })
     }
 
@@ -159,15 +215,26 @@ impl RecordingReader {
         self.bytes_read
     }
 
-    /// Reads the next record; `None` at the end.
+    /// How many lines have been read so far, the header included.
+    pub fn lines_read(&self) -> usize {
+        self.line_number
+    }
+
+    /// Reads the next record; `None` at the end, and after a
+    /// [`RecordingError::Stopped`].
     pub fn next_record(&mut self) -> Option<Result<SourceRecord, RecordingError>> {
+        if self.stopped {
+            return None;
+        }
         loop {
             self.line.clear();
-            let read = match self.input.read_line(&mut self.line) {
+            let read = match self.input.read_until(b'\n', &mut self.line) {
                 Ok(read) => read,
                 Err(source) => {
-                    return Some(Err(RecordingError::Io {
+                    self.stopped = true;
+                    return Some(Err(RecordingError::Stopped {
                         file: self.name.clone(),
+                        line: self.line_number + 1,
                         source,
                     }));
                 }
@@ -177,10 +244,42 @@ impl RecordingReader {
             }
             self.line_number += 1;
             self.bytes_read += read as u64;
-            if !self.line.trim().is_empty() {
+            if !self.line.trim_ascii().is_empty() {
                 return Some(self.parse_line());
             }
         }
+    }
+
+    /// A record for the line [`Self::next_record`] last found bad, which
+    /// fails at stage `source` with `error`: its data is the line itself,
+    /// its origin what can still be read of the line (else the shard
+    /// [`UNREADABLE_LINES_SHARD`] and the sequence `line N`).
+    pub fn bad_line_record(&self, error: &RecordingError) -> SourceRecord {
+        let line = self.line.trim_ascii_end();
+        let identity: LineIdentity = serde_json::from_slice(line).unwrap_or_default();
+        let text = |value: Option<serde_json::Value>| match value {
+            Some(serde_json::Value::String(text)) => Some(text),
+            _ => None,
+        };
+        let shard = text(identity.shard).unwrap_or_else(|| UNREADABLE_LINES_SHARD.to_owned());
+        let sequence =
+            text(identity.sequence).unwrap_or_else(|| format!("line {}", self.line_number));
+        let mut origin = Origin::new(self.header.source, self.stream.clone(), shard, sequence);
+        if let Some(stream) = text(identity.stream) {
+            origin.stream = Arc::from(stream);
+        }
+        origin.sub_sequence = identity.sub_sequence.and_then(|v| v.as_u64());
+        origin.partition_key = text(identity.partition_key);
+        origin.arrival_ms = identity
+            .arrival_ms
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default();
+        let reason = error.to_string();
+        SourceRecord::unreadable(
+            origin,
+            Bytes::copy_from_slice(line),
+            DecodeError::Unreadable { reason },
+        )
     }
 
     fn parse_line(&mut self) -> Result<SourceRecord, RecordingError> {
@@ -191,8 +290,23 @@ impl RecordingReader {
             message,
             hint: "each record line needs `shard`, `sequence`, `arrival_ms`, and `data` or `data_base64` (see docs/recording-format.md)",
         };
-        let line: Line<'_> =
-            serde_json::from_str(&self.line).map_err(|e| invalid(e.column(), e.to_string()))?;
+        let text = std::str::from_utf8(&self.line).map_err(|e| {
+            invalid(
+                e.valid_up_to() + 1,
+                format!(
+                    "the line is not UTF-8 text (an invalid byte at column {})",
+                    e.valid_up_to() + 1
+                ),
+            )
+        })?;
+        let line: Line<'_> = serde_json::from_str(text).map_err(|e| {
+            let message = if e.is_eof() && !text.ends_with('\n') {
+                format!("the last line is cut short (was the recording finished?): {e}")
+            } else {
+                e.to_string()
+            };
+            invalid(e.column(), message)
+        })?;
         let (data, data_is_json) = match (line.data, &line.data_base64) {
             (Some(raw), None) => (Bytes::copy_from_slice(raw.get().as_bytes()), true),
             (None, Some(encoded)) => {
@@ -241,6 +355,7 @@ impl RecordingReader {
             data,
             data_is_json,
             error: None,
+            raw: None,
         })
     }
 }
@@ -315,6 +430,143 @@ mod tests {
         let error = reader.next_record().unwrap().unwrap_err().to_string();
         assert!(error.starts_with("r.jsonl:3:"), "{error}");
         assert!(error.contains("unknown field `arival_ms`"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_line_is_an_error_for_that_line_alone_and_reading_goes_on() {
+        let mut text = b"{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n\
+            {\"shard\":\"a\",\"sequence\":\"1\",\"arrival_ms\":1,\"data\":{}}\n\
+            not json\n\
+            {\"shard\":\"a\",\"sequence\":\"2\",\"arival_ms\":1,\"data\":{}}\n\
+            {\"shard\":\"b\",\"sequence\":\"3\",\"arrival_ms\":1,\"data_base64\":\"!!\"}\n\
+            \n\
+            {\"shard\":\"b\",\"sequence\":\"4\",\"arrival_ms\":1,\"data\":\"caf"
+            .to_vec();
+        text.extend_from_slice(b"\xe9\"}\n");
+        text.extend_from_slice(
+            b"{\"shard\":\"a\",\"sequence\":\"5\",\"arrival_ms\":1,\"data\":{}}\n",
+        );
+        text.extend_from_slice(b"{\"shard\":\"a\",\"sequence\":\"6\",\"arr");
+        let mut reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(text)).unwrap();
+        let mut seen = Vec::new();
+        while let Some(next) = reader.next_record() {
+            match next {
+                Ok(record) => seen.push(format!("record {}", record.origin.sequence)),
+                Err(error) => {
+                    assert!(error.is_bad_line(), "{error}");
+                    let record = reader.bad_line_record(&error);
+                    let reason = record.error.as_ref().unwrap().to_string();
+                    assert!(reason.contains(&error.to_string()), "{reason}");
+                    seen.push(format!(
+                        "{} as {}/{}",
+                        error.to_string().split(": ").next().unwrap(),
+                        record.origin.shard,
+                        record.origin.sequence
+                    ));
+                }
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "record 1",
+                "r.jsonl:3:2 as unreadable-lines/line 3",
+                "r.jsonl:4:39 as a/2",
+                "r.jsonl:5:1 as b/3",
+                "r.jsonl:7:55 as b/4",
+                "record 5",
+                "r.jsonl:9:32 as unreadable-lines/line 9",
+            ]
+        );
+        assert_eq!(reader.lines_read(), 9, "every line read");
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_names_its_line_and_column() {
+        let mut text =
+            b"{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n".to_vec();
+        text.extend_from_slice(
+            b"{\"shard\":\"a\",\"sequence\":\"1\",\"arrival_ms\":1,\"data\":\"\xff\"}\n",
+        );
+        let mut reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(text)).unwrap();
+        let error = reader.next_record().unwrap().unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "r.jsonl:2:52: the line is not UTF-8 text (an invalid byte at column 52)"
+            ),
+            "{error}"
+        );
+        assert!(reader.next_record().is_none());
+    }
+
+    /// A gzip recording of a header and `records` record lines.
+    fn gzip_recording(records: usize) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        writeln!(
+            gz,
+            "{{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}}"
+        )
+        .unwrap();
+        for i in 0..records {
+            writeln!(
+                gz,
+                "{{\"shard\":\"a\",\"sequence\":\"{i}\",\"arrival_ms\":{i},\"data\":{{\"n\":{i},\"text\":\"{}\"}}}}",
+                i.wrapping_mul(2_654_435_761) % 1_000_003
+            )
+            .unwrap();
+        }
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_gzip_recording_cut_short_stops_at_the_line_it_cannot_read() {
+        let gz = gzip_recording(5000);
+        let cut = gz[..gz.len() * 2 / 3].to_vec();
+        let reader = flate2::read::MultiGzDecoder::new(std::io::Cursor::new(cut));
+        let mut reader = RecordingReader::new("r.jsonl.gz", reader).unwrap();
+        let mut records = 0;
+        let error = loop {
+            match reader.next_record() {
+                Some(Ok(_)) => records += 1,
+                Some(Err(error)) if error.is_bad_line() => {}
+                Some(Err(error)) => break error,
+                None => panic!("a gzip stream cut short is an error, not the end"),
+            }
+        };
+        assert!(records > 1000 && records < 5000, "{records}");
+        let text = error.to_string();
+        assert!(!error.is_bad_line());
+        let line = reader.lines_read() + 1;
+        assert!(
+            text.starts_with(&format!(
+                "r.jsonl.gz:{line}: cannot read the recording from this line on"
+            )),
+            "{text}"
+        );
+        assert!(reader.next_record().is_none(), "nothing is read after it");
+    }
+
+    #[test]
+    fn a_damaged_gzip_recording_is_an_error_at_a_line_never_a_panic() {
+        let mut gz = gzip_recording(5000);
+        let middle = gz.len() / 2;
+        for byte in &mut gz[middle..middle + 64] {
+            *byte = !*byte;
+        }
+        let reader = flate2::read::MultiGzDecoder::new(std::io::Cursor::new(gz));
+        let mut reader = RecordingReader::new("r.jsonl.gz", reader).unwrap();
+        let mut errors = Vec::new();
+        while let Some(next) = reader.next_record() {
+            if let Err(error) = next {
+                errors.push(error.to_string());
+            }
+        }
+        assert!(!errors.is_empty());
+        assert!(
+            errors.iter().all(|e| e.starts_with("r.jsonl.gz:")),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub struct SourceRecord {
     /// entry of the wrong shape). Such a record fails at stage `source` and
     /// follows `on_error`; `data` then holds what the event had, as it was.
     pub error: Option<DecodeError>,
+    /// The record's bytes as the source gave them, when `data` was made from
+    /// them: for DynamoDB Streams, the stream record's `dynamodb` object in
+    /// DynamoDB JSON, from which `data` (the item or the change) was made.
+    /// Recordings and dead letters keep these bytes (see [`Self::original`]).
+    /// `None` when `data` is itself what the source gave.
+    pub raw: Option<Bytes>,
 }
 
 impl SourceRecord {
@@ -42,6 +48,7 @@ impl SourceRecord {
             data,
             data_is_json: false,
             error: None,
+            raw: None,
         }
     }
 
@@ -52,7 +59,15 @@ impl SourceRecord {
             data: raw,
             data_is_json: false,
             error: Some(error),
+            raw: None,
         }
+    }
+
+    /// The bytes a recording or a dead letter keeps of this record: what the
+    /// source gave, from which [`SourceConfig::recorded`] makes the same
+    /// record again.
+    pub fn original(&self) -> &Bytes {
+        self.raw.as_ref().unwrap_or(&self.data)
     }
 }
 
@@ -197,6 +212,24 @@ impl SourceConfig {
         match self {
             SourceConfig::Kinesis(c) => c.codec,
             SourceConfig::DynamodbStreams(_) | SourceConfig::Eventbridge(_) => Codec::Json,
+        }
+    }
+
+    /// A record read from a recording or a dead letter, made into what this
+    /// source's Lambda decoding makes of the same record. For DynamoDB
+    /// Streams, the record's bytes are the stream record's `dynamodb` object
+    /// and the change (item or whole change, as `payload` says) is rebuilt
+    /// from it, failing as it would in Lambda; records of other sources, and
+    /// records that already failed, are returned as they are.
+    pub fn recorded(&self, record: SourceRecord) -> SourceRecord {
+        match self {
+            SourceConfig::DynamodbStreams(config)
+                if record.origin.source == SourceKind::DynamodbStreams
+                    && record.error.is_none() =>
+            {
+                lambda::rebuild_dynamodb(record, config.payload)
+            }
+            _ => record,
         }
     }
 

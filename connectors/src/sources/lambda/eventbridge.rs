@@ -29,6 +29,7 @@ pub(super) fn decode(
         data: Bytes::copy_from_slice(event.trim().as_bytes()),
         data_is_json: true,
         error: None,
+        raw: None,
     };
     Ok(DecodedEvent {
         records: vec![record],

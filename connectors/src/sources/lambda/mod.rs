@@ -18,7 +18,7 @@ mod eventbridge;
 mod kinesis;
 mod kpl;
 
-pub(crate) use dynamodb::item_of;
+pub(crate) use dynamodb::rebuild as rebuild_dynamodb;
 pub use dynamodb::{document_id, dynamodb_to_json};
 
 use bytes::BytesMut;
