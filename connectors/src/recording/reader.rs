@@ -383,13 +383,16 @@ mod tests {
 
     #[test]
     fn round_trips_every_record_byte_for_byte() {
-        let payloads: [&[u8]; 6] = [
+        let payloads: [&[u8]; 7] = [
             br#"{"page":"/","n":1.50}"#,
             b"{\n\"multi\": \"line\"}",
             b" {\"padded\":true}",
             b"\xde\xad\xbe\xef",
             b"plain text",
             b"",
+            // Found by fuzz/fuzz_targets/payload_readers.rs: `"data":null`
+            // reads as no data.
+            b"null",
         ];
         let header = Header::new(SourceKind::Kinesis, "arn:s");
         let mut writer = RecordingWriter::new(Vec::new(), &header).unwrap();

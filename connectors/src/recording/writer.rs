@@ -99,13 +99,15 @@ pub fn encode_record<E: Serialize>(
 }
 
 /// Whether `text` is exactly one JSON text on one line, with no white space
-/// around it, so that embedding it verbatim keeps every byte; and nested no
+/// around it, so that embedding it verbatim keeps every byte; nested no
 /// deeper than JSON readers take (serde_json's limit), so that the line
-/// stays readable as a whole.
+/// stays readable as a whole; and not `null`, which under `data` reads as
+/// no data at all.
 fn is_single_line_json(text: &str) -> bool {
     let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
     trimmed.len() == text.len()
         && !text.is_empty()
+        && text != "null"
         && !text.contains(['\n', '\r'])
         && serde_json::from_str::<IgnoredAny>(text).is_ok()
         && tributary_core::json::too_deep_at(text.as_bytes()).is_none()
