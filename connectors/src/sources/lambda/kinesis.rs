@@ -68,6 +68,7 @@ pub(super) fn decode(event: &str, buffer: &mut BytesMut) -> Result<DecodedEvent,
     let window = envelope.take_window();
     let entries: Vec<Result<Entry<'_>, Unreadable<'_>>> =
         envelope.records.into_iter().map(Ok).collect();
+    each_has_a_sequence_number(&entries)?;
     let records = records(entries, envelope.shard_id.as_deref(), buffer);
     Ok(DecodedEvent { records, window })
 }
@@ -98,8 +99,29 @@ fn decode_entry_by_entry(event: &str, buffer: &mut BytesMut) -> Result<DecodedEv
         };
         entries.push(entry);
     }
+    each_has_a_sequence_number(&entries)?;
     let records = records(entries, envelope.shard_id.as_deref(), buffer);
     Ok(DecodedEvent { records, window })
+}
+
+/// Lambda takes an empty `itemIdentifier` as a failure of the whole batch:
+/// an entry with an empty sequence number fails the invocation, saying so.
+fn each_has_a_sequence_number(
+    entries: &[Result<Entry<'_>, Unreadable<'_>>],
+) -> Result<(), EventError> {
+    for (index, entry) in entries.iter().enumerate() {
+        let sequence = match entry {
+            Ok(entry) => &entry.kinesis.sequence_number,
+            Err(unreadable) => &unreadable.identity.kinesis.sequence_number,
+        };
+        if sequence.is_empty() {
+            return Err(EventError::Unidentifiable {
+                index,
+                reason: "its `sequenceNumber` is empty".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 struct Unreadable<'a> {
@@ -324,6 +346,24 @@ mod tests {
             pointer,
             "the buffer was reused"
         );
+    }
+
+    #[test]
+    fn an_empty_sequence_number_fails_the_invocation_not_as_an_empty_identifier() {
+        let good = r#"{"kinesis":{"partitionKey":"p","sequenceNumber":"1","data":"eyJhIjoxfQ==","approximateArrivalTimestamp":1.5},"eventID":"shardId-0:1"}"#;
+        let empty = good.replace(r#""sequenceNumber":"1""#, r#""sequenceNumber":"""#);
+        let unreadable = empty.replace(r#""data":"eyJhIjoxfQ==""#, r#""data":42"#);
+        for bad in [empty, unreadable] {
+            let event = format!(r#"{{"Records":[{good},{bad}]}}"#);
+            let error = decode(&event, &mut BytesMut::new()).unwrap_err();
+            assert_eq!(
+                error,
+                EventError::Unidentifiable {
+                    index: 1,
+                    reason: "its `sequenceNumber` is empty".to_owned()
+                }
+            );
+        }
     }
 
     /// How far the second slice starts after the first.
