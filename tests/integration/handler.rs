@@ -10,7 +10,8 @@ use tributary::Plan;
 use tributary::lambda::{Handler, Invocation, InvocationError, Response};
 
 use crate::support::events::{
-    dynamodb_entry, kinesis_entry, kinesis_event, kinesis_event_of, raw_kinesis_entry, sequence,
+    dynamodb_entry, gzip, kinesis_entry, kinesis_event, kinesis_event_of, raw_kinesis_entry,
+    sequence,
 };
 use crate::support::processors::registry;
 use crate::support::root;
@@ -323,12 +324,6 @@ fn bad_records_fail_alone_with_a_clear_reason() {
 
 #[test]
 fn compressed_payloads_that_do_not_decompress_fail_alone() {
-    use std::io::Write as _;
-    let gzip = |bytes: &[u8]| {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
-    };
     let bomb = gzip(&vec![b' '; 80 * 1024 * 1024]);
     let mut truncated = gzip(b"{\"n\":3}");
     truncated.truncate(10);
@@ -408,7 +403,6 @@ fn cloudwatch_logs_subscriptions_give_one_record_per_log_event() {
 /// A CloudWatch Logs subscription message of `messages`, gzipped, as a
 /// subscription writes it to Kinesis.
 fn log_message(messages: &[String]) -> Vec<u8> {
-    use std::io::Write as _;
     let events: Vec<Value> = messages
         .iter()
         .enumerate()
@@ -416,9 +410,7 @@ fn log_message(messages: &[String]) -> Vec<u8> {
         .collect();
     let message = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/f",
         "logStream": "s", "subscriptionFilters": ["all"], "logEvents": events});
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(message.to_string().as_bytes()).unwrap();
-    encoder.finish().unwrap()
+    gzip(message.to_string().as_bytes())
 }
 
 #[test]

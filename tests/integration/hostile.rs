@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::events::{kinesis_event_of, sequence};
+use crate::support::events::{gzip, kinesis_event_of, sequence};
 use crate::support::{run, tributary};
 
 /// Writes a pipeline of `processor` (a `[[processors]]` body) under
@@ -223,7 +223,6 @@ fn peak_rss(command: &std::process::Command) -> (u64, String) {
 /// the process stays far below its memory.
 #[test]
 fn an_event_of_gzip_bombs_stays_within_the_invocation_budget() {
-    use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pipeline.toml");
     let text = format!(
@@ -233,14 +232,7 @@ fn an_event_of_gzip_bombs_stays_within_the_invocation_budget() {
         dir.path().join("out.jsonl").display()
     );
     std::fs::write(&file, text).unwrap();
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(b"{\"pad\":\"").unwrap();
-    let chunk = vec![b'x'; 1024 * 1024];
-    for _ in 0..63 {
-        encoder.write_all(&chunk).unwrap();
-    }
-    encoder.write_all(b"\"}").unwrap();
-    let bomb = encoder.finish().unwrap();
+    let bomb = gzip(format!("{{\"pad\":\"{}\"}}", "x".repeat(63 << 20)).as_bytes());
     let entries: Vec<Value> = (0..20)
         .map(|i| crate::support::events::kinesis_entry("shardId-0", &sequence(i), &bomb))
         .collect();
@@ -282,12 +274,6 @@ fn a_record_past_the_budget_says_why_and_is_retried_whatever_on_error_says() {
         "type = \"kinesis\"\ncodec = \"gzip-json\"",
     );
     std::fs::write(&file, text).unwrap();
-    let gzip = |bytes: &[u8]| {
-        use std::io::Write as _;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
-    };
     let big = gzip(format!("{{\"kind\":\"x\",\"pad\":\"{}\"}}", "y".repeat(40 << 20)).as_bytes());
     let entries: Vec<Value> = (0..3)
         .map(|i| crate::support::events::kinesis_entry("shardId-0", &sequence(i), &big))

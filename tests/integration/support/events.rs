@@ -88,3 +88,12 @@ pub fn dynamodb_entry(
         "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000",
     })
 }
+
+/// `bytes` gzipped as a producer would, at the best ratio (so a bomb stays
+/// a small record).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
