@@ -115,6 +115,9 @@ impl DecodeError {
 pub struct DecompressionBudget {
     total: usize,
     remaining: usize,
+    /// Set once a record was past what was left: the records after it in
+    /// the shard are redelivered with it, so they are not decompressed now.
+    overrun: bool,
 }
 
 impl DecompressionBudget {
@@ -131,6 +134,7 @@ impl DecompressionBudget {
         DecompressionBudget {
             total: bytes,
             remaining: bytes,
+            overrun: false,
         }
     }
 
@@ -196,6 +200,12 @@ fn gunzip(bytes: &[u8], budget: &mut DecompressionBudget) -> Result<Vec<u8>, Dec
     let gzip_error = |error: std::io::Error| DecodeError::Gzip {
         reason: error.to_string(),
     };
+    let over_budget = DecodeError::OverBudget {
+        budget: budget.total,
+    };
+    if budget.overrun {
+        return Err(over_budget);
+    }
     let record_limit = Codec::MAX_DECOMPRESSED_BYTES;
     let limit = record_limit.min(budget.remaining);
     let mut decoder = MultiGzDecoder::new(bytes);
@@ -226,9 +236,8 @@ fn gunzip(bytes: &[u8], budget: &mut DecompressionBudget) -> Result<Vec<u8>, Dec
             limit: record_limit,
         });
     }
-    Err(DecodeError::OverBudget {
-        budget: budget.total,
-    })
+    budget.overrun = true;
+    Err(over_budget)
 }
 
 /// A CloudWatch Logs subscription message.
@@ -393,6 +402,12 @@ mod tests {
         let over = decode(&mut budget).unwrap_err();
         assert!(matches!(over, DecodeError::OverBudget { .. }), "{over}");
         assert!(over.is_transient());
+        // What follows is redelivered with it: not even read now (a record
+        // that is not gzip would otherwise say so).
+        let after = Codec::GzipJson
+            .decode(Bytes::from_static(b"not gzip"), false, &mut budget, |_| {})
+            .unwrap_err();
+        assert!(matches!(after, DecodeError::OverBudget { .. }), "{after}");
         // The next invocation starts afresh.
         assert!(decode(&mut budget.fresh()).is_ok());
         // A small function still takes one record of the per-record limit.
