@@ -378,10 +378,11 @@ impl Sink for OpensearchSink {
                 deadline: self.deadline,
                 config: &self.config,
             };
-            // Records whose document a failed change leaves behind: a later
-            // change of it is not sent, but retried with the earlier one.
+            // Documents with a change that failed for now: their later
+            // changes are not sent, but fail with it and are retried after it.
             let mut behind: HashSet<&str> = HashSet::new();
-            let mut sent = 0;
+            // Numbers each request, for its own backoff jitter.
+            let mut requests_sent = 0;
             for round in bulk::rounds(&operations) {
                 let (waiting, ready): (Vec<usize>, Vec<usize>) =
                     round.into_iter().partition(|position| {
@@ -399,13 +400,14 @@ impl Sink for OpensearchSink {
                     self.config.max_documents,
                     self.config.max_bytes,
                 );
+                let first = requests_sent;
+                requests_sent += requests.len() as u64;
                 let results: Vec<Vec<DeliveryFailure>> =
                     futures_util::stream::iter(requests.into_iter().enumerate())
-                        .map(|(n, positions)| sender.send(sent + n as u64, positions))
+                        .map(|(n, positions)| sender.send(first + n as u64, positions))
                         .buffer_unordered(self.config.max_in_flight)
                         .collect()
                         .await;
-                sent += ready.len() as u64;
                 for failure in results.into_iter().flatten() {
                     if failure.transient
                         && let Some(id) = ids_by_record.get(&failure.index)
