@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{BoxError, InputIndex, Record, Window};
+use crate::{BoxError, ErrorPolicy, InputIndex, Origin, Record, ShardStops, Window};
 
 /// What a per-record processor decided for one record.
 #[derive(Debug)]
@@ -64,7 +64,8 @@ impl fmt::Display for FailedRecord {
 ///
 /// Records leave a batch in exactly one of three ways: they stay to the end,
 /// are dropped on purpose (counted in [`Batch::dropped`]), or fail (kept with
-/// their error in [`Batch::failed`]).
+/// their error in [`Batch::failed`]). A failure the [`ErrorPolicy`] retries
+/// stops its shard ([`ShardStops`]): the shard's later records are held back.
 #[derive(Debug, Default)]
 pub struct Batch {
     records: Vec<Record>,
@@ -73,12 +74,11 @@ pub struct Batch {
     absorbed: Vec<InputIndex>,
     window: Option<Window>,
     stage: Option<Arc<str>>,
-    /// Whether a record-level failure is retried (`on_error = "retry"`),
-    /// and so stops its shard.
-    retry_record_failures: bool,
-    /// Per shard, the first input with a retried failure: Lambda
-    /// redelivers the shard from there.
-    stopped: Vec<(Arc<str>, InputIndex)>,
+    /// The inputs' origins, by input index, for those registered with
+    /// [`Batch::add_input`].
+    origins: Vec<Arc<Origin>>,
+    policy: ErrorPolicy,
+    stops: ShardStops,
 }
 
 /// What is left of a batch once the processors are done.
@@ -92,6 +92,10 @@ pub struct BatchParts {
     pub absorbed: Vec<InputIndex>,
     /// The tumbling window, with the state as the processors left it.
     pub window: Option<Window>,
+    /// The inputs' origins, by input index.
+    pub origins: Vec<Arc<Origin>>,
+    /// Where each shard is redelivered from, so far.
+    pub stops: ShardStops,
 }
 
 impl Batch {
@@ -189,21 +193,11 @@ impl Batch {
         self.fail_with(record, error, FailureKind::Record);
     }
 
-    /// Fails a record with the given kind of failure.
+    /// Fails a record with the given kind of failure. One the error policy
+    /// retries stops its shard.
     pub fn fail_with(&mut self, record: Record, error: BoxError, kind: FailureKind) {
-        let retried = kind == FailureKind::Transient
-            || (kind == FailureKind::Record && self.retry_record_failures);
-        if retried && record.input != InputIndex::EMITTED {
-            match self
-                .stopped
-                .iter_mut()
-                .find(|(shard, _)| *shard == record.origin.shard)
-            {
-                Some((_, at)) => *at = (*at).min(record.input),
-                None => self
-                    .stopped
-                    .push((record.origin.shard.clone(), record.input)),
-            }
+        if self.policy.retries(kind) {
+            self.stops.stop_at(&record);
         }
         let stage = self.stage.clone().unwrap_or_else(|| Arc::from("pipeline"));
         self.failed.push(FailedRecord {
@@ -214,19 +208,36 @@ impl Batch {
         });
     }
 
-    /// Says whether a record-level failure is retried (the pipeline's
-    /// `on_error = "retry"`), so that it stops its shard.
-    pub fn set_retry_record_failures(&mut self, retried: bool) {
-        self.retry_record_failures = retried;
+    /// Sets the pipeline's error policy, which decides which failures stop
+    /// their shard. By default, only transient failures do.
+    pub fn set_error_policy(&mut self, policy: ErrorPolicy) {
+        self.policy = policy;
+    }
+
+    /// Registers the next input record, in input order, so that the shard
+    /// stops know its sequence number; gives its index.
+    pub fn add_input(&mut self, origin: Arc<Origin>) -> InputIndex {
+        let index = self.stops.add_input(&origin);
+        self.origins.push(origin);
+        index
     }
 
     /// Whether an earlier record of `record`'s shard failed for retry in
     /// this batch: Lambda redelivers the shard from there, so a processor
     /// that keeps state (an aggregate) must not take this record into it.
     pub fn is_stopped(&self, record: &Record) -> bool {
-        self.stopped
-            .iter()
-            .any(|(shard, at)| *shard == record.origin.shard && record.input > *at)
+        self.stops.is_after_stop(&record.origin.shard, record.input)
+    }
+
+    /// Fails, for retry, the records after their shard's stop: Lambda
+    /// delivers them again, so they are not processed now.
+    pub fn hold_back(&mut self) {
+        if self.stops.is_empty() {
+            return;
+        }
+        let (kept, held) = self.stops.hold_back(std::mem::take(&mut self.records));
+        self.records = kept;
+        self.failed.extend(held);
     }
 
     /// Names the component now working on the batch, so its failures carry its name.
@@ -241,6 +252,8 @@ impl Batch {
             failed: self.failed,
             absorbed: self.absorbed,
             window: self.window,
+            origins: self.origins,
+            stops: self.stops,
         }
     }
 }

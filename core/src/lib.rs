@@ -18,21 +18,25 @@
 
 mod batch;
 mod document_id;
+mod error_policy;
 pub mod json;
 mod origin;
 mod payload;
 mod processor;
 mod record;
+mod shard_stops;
 mod sink;
 pub mod time;
 mod window;
 
 pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, HeldBack, Verdict};
 pub use document_id::{MAX_DOCUMENT_ID_BYTES, document_id, join_id_values, push_id_part};
+pub use error_policy::{Disposition, ErrorPolicy};
 pub use origin::{Origin, SourceKind};
 pub use payload::{Payload, PayloadError};
 pub use processor::{Processor, RecordProcessor};
 pub use record::{InputIndex, Record};
+pub use shard_stops::ShardStops;
 pub use sink::{BoxFuture, Delivery, DeliveryFailure, Sink};
 pub use window::Window;
 

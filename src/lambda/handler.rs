@@ -6,7 +6,7 @@ use tributary_connectors::sources::SourceConfig;
 use tributary_connectors::sources::lambda::{EventDecoder, EventError};
 
 use super::response::{BatchItemFailure, Response, StreamResponse};
-use crate::pipeline::BatchContext;
+use crate::pipeline::{BatchContext, WholeFailure};
 use crate::{Pipeline, Totals};
 
 /// Runs a pipeline on Lambda events, one at a time.
@@ -131,18 +131,19 @@ impl Handler {
             None => self.pipeline.flush().await,
         };
         flushed.map_err(|error| InvocationError::Flush(error.to_string()))?;
-        if outcome.emitted_failed > 0 {
-            return Err(InvocationError::AggregatesNotDelivered {
-                count: outcome.emitted_failed,
-            });
-        }
-        let totals = outcome.totals();
-        let response = match self.pipeline.source() {
-            SourceConfig::Eventbridge(_) if totals.failed > 0 => {
+        match outcome.whole_failure(self.pipeline.source().kind()) {
+            Some(WholeFailure::AggregatesNotDelivered { count }) => {
+                return Err(InvocationError::AggregatesNotDelivered { count });
+            }
+            Some(WholeFailure::EventNotDelivered) => {
                 return Err(InvocationError::NotDelivered {
                     event_id: event_id.unwrap_or_default(),
                 });
             }
+            None => {}
+        }
+        let totals = outcome.totals();
+        let response = match self.pipeline.source() {
             SourceConfig::Eventbridge(_) => Response::Event(()),
             SourceConfig::Kinesis(_) | SourceConfig::DynamodbStreams(_) => {
                 Response::Stream(StreamResponse {

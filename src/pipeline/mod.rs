@@ -5,17 +5,24 @@
 //! [`Plan::start`] opens the sinks and gives a [`Pipeline`], which runs one
 //! batch of source records at a time and returns a [`BatchOutcome`] that
 //! accounts for each input record.
+//!
+//! A batch goes through four stages, each in its own module, in this order:
+//! [`decode`] (source records to records), [`process`] (the processors),
+//! [`deliver`] (the sinks) and [`settle`] (the error policy and dead
+//! letters). [`run`] calls them; none of them calls back.
 
 mod dead_letter;
+mod deadline;
 mod decode;
+mod deliver;
 mod failure_log;
 mod outcome;
 mod plan;
+mod process;
 mod run;
 mod settle;
-mod stops;
 
-pub use outcome::{BatchOutcome, Fate, Totals};
+pub use outcome::{BatchOutcome, Fate, Totals, WholeFailure};
 pub use plan::Plan;
 pub use run::{BatchContext, Pipeline};
 

@@ -1,9 +1,9 @@
-//! What became of each input record of a batch.
+//! What became of each input record of a batch, and what Lambda is told.
 
 use std::ops::AddAssign;
 use std::sync::Arc;
 
-use tributary_core::{Origin, Window};
+use tributary_core::{InputIndex, Origin, ShardStops, SourceKind, Window};
 
 /// What became of one input record. When a record's outputs end differently,
 /// the later variant wins: one failed output fails the input record.
@@ -86,7 +86,35 @@ pub struct BatchOutcome {
     pub emitted_failed: u64,
 }
 
+/// Why Lambda must see an invocation fail as a whole, so that it retries
+/// all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WholeFailure {
+    /// Records that processors made (aggregate documents) could not be
+    /// delivered: they belong to no one input record.
+    AggregatesNotDelivered {
+        /// How many.
+        count: u64,
+    },
+    /// An EventBridge event could not be delivered: an asynchronous
+    /// invocation has no partial failures.
+    EventNotDelivered,
+}
+
 impl BatchOutcome {
+    /// Whether the invocation fails as a whole, and why: Lambda's rule, used
+    /// by the handler and by replay alike. Otherwise it succeeds, reporting
+    /// [`BatchOutcome::failed`] as its `batchItemFailures`.
+    pub fn whole_failure(&self, source: SourceKind) -> Option<WholeFailure> {
+        if self.emitted_failed > 0 {
+            return Some(WholeFailure::AggregatesNotDelivered {
+                count: self.emitted_failed,
+            });
+        }
+        let is_event = source == SourceKind::Eventbridge;
+        (is_event && !self.failed.is_empty()).then_some(WholeFailure::EventNotDelivered)
+    }
+
     /// The counts by fate.
     pub fn totals(&self) -> Totals {
         let mut totals = Totals {
@@ -104,5 +132,59 @@ impl BatchOutcome {
             }
         }
         totals
+    }
+}
+
+/// The fates of a batch's inputs as the stages decide them. An input starts
+/// dropped (its outputs all gone on purpose) and moves only to later fates.
+pub(super) struct Fates(Vec<Fate>);
+
+impl Fates {
+    /// `count` inputs, none decided yet.
+    pub(super) fn new(count: usize) -> Self {
+        Fates(vec![Fate::Dropped; count])
+    }
+
+    /// Sets an input's fate, unless it already has a later one.
+    pub(super) fn upgrade(&mut self, input: InputIndex, fate: Fate) {
+        if let Some(slot) = self.0.get_mut(input.0 as usize) {
+            *slot = (*slot).max(fate);
+        }
+    }
+
+    /// Fails every input at or after its shard's stop, dropped ones too:
+    /// Lambda redelivers them all.
+    pub(super) fn fail_after_stops(&mut self, origins: &[Arc<Origin>], stops: &ShardStops) {
+        for (index, origin) in origins.iter().enumerate() {
+            let input = InputIndex(index as u32);
+            if stops.is_after_stop(&origin.shard, input) {
+                self.upgrade(input, Fate::Failed);
+            }
+        }
+    }
+
+    /// The outcome: with, for each shard, its first failed input, in input
+    /// order. Lambda retries a shard from its lowest failed sequence number,
+    /// so these are the identifiers it needs.
+    pub(super) fn into_outcome(
+        self,
+        origins: &[Arc<Origin>],
+        window: Option<Window>,
+        emitted_failed: u64,
+    ) -> BatchOutcome {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut failed = Vec::new();
+        for (fate, origin) in self.0.iter().zip(origins) {
+            if *fate == Fate::Failed && !seen.contains(&&*origin.shard) {
+                seen.push(&origin.shard);
+                failed.push(origin.clone());
+            }
+        }
+        BatchOutcome {
+            fates: self.0,
+            failed,
+            window,
+            emitted_failed,
+        }
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
 use tributary_connectors::sinks::SinkConfig;
 use tributary_connectors::sources::{DecompressionBudget, SourceConfig};
-use tributary_core::{Processor, Sink};
+use tributary_core::{Disposition, ErrorPolicy, Processor, Sink};
 use tributary_processors::{BuildContext, Registry};
 
 use super::Pipeline;
@@ -123,8 +123,8 @@ impl Plan {
             (name, sink)
         };
         Pipeline {
+            policy: error_policy(self.on_error, self.dead_letter.is_some()),
             name: self.name,
-            on_error: self.on_error,
             deadline_margin: self.deadline_margin,
             sinks: self.sinks.into_iter().map(&mut open).collect(),
             dead_letter: self.dead_letter.map(&mut open),
@@ -151,8 +151,8 @@ impl Plan {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let dead_letter = self.dead_letter.map(open).transpose()?;
         Ok(Pipeline {
+            policy: error_policy(self.on_error, dead_letter.is_some()),
             name: self.name,
-            on_error: self.on_error,
             deadline_margin: self.deadline_margin,
             source: self.source,
             processors: self.processors,
@@ -161,6 +161,20 @@ impl Plan {
             failure_log: Default::default(),
             decompression_budget: self.decompression_budget,
         })
+    }
+}
+
+/// The error policy of a pipeline with this `on_error`, with or without a
+/// dead-letter sink.
+pub(super) fn error_policy(on_error: OnError, dead_letter_sink: bool) -> ErrorPolicy {
+    let record_failures = match on_error {
+        OnError::Retry => Disposition::Retry,
+        OnError::Skip => Disposition::Skip,
+        OnError::DeadLetter => Disposition::DeadLetter,
+    };
+    ErrorPolicy {
+        record_failures,
+        dead_letter_sink,
     }
 }
 

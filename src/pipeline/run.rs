@@ -1,22 +1,25 @@
-//! Running batches through a started pipeline.
+//! A started pipeline, and one batch through it, stage by stage: decode,
+//! process, deliver, settle. Each stage is its own module and knows nothing
+//! of the ones after it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tributary_config::OnError;
 use tributary_connectors::sources::{DecompressionBudget, SourceConfig, SourceRecord};
-use tributary_core::{
-    BoxError, Delivery, FailedRecord, FailureKind, InputIndex, Processor, Record, Sink, Window,
-};
+use tributary_core::{BoxError, ErrorPolicy, Processor, Sink, Window};
 
+use super::BatchOutcome;
+use super::decode::decode;
+use super::deliver::deliver;
 use super::failure_log::FailureLog;
-use super::stops::{ShardStops, first_failed_of_each_shard};
-use super::{BatchOutcome, Fate};
+use super::outcome::{Fate, Fates};
+use super::process::process;
+use super::settle::Settlement;
 
 /// A started pipeline: processors built, sinks open.
 pub struct Pipeline {
     pub(super) name: String,
-    pub(super) on_error: OnError,
+    pub(super) policy: ErrorPolicy,
     pub(super) deadline_margin: Duration,
     pub(super) source: SourceConfig,
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
@@ -75,104 +78,55 @@ impl Pipeline {
         inputs: Vec<SourceRecord>,
         context: BatchContext,
     ) -> BatchOutcome {
-        let (mut batch, inputs) = self.decode(inputs);
-        let mut fates = vec![Fate::Dropped; inputs.len()];
+        let (mut batch, input_data) = decode(
+            &self.source,
+            &self.decompression_budget,
+            self.policy,
+            inputs,
+        );
         batch.set_window(context.window);
-        batch.set_retry_record_failures(self.on_error == OnError::Retry);
-        let mut stops = ShardStops::new(&inputs.origins);
-        let mut parts = self.process(batch, &mut stops, context.deadline);
-        // Dropped ones too: Lambda redelivers everything after a stop.
-        for (index, origin) in inputs.origins.iter().enumerate() {
-            if stops.is_after_stop(&origin.shard, InputIndex(index as u32)) {
-                fates[index] = Fate::Failed;
-            }
-        }
+
+        let mut parts = process(&mut self.processors, batch, context.deadline);
+        let mut fates = Fates::new(parts.origins.len());
+        fates.fail_after_stops(&parts.origins, &parts.stops);
         for input in &parts.absorbed {
-            upgrade(&mut fates, *input, Fate::Aggregated);
+            fates.upgrade(*input, Fate::Aggregated);
         }
 
-        let sink_failed = self
-            .deliver(&mut parts.records, &mut parts.failed, context.deadline)
-            .await;
+        let sink_failed = deliver(
+            &mut self.sinks,
+            &mut parts.records,
+            &mut parts.failed,
+            context.deadline,
+        )
+        .await;
         for (record, failed) in parts.records.iter().zip(sink_failed) {
             if !failed {
-                upgrade(&mut fates, record.input, Fate::Delivered);
+                fates.upgrade(record.input, Fate::Delivered);
             }
         }
         for failure in &parts.failed {
-            if self.retries(failure.kind) {
-                stops.note(&failure.record);
+            if self.policy.retries(failure.kind) {
+                parts.stops.stop_at(&failure.record);
             }
         }
-        let emitted_failed = self
-            .settle(parts.failed, &stops, &inputs, &mut fates, context.deadline)
+
+        let settlement = Settlement {
+            pipeline: &self.name,
+            policy: self.policy,
+            failure_log: &mut self.failure_log,
+            dead_letter: self.dead_letter.as_mut(),
+        };
+        let emitted_failed = settlement
+            .settle(
+                parts.failed,
+                &parts.stops,
+                &input_data,
+                &mut fates,
+                context.deadline,
+            )
             .await;
-
-        let failed = first_failed_of_each_shard(&fates, &inputs.origins);
-        BatchOutcome {
-            fates,
-            failed,
-            window: parts.window,
-            emitted_failed,
-        }
-    }
-
-    /// Whether a failure of this kind is reported to Lambda for retry under
-    /// the pipeline's error policy (rather than skipped or dead-lettered).
-    pub(super) fn retries(&self, kind: FailureKind) -> bool {
-        match kind {
-            FailureKind::Transient => true,
-            FailureKind::Rejected => self.dead_letter.is_none(),
-            FailureKind::Record => self.on_error == OnError::Retry,
-        }
-    }
-
-    /// Hands the records to every sink, each bounded by the deadline; gives,
-    /// by record, whether some sink did not take it. Past the deadline, no
-    /// sink is tried.
-    async fn deliver(
-        &mut self,
-        records: &mut Vec<Record>,
-        failed: &mut Vec<FailedRecord>,
-        deadline: Option<Instant>,
-    ) -> Vec<bool> {
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            failed.extend(
-                records
-                    .drain(..)
-                    .map(|record| past_deadline(record, "source")),
-            );
-        }
-        let mut sink_failed = vec![false; records.len()];
-        if records.is_empty() {
-            return sink_failed;
-        }
-        for (name, sink) in &mut self.sinks {
-            sink.set_deadline(deadline);
-            let delivery = match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(records))
-                    .await
-                    .unwrap_or_else(|_| Delivery::all_failed(records.len(), deadline_error)),
-                None => sink.deliver(records).await,
-            };
-            for failure in delivery.failures {
-                if let Some(slot) = sink_failed.get_mut(failure.index) {
-                    *slot = true;
-                    let kind = if failure.transient {
-                        FailureKind::Transient
-                    } else {
-                        FailureKind::Rejected
-                    };
-                    failed.push(FailedRecord {
-                        record: records[failure.index].clone(),
-                        stage: name.clone(),
-                        error: failure.error,
-                        kind,
-                    });
-                }
-            }
-        }
-        sink_failed
+        fates.into_outcome(&parts.origins, parts.window, emitted_failed)
     }
 
     /// Makes everything the sinks took durable.
@@ -181,26 +135,5 @@ impl Pipeline {
             sink.flush().await?;
         }
         Ok(())
-    }
-}
-
-fn deadline_error() -> BoxError {
-    "not processed before the invocation's deadline; Lambda retries it".into()
-}
-
-/// A record that the deadline stopped at `stage`.
-pub(super) fn past_deadline(record: Record, stage: &str) -> FailedRecord {
-    FailedRecord {
-        record,
-        stage: Arc::from(stage),
-        error: deadline_error(),
-        kind: FailureKind::Transient,
-    }
-}
-
-/// Sets an input's fate, unless it already has a later one.
-pub(super) fn upgrade(fates: &mut [Fate], input: InputIndex, fate: Fate) {
-    if let Some(slot) = fates.get_mut(input.0 as usize) {
-        *slot = (*slot).max(fate);
     }
 }

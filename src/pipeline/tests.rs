@@ -87,7 +87,7 @@ fn pipeline(
 ) -> Pipeline {
     Pipeline {
         name: "test".into(),
-        on_error,
+        policy: super::plan::error_policy(on_error, dead_letter.is_some()),
         deadline_margin: std::time::Duration::from_secs(1),
         source: source(),
         processors: vec![(Arc::from("picky"), processor)],

@@ -285,12 +285,9 @@ impl Driver<'_> {
         let first_failed = failures
             .first()
             .and_then(|failed| sequences.iter().position(|s| s == failed));
-        // An EventBridge event that fails is a failed invocation.
-        let event = matches!(
-            self.pipeline.source(),
-            tributary_connectors::sources::SourceConfig::Eventbridge(_)
-        );
-        let function_error = outcome.emitted_failed > 0 || (event && first_failed.is_some());
+        let function_error = outcome
+            .whole_failure(self.pipeline.source().kind())
+            .is_some();
         if let Some(log) = &mut self.report.invocations {
             log.push(InvocationLog {
                 shard: shard.to_owned(),

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::state::{Reader, put_varint, put_zigzag};
+use super::encoding::{Reader, put_varint, put_zigzag};
 
 /// The relative accuracy of every quantile.
 pub(super) const RELATIVE_ACCURACY: f64 = 0.01;

@@ -10,8 +10,8 @@ use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use serde_json::Value;
 
+use super::encoding::Reader;
 use super::metric::{Accumulator, number_json};
-use super::state::Reader;
 
 /// One group, as [`Groups::iter`] shows it.
 pub(super) struct Group<'a> {

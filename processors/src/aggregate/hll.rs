@@ -62,10 +62,10 @@ impl HyperLogLog {
         match self {
             HyperLogLog::Sparse(values) => {
                 out.push(0);
-                super::state::put_varint(out, values.len() as u64);
+                super::encoding::put_varint(out, values.len() as u64);
                 let mut previous = 0u32;
                 for value in values {
-                    super::state::put_varint(out, u64::from(value - previous));
+                    super::encoding::put_varint(out, u64::from(value - previous));
                     previous = *value;
                 }
             }
@@ -77,7 +77,7 @@ impl HyperLogLog {
     }
 
     /// Reads a sketch that [`HyperLogLog::encode`] wrote.
-    pub(super) fn decode(input: &mut super::state::Reader<'_>) -> Option<Self> {
+    pub(super) fn decode(input: &mut super::encoding::Reader<'_>) -> Option<Self> {
         match input.byte()? {
             0 => {
                 let count = usize::try_from(input.varint()?).ok()?;
@@ -178,7 +178,7 @@ fn tau(mut x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::state::Reader;
+    use crate::aggregate::encoding::Reader;
 
     fn hash(i: u64) -> u64 {
         xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes())

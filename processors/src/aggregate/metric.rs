@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::{Map, Number as JsonNumber, Value, json};
 
 use super::ddsketch::DdSketch;
+use super::encoding::{Reader, put_varint};
 use super::hll::HyperLogLog;
-use super::state::{Reader, put_varint};
 use tributary_core::json::{FieldId, Leaf};
 
 /// What a metric computes.

@@ -13,6 +13,7 @@
 
 mod ddsketch;
 mod document;
+mod encoding;
 mod groups;
 mod hll;
 mod metric;

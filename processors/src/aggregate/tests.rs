@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use tributary_core::{Batch, InputIndex, Processor, Record, SourceKind, Window};
+use tributary_core::{
+    Batch, Disposition, ErrorPolicy, InputIndex, Processor, Record, SourceKind, Window,
+};
 
 use crate::test_support::{build_with, payloads, record};
 
@@ -299,7 +301,10 @@ fn under_retry_nothing_after_a_failed_record_is_folded() {
     let inputs = || vec![record(0, "{}"), record(1, "{oops"), record(2, "{}")];
     // on_error = "retry": Lambda redelivers from record 1, so 2 must not count now.
     let mut batch = Batch::new(inputs());
-    batch.set_retry_record_failures(true);
+    batch.set_error_policy(ErrorPolicy {
+        record_failures: Disposition::Retry,
+        dead_letter_sink: false,
+    });
     build().process(&mut batch).unwrap();
     assert_eq!(documents(&batch)[0]["n"], 1);
     let parts = batch.into_parts();

@@ -16,7 +16,7 @@
 //! sink that encodes it fails it then.
 
 mod index;
-mod lambda;
+mod lambda_filtering;
 mod operator;
 mod pattern;
 mod set;
