@@ -14,7 +14,6 @@
 //! runtime in one file named after its TOML `type`.
 #![warn(missing_docs)]
 
-pub mod aws;
 pub mod recording;
 pub mod sinks;
 pub mod sources;

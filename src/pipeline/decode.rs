@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use serde_json::Value;
-use tributary_connectors::sources::lambda::document_id;
+use tributary_connectors::sources::dynamodb_streams::item_document_id;
 use tributary_connectors::sources::{Codec, SourceConfig, SourceRecord, log_event_record};
 use tributary_core::{
     Batch, BatchParts, FailureKind, InputIndex, Origin, Payload, Record, Verdict,
@@ -93,7 +93,7 @@ impl Pipeline {
                 .item_keys
                 .as_ref()
                 .filter(names_an_item)
-                .map(document_id);
+                .map(item_document_id);
             let first = kept.len();
             let decoded = match input.error {
                 Some(error) => Err(error),
@@ -153,7 +153,7 @@ impl Pipeline {
             let Some(keys) = keys.filter(|_| input.error.is_none()) else {
                 continue;
             };
-            if let Some(earlier) = latest.insert(document_id(keys), index) {
+            if let Some(earlier) = latest.insert(item_document_id(keys), index) {
                 superseded[earlier] = true;
             }
         }

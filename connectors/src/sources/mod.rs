@@ -1,14 +1,18 @@
 //! The `[source]` of a pipeline.
 
+mod aws_clients;
 mod codec;
-mod dynamodb_streams;
-mod eventbridge;
-mod kinesis;
-pub mod lambda;
+pub mod dynamodb_streams;
+mod envelope;
+mod event;
+pub mod eventbridge;
+pub mod kinesis;
 mod mapping;
 
+pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
+pub use event::{DecodedEvent, EventDecoder, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
@@ -227,7 +231,7 @@ impl SourceConfig {
                 if record.origin.source == SourceKind::DynamodbStreams
                     && record.error.is_none() =>
             {
-                lambda::rebuild_dynamodb(record, config.payload)
+                dynamodb_streams::rebuild(record, config.payload)
             }
             _ => record,
         }

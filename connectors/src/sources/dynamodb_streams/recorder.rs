@@ -12,11 +12,10 @@ use aws_sdk_dynamodbstreams::types::{
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
 
-use super::kinesis_recorder::Recorded;
-use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen};
-use crate::sources::lambda::dynamodb_to_json;
+use super::dynamodb_to_json;
+use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 
-/// Records the stream of table `table` as [`super::record_stream`] records
+/// Records the stream of table `table` as [`record_stream`](crate::sources::kinesis::record_stream) records
 /// a Kinesis stream: each change becomes a record whose data is its stream
 /// record (the `dynamodb` object of a Lambda event, in DynamoDB JSON), with
 /// its keys as plain JSON, event name and TTL mark in the origin

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Codec, StartingPosition};
+use crate::sources::{Codec, StartingPosition};
 
 /// A Kinesis data stream, read by a Lambda event source mapping.
 ///
@@ -37,7 +37,7 @@ pub struct KinesisSourceConfig {
     /// to 10000; -1 (the default, as Lambda's) retries until the records
     /// expire. The records still failing then go to the on-failure
     /// destination.
-    #[serde(default = "super::default_retries")]
+    #[serde(default = "crate::sources::default_retries")]
     pub maximum_retry_attempts: i32,
     /// Whether Lambda splits a batch in two when the function fails as a
     /// whole, and retries each half. Default false.
@@ -55,12 +55,12 @@ pub struct KinesisSourceConfig {
     pub starting_position_timestamp: Option<String>,
     /// How many batches of one shard Lambda processes at once, from 1 (the
     /// default) to 10; records of one partition key stay in order.
-    #[serde(default = "super::default_parallelization_factor")]
+    #[serde(default = "crate::sources::default_parallelization_factor")]
     pub parallelization_factor: u32,
     /// Records older than this many seconds are not sent to the function
     /// but to the on-failure destination: -1 (the default, as Lambda's)
     /// for never, or 60 to 604800.
-    #[serde(default = "super::default_record_age")]
+    #[serde(default = "crate::sources::default_record_age")]
     pub maximum_record_age_secs: i32,
     /// The ARN of an SQS queue, SNS topic or S3 bucket that receives a
     /// description of the records Lambda gave up on. Default: none.

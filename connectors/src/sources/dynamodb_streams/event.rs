@@ -8,26 +8,26 @@
 //! Lambda decoding and replay share [`change_record`].
 //!
 //! Keys and images (`{"pk":{"S":"a"}}`) become plain JSON (`{"pk":"a"}`) by
-//! [`dynamodb_to_json`]. A change that names no item (no `Keys`), or an
+//! [`dynamodb_to_json`] (`item.rs`). A change that names no item (no `Keys`), or an
 //! INSERT or MODIFY without the new image that `payload = "item"` needs,
 //! fails alone at stage `source`; an entry without a sequence number to
 //! report fails the whole invocation (docs/lambda.md).
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_dynamo::{AttributeValue, Item};
+use serde_dynamo::Item;
 use serde_json::value::RawValue;
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Map, Value, json};
 use tributary_core::{Origin, SourceKind};
 
-use super::envelope::Envelope;
-use super::{DecodedEvent, EventError, wrong_shape};
-use crate::sources::{DecodeError, DynamodbPayload, DynamodbStreamsSourceConfig, SourceRecord};
+use super::{DynamodbPayload, DynamodbStreamsSourceConfig, dynamodb_to_json};
+use crate::sources::envelope::Envelope;
+use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
+use crate::sources::{DecodeError, SourceRecord};
 
-pub(super) fn decode(
+pub(in crate::sources) fn decode(
     event: &str,
     config: &DynamodbStreamsSourceConfig,
 ) -> Result<DecodedEvent, EventError> {
@@ -186,7 +186,7 @@ fn origin(
 /// A DynamoDB change read from a recording or a dead letter: its `data` is
 /// the stream record's `dynamodb` object, and its origin has the event name
 /// and TTL mark. Gives the record Lambda decoding gives for the same change.
-pub(crate) fn rebuild(record: SourceRecord, payload: DynamodbPayload) -> SourceRecord {
+pub(in crate::sources) fn rebuild(record: SourceRecord, payload: DynamodbPayload) -> SourceRecord {
     let SourceRecord {
         mut origin, data, ..
     } = record;
@@ -343,80 +343,9 @@ fn non_empty(value: Value) -> Value {
     if is_empty(&value) { Value::Null } else { value }
 }
 
-/// A DynamoDB item as plain JSON. `S` becomes a string, `N` a number (or a
-/// string, when a JSON number cannot hold every digit), `BOOL` a boolean,
-/// `NULL` null, `B` a base64 string, `M` an object, `L` an array, and the
-/// sets `SS`, `NS` and `BS` arrays. Attributes (of the item and of its maps)
-/// are in the order of their names: DynamoDB gives them in no set order, and
-/// the same item always gives the same bytes.
-pub fn dynamodb_to_json(item: Item) -> Value {
-    map_to_json(item.into_inner())
-}
-
-fn map_to_json(map: std::collections::HashMap<String, AttributeValue>) -> Value {
-    let mut attributes: Vec<(String, AttributeValue)> = map.into_iter().collect();
-    attributes.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-    Value::Object(
-        attributes
-            .into_iter()
-            .map(|(name, value)| (name, attribute_to_json(value)))
-            .collect(),
-    )
-}
-
-fn attribute_to_json(value: AttributeValue) -> Value {
-    let base64 =
-        |bytes: Vec<u8>| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
-    match value {
-        AttributeValue::S(text) => Value::String(text),
-        AttributeValue::N(number) => number_to_json(number),
-        AttributeValue::Bool(flag) => Value::Bool(flag),
-        AttributeValue::Null(_) => Value::Null,
-        AttributeValue::B(bytes) => base64(bytes),
-        AttributeValue::M(map) => map_to_json(map),
-        AttributeValue::L(list) => Value::Array(list.into_iter().map(attribute_to_json).collect()),
-        AttributeValue::Ss(set) => Value::Array(set.into_iter().map(Value::String).collect()),
-        AttributeValue::Ns(set) => Value::Array(set.into_iter().map(number_to_json).collect()),
-        AttributeValue::Bs(set) => Value::Array(set.into_iter().map(base64).collect()),
-    }
-}
-
-/// DynamoDB numbers have up to 38 digits; a JSON number here is an `i64`,
-/// `u64` or `f64`. A number that would lose digits stays a string.
-fn number_to_json(text: String) -> Value {
-    match text.parse::<Number>() {
-        Ok(number) if number.is_i64() || number.is_u64() => Value::Number(number),
-        Ok(number) if number.to_string() == text => Value::Number(number),
-        _ => Value::String(text),
-    }
-}
-
-/// The document id of an item, from its keys (plain JSON, as
-/// [`dynamodb_to_json`] makes them). The encoding is stable and documented
-/// in docs/sources.md: the key attributes in order of their names, each
-/// value as text (a string as it is, a number as written, binary as base64),
-/// with `\` and `|` escaped by a `\`, joined by `|`. A table with only a
-/// partition key `pk = "order#1"` gives `order#1`; with a sort key `sk = 2`
-/// as well, `order#1|2`. An id over 512 bytes becomes `md5:` and the hex MD5
-/// digest of the text.
-pub fn document_id(keys: &Value) -> Arc<str> {
-    let mut keys: Vec<(&String, &Value)> = keys
-        .as_object()
-        .map(|k| k.iter().collect())
-        .unwrap_or_default();
-    keys.sort_by_key(|(name, _)| *name);
-    tributary_core::document_id(tributary_core::join_id_values(
-        keys.into_iter().map(|(_, value)| value),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(json: &str) -> Item {
-        serde_json::from_str(json).unwrap()
-    }
 
     fn config(payload: &str) -> DynamodbStreamsSourceConfig {
         serde_json::from_value(json!({ "payload": payload })).unwrap()
@@ -627,36 +556,5 @@ mod tests {
         assert_eq!(&compact(text)[..], br#"{"a":"x y\" z","b":[1,2]}"#);
         let value: Value = serde_json::from_slice(&compact(text)).unwrap();
         assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
-    }
-
-    #[test]
-    fn every_attribute_type_becomes_plain_json() {
-        let value = dynamodb_to_json(item(
-            r#"{"s":{"S":"a"},"n":{"N":"12"},"f":{"N":"1.5"},"big":{"N":"123456789012345678901234567890"},
-                "t":{"BOOL":true},"z":{"NULL":true},"b":{"B":"AAEqQQ=="},
-                "m":{"M":{"x":{"N":"-3"}}},"l":{"L":[{"S":"x"},{"N":"1"}]},
-                "ss":{"SS":["a","b"]},"ns":{"NS":["1","2.25"]},"bs":{"BS":["AAEqQQ=="]}}"#,
-        ));
-        assert_eq!(
-            value,
-            json!({"s":"a","n":12,"f":1.5,"big":"123456789012345678901234567890","t":true,"z":null,
-                   "b":"AAEqQQ==","m":{"x":-3},"l":["x",1],"ss":["a","b"],"ns":[1,2.25],"bs":["AAEqQQ=="]})
-        );
-    }
-
-    #[test]
-    fn document_ids_are_stable_and_unambiguous() {
-        assert_eq!(&*document_id(&json!({"pk": "order#1"})), "order#1");
-        assert_eq!(
-            &*document_id(&json!({"sk": 2, "pk": "order#1"})),
-            "order#1|2"
-        );
-        assert_eq!(&*document_id(&json!({"a": "x|y", "b": "z"})), "x\\|y|z");
-        assert_ne!(
-            document_id(&json!({"a": "x|y", "b": "z"})),
-            document_id(&json!({"a": "x", "b": "y|z"}))
-        );
-        let long = document_id(&json!({"pk": "x".repeat(600)}));
-        assert!(long.starts_with("md5:") && long.len() == 36, "{long}");
     }
 }

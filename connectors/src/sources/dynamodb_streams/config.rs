@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::StartingPosition;
+use crate::sources::StartingPosition;
 
 /// A DynamoDB table's stream, read by a Lambda event source mapping. Keys and
 /// images arrive as plain JSON; INSERT and MODIFY become index operations and
@@ -37,7 +37,7 @@ pub struct DynamodbStreamsSourceConfig {
     /// to 10000; -1 (the default, as Lambda's) retries until the records
     /// expire. The records still failing then go to the on-failure
     /// destination.
-    #[serde(default = "super::default_retries")]
+    #[serde(default = "crate::sources::default_retries")]
     pub maximum_retry_attempts: i32,
     /// Whether Lambda splits a batch in two when the function fails as a
     /// whole, and retries each half. Default false.
@@ -50,12 +50,12 @@ pub struct DynamodbStreamsSourceConfig {
     pub starting_position: StartingPosition,
     /// How many batches of one shard Lambda processes at once, from 1 (the
     /// default) to 10; changes to one item stay in order.
-    #[serde(default = "super::default_parallelization_factor")]
+    #[serde(default = "crate::sources::default_parallelization_factor")]
     pub parallelization_factor: u32,
     /// Changes older than this many seconds are not sent to the function
     /// but to the on-failure destination: -1 (the default, as Lambda's)
     /// for never, or 60 to 604800.
-    #[serde(default = "super::default_record_age")]
+    #[serde(default = "crate::sources::default_record_age")]
     pub maximum_record_age_secs: i32,
     /// The ARN of an SQS queue, SNS topic or S3 bucket that receives a
     /// description of the changes Lambda gave up on. Default: none.

@@ -1,0 +1,18 @@
+//! `type = "dynamodb_streams"`: a DynamoDB table's stream.
+//!
+//! - `config.rs`: [`DynamodbStreamsSourceConfig`], the `[source]` table.
+//! - `event.rs`: Lambda's DynamoDB Streams events, decoded into source
+//!   records; a recorded change is rebuilt into the same record.
+//! - `item.rs`: DynamoDB JSON as plain JSON, and an item's document id.
+//! - `recorder.rs`: recording a table's stream with the AWS SDK
+//!   ([`record_table`]).
+
+mod config;
+mod event;
+mod item;
+mod recorder;
+
+pub use config::{DynamodbPayload, DynamodbStreamsSourceConfig};
+pub(super) use event::{decode, rebuild};
+pub use item::{dynamodb_to_json, item_document_id};
+pub use recorder::{TableStream, record_table, table_stream};
