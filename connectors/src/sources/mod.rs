@@ -1,5 +1,6 @@
 //! The `[source]` of a pipeline.
 
+#[cfg(feature = "aws-clients")]
 mod aws_clients;
 mod codec;
 pub mod dynamodb_streams;
@@ -9,6 +10,7 @@ pub mod eventbridge;
 pub mod kinesis;
 mod mapping;
 
+#[cfg(feature = "aws-clients")]
 pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};

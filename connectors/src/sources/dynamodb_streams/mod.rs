@@ -5,14 +5,16 @@
 //!   records; a recorded change is rebuilt into the same record.
 //! - `item.rs`: DynamoDB JSON as plain JSON, and an item's document id.
 //! - `recorder.rs`: recording a table's stream with the AWS SDK
-//!   ([`record_table`]).
+//!   (`record_table`, with the `aws-clients` feature).
 
 mod config;
 mod event;
 mod item;
+#[cfg(feature = "aws-clients")]
 mod recorder;
 
 pub use config::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub(super) use event::{decode, rebuild};
 pub use item::{dynamodb_to_json, item_document_id};
+#[cfg(feature = "aws-clients")]
 pub use recorder::{TableStream, record_table, table_stream};
