@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_dynamo::Item;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use tributary_core::{Origin, SourceKind};
+use tributary_core::{Change, Origin, SourceKind};
 
 use super::{DynamodbPayload, DynamodbStreamsSourceConfig, dynamodb_to_json};
 use crate::sources::envelope::Envelope;
@@ -43,7 +43,7 @@ pub(in crate::sources) fn decode(
         let dynamodb = entry
             .dynamodb
             .ok_or_else(|| unidentifiable("it has no `dynamodb` object".to_owned()))?;
-        let change = serde_json::from_str::<Change>(dynamodb.get());
+        let change = serde_json::from_str::<StreamRecord>(dynamodb.get());
         let sequence = match &change {
             Ok(change) => change.sequence_number.clone(),
             Err(_) => Identity::of(dynamodb.get().as_bytes()).sequence_number,
@@ -104,7 +104,7 @@ struct UserIdentity {
 impl UserIdentity {
     /// Whether DynamoDB's Time to Live made the change.
     fn is_time_to_live(&self) -> bool {
-        self.type_ == "Service" && self.principal_id == "dynamodb.amazonaws.com"
+        is_time_to_live(&self.type_, &self.principal_id)
     }
 }
 
@@ -120,7 +120,7 @@ where
 
 /// A stream record's `dynamodb` object, the part of it a change needs.
 #[derive(Deserialize)]
-struct Change {
+struct StreamRecord {
     #[serde(default, rename = "ApproximateCreationDateTime")]
     approximate_creation_date_time: Option<f64>,
     #[serde(default, rename = "Keys")]
@@ -135,7 +135,7 @@ struct Change {
     stream_view_type: Option<String>,
 }
 
-impl Change {
+impl StreamRecord {
     /// Whether it has none of a stream record's fields: it is something else.
     fn is_blank(&self) -> bool {
         self.approximate_creation_date_time.is_none()
@@ -190,7 +190,7 @@ pub(in crate::sources) fn rebuild(record: SourceRecord, payload: DynamodbPayload
     let SourceRecord {
         mut origin, data, ..
     } = record;
-    let change = serde_json::from_slice::<Change>(&data);
+    let change = serde_json::from_slice::<StreamRecord>(&data);
     let event_name = origin
         .event_name
         .take()
@@ -209,7 +209,7 @@ fn change_record(
     event_name: Result<String, String>,
     removed_by_ttl: bool,
     raw: Bytes,
-    change: Result<Change, serde_json::Error>,
+    change: Result<StreamRecord, serde_json::Error>,
     payload: DynamodbPayload,
 ) -> SourceRecord {
     let event_name = event_name.and_then(|name| match name.as_str() {
@@ -220,6 +220,7 @@ fn change_record(
     });
     origin.removed_by_ttl = removed_by_ttl && event_name.as_deref() == Ok("REMOVE");
     origin.event_name = event_name.as_ref().ok().cloned();
+    origin.change = change_of(origin.event_name.as_deref());
     let change = match change {
         Ok(change) => change,
         Err(error) => {
@@ -286,6 +287,22 @@ fn change_record(
         error: None,
         raw: Some(raw),
     }
+}
+
+/// What a change with this event name does to its item: a REMOVE deletes
+/// it; an INSERT or a MODIFY (or a change whose name could not be read)
+/// upserts it.
+pub(crate) fn change_of(event_name: Option<&str>) -> Change {
+    match event_name {
+        Some("REMOVE") => Change::Delete,
+        _ => Change::Upsert,
+    }
+}
+
+/// Whether DynamoDB's Time to Live made a change, from its entry's
+/// `userIdentity` (`type` and `principalId`).
+pub(super) fn is_time_to_live(type_: &str, principal_id: &str) -> bool {
+    type_ == "Service" && principal_id == "dynamodb.amazonaws.com"
 }
 
 fn unreadable(origin: Origin, raw: Bytes, reason: String) -> SourceRecord {
@@ -430,6 +447,37 @@ mod tests {
             (&change["keys"], &change["newImage"]),
             (&json!({"pk": "b"}), &Value::Null)
         );
+    }
+
+    #[test]
+    fn a_remove_deletes_its_item_and_the_other_changes_upsert_it() {
+        let mut ttl = entry("REMOVE", "3", "c", "KEYS_ONLY");
+        ttl["userIdentity"] = json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
+        for payload in ["item", "change"] {
+            let records = decoded(
+                vec![
+                    entry("INSERT", "1", "a", "NEW_IMAGE"),
+                    entry("MODIFY", "2", "b", "NEW_IMAGE"),
+                    ttl.clone(),
+                    entry("REMOVE", "4", "d", "KEYS_ONLY"),
+                ],
+                payload,
+            );
+            let changes: Vec<(Change, bool)> = records
+                .iter()
+                .map(|r| (r.origin.change, r.origin.removed_by_ttl))
+                .collect();
+            assert_eq!(
+                changes,
+                [
+                    (Change::Upsert, false),
+                    (Change::Upsert, false),
+                    (Change::Delete, true),
+                    (Change::Delete, false)
+                ],
+                "{payload}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@ mod item;
 mod recorder;
 
 pub use config::{DynamodbPayload, DynamodbStreamsSourceConfig};
+pub(crate) use event::change_of;
+use event::is_time_to_live;
 pub(super) use event::{decode, rebuild};
 pub use item::{dynamodb_to_json, item_document_id};
 #[cfg(feature = "aws-clients")]

@@ -12,7 +12,7 @@ use aws_sdk_dynamodbstreams::types::{
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
 
-use super::dynamodb_to_json;
+use super::{change_of, dynamodb_to_json, is_time_to_live};
 use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 
 /// Records the stream of table `table` as [`record_stream`](crate::sources::kinesis::record_stream) records
@@ -108,14 +108,17 @@ pub async fn record_table(
                 origin.arrival_ms = created;
                 origin.removed_by_ttl = event_name == "REMOVE"
                     && record.user_identity().is_some_and(|u| {
-                        u.r#type() == Some("Service")
-                            && u.principal_id() == Some("dynamodb.amazonaws.com")
+                        is_time_to_live(
+                            u.r#type().unwrap_or_default(),
+                            u.principal_id().unwrap_or_default(),
+                        )
                     });
                 let keys = dynamodb_to_json(item(change.keys()));
                 origin.item_keys = keys
                     .as_object()
                     .is_some_and(|k| !k.is_empty())
                     .then_some(keys);
+                origin.change = change_of(Some(&event_name));
                 origin.event_name = Some(event_name);
                 let data = stream_record_json(change);
                 write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;
