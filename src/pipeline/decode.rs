@@ -1,14 +1,11 @@
 //! The first stage of a batch: source records to records, with the source's
 //! codec; and the stages after it, the processors.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use serde_json::Value;
-use tributary_connectors::sources::dynamodb_streams::item_document_id;
-use tributary_connectors::sources::{Codec, SourceConfig, SourceRecord, log_event_record};
+use tributary_connectors::sources::{Codec, SourceRecord, document_id_of, log_event_record};
 use tributary_core::{
     Batch, BatchParts, FailureKind, InputIndex, Origin, Payload, Record, Verdict,
 };
@@ -73,7 +70,7 @@ impl Pipeline {
         let codec = self.source.codec();
         let input_per_payload = codec == Codec::CloudwatchLogs;
         let mut budget = self.decompression_budget.fresh();
-        let superseded = self.superseded(&inputs);
+        let superseded = self.source.superseded(&inputs);
         let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
         batch.set_stage(Arc::from("source"));
         let mut kept = Inputs {
@@ -89,11 +86,7 @@ impl Pipeline {
                 kept.push(InputBytes::Delivered(original), origin);
                 continue;
             }
-            let id = origin
-                .item_keys
-                .as_ref()
-                .filter(names_an_item)
-                .map(item_document_id);
+            let id = document_id_of(&origin);
             let first = kept.len();
             let decoded = match input.error {
                 Some(error) => Err(error),
@@ -136,28 +129,6 @@ impl Pipeline {
             }
         }
         (batch, kept)
-    }
-
-    /// Which inputs a later change to the same DynamoDB item supersedes.
-    fn superseded(&self, inputs: &[SourceRecord]) -> Vec<bool> {
-        let SourceConfig::DynamodbStreams(config) = &self.source else {
-            return Vec::new();
-        };
-        if !config.collapse {
-            return Vec::new();
-        }
-        let mut latest = HashMap::new();
-        let mut superseded = vec![false; inputs.len()];
-        for (index, input) in inputs.iter().enumerate() {
-            let keys = input.origin.item_keys.as_ref().filter(names_an_item);
-            let Some(keys) = keys.filter(|_| input.error.is_none()) else {
-                continue;
-            };
-            if let Some(earlier) = latest.insert(item_document_id(keys), index) {
-                superseded[earlier] = true;
-            }
-        }
-        superseded
     }
 
     /// Runs the processors in order, then checks that what is left is JSON.
@@ -226,9 +197,4 @@ impl Pipeline {
         }
         *noted = batch.failed().len();
     }
-}
-
-/// Whether DynamoDB keys name an item (streams of null keys do not).
-fn names_an_item(keys: &&Value) -> bool {
-    keys.as_object().is_some_and(|keys| !keys.is_empty())
 }

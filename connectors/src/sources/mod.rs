@@ -20,6 +20,8 @@ pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
 use mapping::{default_parallelization_factor, default_record_age};
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use schemars::Schema;
 use tributary_config::{Component, Diagnostic};
@@ -75,6 +77,14 @@ impl SourceRecord {
     pub fn original(&self) -> &Bytes {
         self.raw.as_ref().unwrap_or(&self.data)
     }
+}
+
+/// The id a sink writes a record of this origin under, when its source gives
+/// it one: for a DynamoDB change, its item's id, from its keys
+/// ([`dynamodb_streams::item_document_id`]). `None` when the origin names no
+/// item, as the records of other sources do not.
+pub fn document_id_of(origin: &Origin) -> Option<Arc<str>> {
+    dynamodb_streams::item_id(origin)
 }
 
 /// A pipeline's source, as configured.
@@ -236,6 +246,19 @@ impl SourceConfig {
                 dynamodb_streams::rebuild(record, config.payload)
             }
             _ => record,
+        }
+    }
+
+    /// Which of a batch's inputs a later record supersedes, by position: they
+    /// count as dropped and go no further. For DynamoDB Streams with
+    /// `collapse = true`, the earlier changes to an item that changes again
+    /// later in the batch. Empty (none superseded) for other sources.
+    pub fn superseded(&self, inputs: &[SourceRecord]) -> Vec<bool> {
+        match self {
+            SourceConfig::DynamodbStreams(config) if config.collapse => {
+                dynamodb_streams::superseded(inputs)
+            }
+            _ => Vec::new(),
         }
     }
 

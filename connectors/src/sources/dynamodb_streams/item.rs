@@ -3,7 +3,8 @@
 //! Keys and images arrive in DynamoDB JSON (`{"pk":{"S":"a"}}`);
 //! [`dynamodb_to_json`] makes them plain JSON (`{"pk":"a"}`), for Lambda
 //! events (`event.rs`) and recordings (`recorder.rs`) alike. An item's
-//! document id, which sinks write it under, comes from its keys
+//! document id, which sinks write it under and which tells two changes to
+//! one item apart from changes to two (`collapse.rs`), comes from its keys
 //! ([`item_document_id`]).
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_dynamo::{AttributeValue, Item};
 use serde_json::{Number, Value};
+use tributary_core::Origin;
 
 /// A DynamoDB item as plain JSON. `S` becomes a string, `N` a number (or a
 /// string, when a JSON number cannot hold every digit), `BOOL` a boolean,
@@ -78,6 +80,16 @@ pub fn item_document_id(keys: &Value) -> Arc<str> {
     tributary_core::document_id(tributary_core::join_id_values(
         keys.into_iter().map(|(_, value)| value),
     ))
+}
+
+/// The document id of the item a change names: [`item_document_id`] of its
+/// origin's keys, or `None` when it has none or they name no item (`{}`).
+pub(in crate::sources) fn item_id(origin: &Origin) -> Option<Arc<str>> {
+    origin
+        .item_keys
+        .as_ref()
+        .filter(|keys| keys.as_object().is_some_and(|keys| !keys.is_empty()))
+        .map(item_document_id)
 }
 
 #[cfg(test)]
