@@ -18,7 +18,6 @@ pub use event::{DecodedEvent, EventDecoder, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
-use mapping::{default_parallelization_factor, default_record_age};
 
 use std::sync::Arc;
 
@@ -98,10 +97,6 @@ pub enum SourceConfig {
     Eventbridge(EventbridgeSourceConfig),
 }
 
-fn default_retries() -> i32 {
-    -1
-}
-
 /// How Lambda retries a stream batch that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -126,21 +121,9 @@ impl SourceConfig {
         };
         config.batching().check(options)?;
         match &config {
+            SourceConfig::Kinesis(kinesis) => MappingSettings::from(kinesis).check(options)?,
+            SourceConfig::DynamodbStreams(dynamodb) => dynamodb.check(options)?,
             SourceConfig::Eventbridge(eventbridge) => eventbridge.check(options)?,
-            SourceConfig::DynamodbStreams(dynamodb)
-                if dynamodb.starting_position == StartingPosition::AtTimestamp =>
-            {
-                return Err(options
-                    .error_at(
-                        "starting_position",
-                        "DynamoDB Streams start at `trim-horizon` or `latest`",
-                    )
-                    .hint("`at-timestamp` is for Kinesis streams"));
-            }
-            _ => config
-                .mapping_settings()
-                .expect("stream sources have a mapping")
-                .check(options)?,
         }
         Ok(config)
     }
