@@ -1,4 +1,27 @@
 //! The `[source]` of a pipeline.
+//!
+//! One folder per source, named after its TOML `type`: [`kinesis`],
+//! [`dynamodb_streams`], [`eventbridge`]. Each holds its config (`config.rs`),
+//! the decoding of its Lambda events into [`SourceRecord`]s (`event.rs`), and
+//! with the `aws-clients` feature its AWS SDK clients (`recorder.rs`, and for
+//! Kinesis `writer.rs`). Kinesis's KPL de-aggregation and DynamoDB's items,
+//! document ids and "last change of an item wins" collapse live in their
+//! source's folder.
+//!
+//! What the sources share is here, in files named for their job:
+//!
+//! - this file: [`SourceConfig`] (one variant per source, and what the
+//!   runtime asks of a source: batching, retries, codec, which records a later
+//!   one supersedes, document ids) and [`SourceRecord`];
+//! - `event.rs`: [`EventDecoder`], which decodes a Lambda event with the
+//!   pipeline's source, and [`EventError`]; `envelope.rs`: the window
+//!   properties around a stream event's records;
+//! - `codec.rs`: [`Codec`], record bytes to payloads;
+//! - `mapping.rs`: the event source mapping's settings ([`MappingSettings`]),
+//!   declared once for the stream sources;
+//! - `aws_clients.rs` (feature `aws-clients`): what the recorders and the
+//!   writer share: where to reach AWS, where to start and stop, where a
+//!   recording goes.
 
 #[cfg(feature = "aws-clients")]
 mod aws_clients;
