@@ -15,11 +15,12 @@ use tributary_core::{Origin, SourceKind};
 use super::{change_of, dynamodb_to_json, is_time_to_live};
 use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 
-/// Records the stream of table `table` as [`record_stream`](crate::sources::kinesis::record_stream) records
-/// a Kinesis stream: each change becomes a record whose data is its stream
-/// record (the `dynamodb` object of a Lambda event, in DynamoDB JSON), with
-/// its keys as plain JSON, event name and TTL mark in the origin
-/// (docs/recording-format.md).
+/// Records the stream of table `table` as
+/// [`record_stream`](crate::sources::kinesis::record_stream) records a Kinesis
+/// stream: each change becomes a record whose data is its stream record (the
+/// `dynamodb` object of a Lambda event, in DynamoDB JSON), with its keys as
+/// plain JSON, event name, TTL mark and change (upsert or delete) in the
+/// origin (docs/recording-format.md).
 pub async fn record_table(
     endpoint: &Endpoint,
     table: &str,
