@@ -2,19 +2,28 @@
 //! go to.
 //!
 //! - [`sources`]: the `[source]` of a pipeline (Kinesis, DynamoDB Streams,
-//!   EventBridge), its settings, and the [`Codec`](sources::Codec) that turns a
-//!   record's bytes into a payload.
+//!   EventBridge), its settings, the decoding of its Lambda events, and the
+//!   [`Codec`](sources::Codec) that turns a record's bytes into a payload.
 //! - [`recording`]: the recording format, JSON Lines that hold a stream's
 //!   records with their origin, for replay and tests.
 //! - [`sinks`]: the `[sinks.NAME]` of a pipeline (JSON Lines, OpenSearch).
 //!
 //! Sources and sinks are closed sets, each a variant of
 //! [`SourceConfig`](sources::SourceConfig) or [`SinkConfig`](sinks::SinkConfig):
-//! unlike processors, users do not add their own. Each has its config and its
-//! runtime in one file named after its TOML `type`.
+//! unlike processors, users do not add their own. Each source is one folder
+//! named after its TOML `type` (`sources/kinesis/`): its config, its Lambda
+//! event decoding, and its AWS SDK clients (recording the stream, writing to
+//! it). What sources share sits at the top of `sources/`, in files named for
+//! their job. A small sink is one file named after its type
+//! (`sinks/jsonl.rs`), a larger one a folder (`sinks/opensearch/`).
+//!
+//! The AWS SDK clients of the sources (`aws-sdk-kinesis`,
+//! `aws-sdk-dynamodbstreams`) are behind the `aws-clients` feature, off by
+//! default: the Lambda function decodes the events Lambda gives it and never
+//! calls the streams itself, so it links neither SDK. The command line turns
+//! the feature on to record and write streams.
 #![warn(missing_docs)]
 
-pub mod aws;
 pub mod recording;
 pub mod sinks;
 pub mod sources;

@@ -34,6 +34,18 @@ impl fmt::Display for SourceKind {
     }
 }
 
+/// What a record does to what it names. Sinks read this, not a source's
+/// own names for its changes: a source says which of its records are deletes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// The record adds or replaces what it names (an event, a document, an
+    /// item's new state). Every record but a delete.
+    #[default]
+    Upsert,
+    /// What the record names is gone: a DynamoDB REMOVE.
+    Delete,
+}
+
 /// Where one record came from: enough to name it in an error message and to
 /// report it back to Lambda as a batch item failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +70,10 @@ pub struct Origin {
     pub event_name: Option<String>,
     /// DynamoDB Streams: the item was removed by Time to Live, not by a user.
     pub removed_by_ttl: bool,
+    /// Whether the record upserts or deletes what it names, as its source
+    /// says (DynamoDB Streams: a REMOVE deletes). Recordings keep the
+    /// source's own `event_name`, from which the source says it again.
+    pub change: Change,
 }
 
 impl Origin {
@@ -79,6 +95,7 @@ impl Origin {
             arrival_ms: 0,
             event_name: None,
             removed_by_ttl: false,
+            change: Change::Upsert,
         }
     }
 }

@@ -185,8 +185,8 @@ struct AwsArgs {
 }
 
 impl AwsArgs {
-    fn endpoint(self) -> tributary_connectors::aws::Endpoint {
-        tributary_connectors::aws::Endpoint {
+    fn endpoint(self) -> tributary_connectors::sources::Endpoint {
+        tributary_connectors::sources::Endpoint {
             url: self.endpoint_url,
             region: self.region,
         }
@@ -306,7 +306,7 @@ pub fn run(registry: Registry) -> ExitCode {
                 out: &out,
                 endpoint: aws.endpoint(),
                 start,
-                stop: tributary_connectors::aws::StopWhen {
+                stop: tributary_connectors::sources::StopWhen {
                     max_records,
                     duration: duration.map(std::time::Duration::from_secs),
                     caught_up: until_caught_up,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tributary_connectors::aws::Endpoint;
+use tributary_connectors::sources::Endpoint;
 use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};

@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tributary_connectors::aws::{
-    Endpoint, Recorded, RecordingOutput, StartAt, StopWhen, record_stream, record_table,
-};
 use tributary_connectors::recording::{Header, RecordingWriter};
+use tributary_connectors::sources::dynamodb_streams::record_table;
+use tributary_connectors::sources::kinesis::record_stream;
+use tributary_connectors::sources::{Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 use tributary_core::SourceKind;
 
 use super::{EXIT_FAILED, EXIT_INVALID};

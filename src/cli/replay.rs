@@ -69,7 +69,7 @@ pub(super) fn to_kinesis(
     recording: &Path,
     stream: &str,
     rate: u32,
-    endpoint: tributary_connectors::aws::Endpoint,
+    endpoint: tributary_connectors::sources::Endpoint,
 ) -> ExitCode {
     // A stream cannot take back what was put: every line is checked first,
     // and a recording with a bad line puts nothing.
@@ -89,7 +89,7 @@ pub(super) fn to_kinesis(
         .enable_all()
         .build()
         .expect("a runtime starts");
-    let put = runtime.block_on(tributary_connectors::aws::put_records(
+    let put = runtime.block_on(tributary_connectors::sources::kinesis::put_records(
         &endpoint,
         stream,
         records,

@@ -8,7 +8,8 @@ use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use aws_sdk_s3::primitives::ByteStream;
-use tributary_connectors::aws::{Endpoint, table_stream};
+use tributary_connectors::sources::Endpoint;
+use tributary_connectors::sources::dynamodb_streams::table_stream;
 
 use super::{CODE_BUCKET, CODE_KEY, DeployError, Package, SOURCE_STREAM_ARN};
 

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use tributary_connectors::sources::SourceConfig;
-use tributary_connectors::sources::lambda::{EventDecoder, EventError};
+use tributary_connectors::sources::{EventDecoder, EventError};
 
 use super::response::{BatchItemFailure, Response, StreamResponse};
 use crate::pipeline::{BatchContext, WholeFailure};

@@ -1,14 +1,11 @@
 //! The first stage of a batch: source records to records, with the source's
 //! codec.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde_json::Value;
-use tributary_connectors::sources::lambda::document_id;
 use tributary_connectors::sources::{
-    Codec, DecompressionBudget, SourceConfig, SourceRecord, log_event_record,
+    Codec, DecompressionBudget, SourceConfig, SourceRecord, document_id_of, log_event_record,
 };
 use tributary_core::{Batch, ErrorPolicy, FailureKind, InputIndex, Origin, Payload, Record};
 
@@ -78,7 +75,7 @@ pub(super) fn decode(
     let codec = source.codec();
     let input_per_payload = codec == Codec::CloudwatchLogs;
     let mut budget = budget.fresh();
-    let superseded = superseded(source, &inputs);
+    let superseded = source.superseded(&inputs);
     let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
     batch.set_error_policy(policy);
     batch.set_stage(Arc::from("source"));
@@ -94,11 +91,7 @@ pub(super) fn decode(
             kept.add(&mut batch, InputBytes::Delivered(original), origin);
             continue;
         }
-        let id = origin
-            .item_keys
-            .as_ref()
-            .filter(names_an_item)
-            .map(document_id);
+        let id = document_id_of(&origin);
         let first = kept.len();
         let decoded = match input.error {
             Some(error) => Err(error),
@@ -141,31 +134,4 @@ pub(super) fn decode(
         }
     }
     (batch, kept)
-}
-
-/// Which inputs a later change to the same DynamoDB item supersedes.
-fn superseded(source: &SourceConfig, inputs: &[SourceRecord]) -> Vec<bool> {
-    let SourceConfig::DynamodbStreams(config) = source else {
-        return Vec::new();
-    };
-    if !config.collapse {
-        return Vec::new();
-    }
-    let mut latest = HashMap::new();
-    let mut superseded = vec![false; inputs.len()];
-    for (index, input) in inputs.iter().enumerate() {
-        let keys = input.origin.item_keys.as_ref().filter(names_an_item);
-        let Some(keys) = keys.filter(|_| input.error.is_none()) else {
-            continue;
-        };
-        if let Some(earlier) = latest.insert(document_id(keys), index) {
-            superseded[earlier] = true;
-        }
-    }
-    superseded
-}
-
-/// Whether DynamoDB keys name an item (streams of null keys do not).
-fn names_an_item(keys: &&Value) -> bool {
-    keys.as_object().is_some_and(|keys| !keys.is_empty())
 }

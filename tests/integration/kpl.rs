@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use tributary::Plan;
-use tributary::connectors::sources::lambda::EventDecoder;
+use tributary::connectors::sources::EventDecoder;
 
 use crate::support::processors::registry;
 use crate::support::root;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tributary_core::Origin;
 
-use crate::sources::{DecodeError, SourceRecord};
+use crate::sources::{DecodeError, SourceRecord, dynamodb_streams};
 
 use super::{FORMAT_VERSION, Header};
 
@@ -348,6 +348,7 @@ impl RecordingReader {
         origin.partition_key = line.partition_key.map(Cow::into_owned);
         origin.item_keys = line.keys;
         origin.event_name = line.event_name.map(Cow::into_owned);
+        origin.change = dynamodb_streams::change_of(origin.event_name.as_deref());
         origin.removed_by_ttl = line.removed_by_ttl;
         origin.arrival_ms = line.arrival_ms;
         Ok(SourceRecord {
@@ -372,7 +373,7 @@ impl Iterator for RecordingReader {
 mod tests {
     use super::*;
     use crate::recording::RecordingWriter;
-    use tributary_core::SourceKind;
+    use tributary_core::{Change, SourceKind};
 
     fn origin(shard: &str, sequence: &str) -> Origin {
         let mut origin = Origin::new(SourceKind::Kinesis, "arn:s", shard, sequence);
@@ -421,6 +422,21 @@ mod tests {
             assert_eq!(record.origin.arrival_ms, 1_732_700_000_123);
             assert_eq!(record.origin.sub_sequence, (i == 3).then_some(7));
         }
+    }
+
+    #[test]
+    fn a_recorded_remove_reads_as_a_delete() {
+        let header = Header::new(SourceKind::DynamodbStreams, "arn:s");
+        let mut writer = RecordingWriter::new(Vec::new(), &header).unwrap();
+        for (sequence, event_name) in [("1", "INSERT"), ("2", "REMOVE"), ("3", "MODIFY")] {
+            let mut origin = Origin::new(SourceKind::DynamodbStreams, "arn:s", "s", sequence);
+            origin.event_name = Some(event_name.to_owned());
+            writer.write(&origin, b"{}").unwrap();
+        }
+        let bytes = writer.finish().unwrap();
+        let reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(bytes)).unwrap();
+        let changes: Vec<Change> = reader.map(|r| r.unwrap().origin.change).collect();
+        assert_eq!(changes, [Change::Upsert, Change::Delete, Change::Upsert]);
     }
 
     #[test]

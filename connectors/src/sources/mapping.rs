@@ -1,12 +1,136 @@
 //! The settings of the Lambda event source mapping that reads a stream
 //! source: what `tributary deploy` gives Lambda, gathered from the
 //! `[source]` table and checked against Lambda's limits.
+//!
+//! Kinesis and DynamoDB Streams share them. They are declared once, in
+//! [`stream_source_config!`], which pastes them into each stream source's
+//! config struct: serde's `flatten` cannot be combined with
+//! `deny_unknown_fields`, and every `[source]` table refuses unknown keys.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_config::{Diagnostic, Options};
 
-use super::{DynamodbStreamsSourceConfig, KinesisSourceConfig};
+/// Declares a stream source's config struct with the event source mapping's
+/// settings in it, and the struct's `From<&Config> for MappingSettings`.
+///
+/// The struct's own fields come first, then the settings (with their types,
+/// defaults and docs), then its own fields after `..mapping_settings`, so
+/// that the fields keep their order in the JSON Schema and the docs. The
+/// settings whose docs name what the source holds (records of a partition
+/// key, changes to an item) take their docs from the source; so does
+/// `starting_position_timestamp`, which only Kinesis has.
+///
+/// ```text
+/// stream_source_config! {
+///     /// The struct's doc.
+///     #[derive(Debug, Clone, Deserialize, JsonSchema)]
+///     #[serde(deny_unknown_fields)]
+///     pub struct ExampleSourceConfig {
+///         /// A field before the settings.
+///         #[serde(default)]
+///         pub stream: Option<String>,
+///         ..mapping_settings {
+///             starting_position { /// Its doc. }
+///             starting_position_timestamp { /// Its doc (optional slot). }
+///             parallelization_factor { /// Its doc. }
+///             maximum_record_age_secs { /// Its doc. }
+///             on_failure_destination { /// Its doc. }
+///         }
+///         /// A field after the settings.
+///         #[serde(default)]
+///         pub codec: Codec,
+///     }
+/// }
+/// ```
+macro_rules! stream_source_config {
+    (@timestamp $config:ident) => {
+        None
+    };
+    (@timestamp $config:ident $($doc:tt)+) => {
+        $config.starting_position_timestamp.clone()
+    };
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$first_attr:meta])* pub $first:ident: $first_ty:ty, )*
+            ..mapping_settings {
+                starting_position { $(#[$starting_position_doc:meta])* }
+                $( starting_position_timestamp { $(#[$timestamp_doc:meta])+ } )?
+                parallelization_factor { $(#[$parallelization_doc:meta])* }
+                maximum_record_age_secs { $(#[$record_age_doc:meta])* }
+                on_failure_destination { $(#[$destination_doc:meta])* }
+            }
+            $( $(#[$last_attr:meta])* pub $last:ident: $last_ty:ty, )*
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $( $(#[$first_attr])* pub $first: $first_ty, )*
+            /// The most records Lambda passes to one invocation, from 1 to 10000.
+            /// Default 100, as Lambda's.
+            #[serde(default = "crate::sources::mapping::default_batch_size")]
+            pub batch_size: u32,
+            /// How long Lambda gathers records before invoking, in seconds, from 0 to
+            /// 300. Default 0.
+            #[serde(default)]
+            pub batching_window_secs: u32,
+            /// The event source mapping's tumbling window, in seconds, from 1 to
+            /// 900: Lambda then carries window state between invocations, which an
+            /// aggregate with `window = "lambda"` uses. Default: none.
+            #[serde(default)]
+            pub tumbling_window_secs: Option<u32>,
+            /// How many times Lambda retries a batch whose records failed, from 0
+            /// to 10000; -1 (the default, as Lambda's) retries until the records
+            /// expire. The records still failing then go to the on-failure
+            /// destination.
+            #[serde(default = "crate::sources::mapping::default_retries")]
+            pub maximum_retry_attempts: i32,
+            /// Whether Lambda splits a batch in two when the function fails as a
+            /// whole, and retries each half. Default false.
+            #[serde(default)]
+            pub bisect_batch_on_function_error: bool,
+            $(#[$starting_position_doc])*
+            #[serde(default)]
+            pub starting_position: crate::sources::StartingPosition,
+            $(
+                $(#[$timestamp_doc])+
+                #[serde(default)]
+                pub starting_position_timestamp: Option<String>,
+            )?
+            $(#[$parallelization_doc])*
+            #[serde(default = "crate::sources::mapping::default_parallelization_factor")]
+            pub parallelization_factor: u32,
+            $(#[$record_age_doc])*
+            #[serde(default = "crate::sources::mapping::default_record_age")]
+            pub maximum_record_age_secs: i32,
+            $(#[$destination_doc])*
+            #[serde(default)]
+            pub on_failure_destination: Option<String>,
+            $( $(#[$last_attr])* pub $last: $last_ty, )*
+        }
+
+        impl From<&$name> for crate::sources::MappingSettings {
+            fn from(c: &$name) -> Self {
+                crate::sources::MappingSettings {
+                    batch_size: c.batch_size,
+                    batching_window_secs: c.batching_window_secs,
+                    starting_position: c.starting_position,
+                    starting_position_timestamp: crate::sources::mapping::stream_source_config!(
+                        @timestamp c $( $($timestamp_doc)+ )?
+                    ),
+                    parallelization_factor: c.parallelization_factor,
+                    bisect_batch_on_function_error: c.bisect_batch_on_function_error,
+                    maximum_retry_attempts: c.maximum_retry_attempts,
+                    maximum_record_age_secs: c.maximum_record_age_secs,
+                    on_failure_destination: c.on_failure_destination.clone(),
+                    tumbling_window_secs: c.tumbling_window_secs,
+                }
+            }
+        }
+    };
+}
+pub(crate) use stream_source_config;
 
 /// Where an event source mapping starts reading its stream.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -55,40 +179,6 @@ pub struct MappingSettings {
     pub on_failure_destination: Option<String>,
     /// `TumblingWindowInSeconds`.
     pub tumbling_window_secs: Option<u32>,
-}
-
-impl From<&KinesisSourceConfig> for MappingSettings {
-    fn from(c: &KinesisSourceConfig) -> Self {
-        MappingSettings {
-            batch_size: c.batch_size,
-            batching_window_secs: c.batching_window_secs,
-            starting_position: c.starting_position,
-            starting_position_timestamp: c.starting_position_timestamp.clone(),
-            parallelization_factor: c.parallelization_factor,
-            bisect_batch_on_function_error: c.bisect_batch_on_function_error,
-            maximum_retry_attempts: c.maximum_retry_attempts,
-            maximum_record_age_secs: c.maximum_record_age_secs,
-            on_failure_destination: c.on_failure_destination.clone(),
-            tumbling_window_secs: c.tumbling_window_secs,
-        }
-    }
-}
-
-impl From<&DynamodbStreamsSourceConfig> for MappingSettings {
-    fn from(c: &DynamodbStreamsSourceConfig) -> Self {
-        MappingSettings {
-            batch_size: c.batch_size,
-            batching_window_secs: c.batching_window_secs,
-            starting_position: c.starting_position,
-            starting_position_timestamp: None,
-            parallelization_factor: c.parallelization_factor,
-            bisect_batch_on_function_error: c.bisect_batch_on_function_error,
-            maximum_retry_attempts: c.maximum_retry_attempts,
-            maximum_record_age_secs: c.maximum_record_age_secs,
-            on_failure_destination: c.on_failure_destination.clone(),
-            tumbling_window_secs: c.tumbling_window_secs,
-        }
-    }
 }
 
 impl MappingSettings {
@@ -193,6 +283,14 @@ pub(super) fn is_destination_arn(arn: &str, services: &[&str]) -> bool {
     !partition.is_empty() && services.contains(&service) && parts.count() >= 3
 }
 
+pub(super) fn default_batch_size() -> u32 {
+    100
+}
+
+pub(super) fn default_retries() -> i32 {
+    -1
+}
+
 pub(super) fn default_parallelization_factor() -> u32 {
     1
 }
@@ -203,7 +301,57 @@ pub(super) fn default_record_age() -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::is_destination_arn;
+    use super::*;
+    use crate::sources::{DynamodbStreamsSourceConfig, KinesisSourceConfig};
+
+    #[test]
+    fn each_stream_source_gives_its_settings_to_the_mapping() {
+        let kinesis: KinesisSourceConfig = serde_json::from_value(serde_json::json!({
+            "batch_size": 500,
+            "starting_position": "at-timestamp",
+            "starting_position_timestamp": "2026-11-28T00:00:00Z",
+            "on_failure_destination": "arn:aws:sqs:eu-west-1:1:failed",
+        }))
+        .unwrap();
+        let dynamodb: DynamodbStreamsSourceConfig = serde_json::from_value(serde_json::json!({
+            "tumbling_window_secs": 60,
+            "maximum_retry_attempts": 3,
+        }))
+        .unwrap();
+        assert_eq!(
+            MappingSettings::from(&kinesis),
+            MappingSettings {
+                batch_size: 500,
+                batching_window_secs: 0,
+                starting_position: StartingPosition::AtTimestamp,
+                starting_position_timestamp: Some("2026-11-28T00:00:00Z".to_owned()),
+                parallelization_factor: 1,
+                bisect_batch_on_function_error: false,
+                maximum_retry_attempts: -1,
+                maximum_record_age_secs: -1,
+                on_failure_destination: Some("arn:aws:sqs:eu-west-1:1:failed".to_owned()),
+                tumbling_window_secs: None,
+            }
+        );
+        assert_eq!(
+            MappingSettings::from(&dynamodb),
+            MappingSettings {
+                batch_size: 100,
+                batching_window_secs: 0,
+                starting_position: StartingPosition::TrimHorizon,
+                starting_position_timestamp: None,
+                parallelization_factor: 1,
+                bisect_batch_on_function_error: false,
+                maximum_retry_attempts: 3,
+                maximum_record_age_secs: -1,
+                on_failure_destination: None,
+                tumbling_window_secs: Some(60),
+            }
+        );
+        let unknown = serde_json::json!({"starting_position_timestamp": "2026-11-28T00:00:00Z"});
+        let error = serde_json::from_value::<DynamodbStreamsSourceConfig>(unknown).unwrap_err();
+        assert!(error.to_string().contains("unknown field"), "{error}");
+    }
 
     #[test]
     fn destinations_are_queues_topics_and_buckets() {

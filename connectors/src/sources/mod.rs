@@ -1,18 +1,48 @@
 //! The `[source]` of a pipeline.
+//!
+//! One folder per source, named after its TOML `type`: [`kinesis`],
+//! [`dynamodb_streams`], [`eventbridge`]. Each holds its config (`config.rs`),
+//! the decoding of its Lambda events into [`SourceRecord`]s (`event.rs`), and
+//! with the `aws-clients` feature its AWS SDK clients (`recorder.rs`, and for
+//! Kinesis `writer.rs`). Kinesis's KPL de-aggregation and DynamoDB's items,
+//! document ids and "last change of an item wins" collapse live in their
+//! source's folder.
+//!
+//! What the sources share is here, in files named for their job:
+//!
+//! - this file: [`SourceConfig`] (one variant per source, and what the
+//!   runtime asks of a source: batching, retries, codec, which records a later
+//!   one supersedes, document ids) and [`SourceRecord`];
+//! - `event.rs`: [`EventDecoder`], which decodes a Lambda event with the
+//!   pipeline's source, and [`EventError`]; `envelope.rs`: the window
+//!   properties around a stream event's records;
+//! - `codec.rs`: [`Codec`], record bytes to payloads;
+//! - `mapping.rs`: the event source mapping's settings ([`MappingSettings`]),
+//!   declared once for the stream sources;
+//! - `aws_clients.rs` (feature `aws-clients`): what the recorders and the
+//!   writer share: where to reach AWS, where to start and stop, where a
+//!   recording goes.
 
+#[cfg(feature = "aws-clients")]
+mod aws_clients;
 mod codec;
-mod dynamodb_streams;
-mod eventbridge;
-mod kinesis;
-pub mod lambda;
+pub mod dynamodb_streams;
+mod envelope;
+mod event;
+pub mod eventbridge;
+pub mod kinesis;
 mod mapping;
 
+#[cfg(feature = "aws-clients")]
+pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
+pub use event::{DecodedEvent, EventDecoder, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
-use mapping::{default_parallelization_factor, default_record_age};
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use schemars::Schema;
@@ -71,6 +101,14 @@ impl SourceRecord {
     }
 }
 
+/// The id a sink writes a record of this origin under, when its source gives
+/// it one: for a DynamoDB change, its item's id, from its keys
+/// ([`dynamodb_streams::item_document_id`]). `None` when the origin names no
+/// item, as the records of other sources do not.
+pub fn document_id_of(origin: &Origin) -> Option<Arc<str>> {
+    dynamodb_streams::item_id(origin)
+}
+
 /// A pipeline's source, as configured.
 #[derive(Debug, Clone)]
 pub enum SourceConfig {
@@ -80,10 +118,6 @@ pub enum SourceConfig {
     DynamodbStreams(DynamodbStreamsSourceConfig),
     /// `type = "eventbridge"`.
     Eventbridge(EventbridgeSourceConfig),
-}
-
-fn default_retries() -> i32 {
-    -1
 }
 
 /// How Lambda retries a stream batch that failed.
@@ -110,21 +144,9 @@ impl SourceConfig {
         };
         config.batching().check(options)?;
         match &config {
+            SourceConfig::Kinesis(kinesis) => MappingSettings::from(kinesis).check(options)?,
+            SourceConfig::DynamodbStreams(dynamodb) => dynamodb.check(options)?,
             SourceConfig::Eventbridge(eventbridge) => eventbridge.check(options)?,
-            SourceConfig::DynamodbStreams(dynamodb)
-                if dynamodb.starting_position == StartingPosition::AtTimestamp =>
-            {
-                return Err(options
-                    .error_at(
-                        "starting_position",
-                        "DynamoDB Streams start at `trim-horizon` or `latest`",
-                    )
-                    .hint("`at-timestamp` is for Kinesis streams"));
-            }
-            _ => config
-                .mapping_settings()
-                .expect("stream sources have a mapping")
-                .check(options)?,
         }
         Ok(config)
     }
@@ -227,9 +249,22 @@ impl SourceConfig {
                 if record.origin.source == SourceKind::DynamodbStreams
                     && record.error.is_none() =>
             {
-                lambda::rebuild_dynamodb(record, config.payload)
+                dynamodb_streams::rebuild(record, config.payload)
             }
             _ => record,
+        }
+    }
+
+    /// Which of a batch's inputs a later record supersedes, by position: they
+    /// count as dropped and go no further. For DynamoDB Streams with
+    /// `collapse = true`, the earlier changes to an item that changes again
+    /// later in the batch. Empty (none superseded) for other sources.
+    pub fn superseded(&self, inputs: &[SourceRecord]) -> Vec<bool> {
+        match self {
+            SourceConfig::DynamodbStreams(config) if config.collapse => {
+                dynamodb_streams::superseded(inputs)
+            }
+            _ => Vec::new(),
         }
     }
 

@@ -116,7 +116,7 @@ impl Plan<'_> {
         };
         // A DynamoDB REMOVE deletes its item, where ids are the collection's to give.
         let removed =
-            record.origin.event_name.as_deref() == Some("REMOVE") && record.document_id.is_some();
+            record.origin.change == tributary_core::Change::Delete && record.document_id.is_some();
         let action = match self.action {
             Action::Index | Action::Create
                 if removed && self.collection == CollectionType::Search =>

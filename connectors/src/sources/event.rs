@@ -1,10 +1,13 @@
-//! Lambda events, decoded into source records.
+//! Lambda events, decoded into source records: what the sources' decoders
+//! share.
 //!
-//! Each source has its event shape: Kinesis and DynamoDB Streams deliver a
-//! batch of `Records` (and, on a tumbling window, the window's properties
-//! beside them); EventBridge delivers one event. [`EventDecoder`] turns the
-//! event's JSON text into [`SourceRecord`]s, one per user record, each with
-//! the origin that names it to Lambda in `batchItemFailures`.
+//! Each source has its event shape, read in its own folder's `event.rs`:
+//! Kinesis and DynamoDB Streams deliver a batch of `Records` (and, on a
+//! tumbling window, the window's properties beside them, read by
+//! `envelope.rs`); EventBridge delivers one event. [`EventDecoder`] picks the
+//! pipeline's source and turns the event's JSON text into [`SourceRecord`]s,
+//! one per user record, each with the origin that names it to Lambda in
+//! `batchItemFailures`.
 //!
 //! An entry that cannot be read (bad base64, a field of the wrong type) does
 //! not fail the batch: it becomes a record that fails at stage `source` and
@@ -12,19 +15,10 @@
 //! expected shape at all, or an entry with no sequence number to report, is
 //! an [`EventError`]: Lambda then retries the whole batch.
 
-mod dynamodb;
-mod envelope;
-mod eventbridge;
-mod kinesis;
-mod kpl;
-
-pub(crate) use dynamodb::rebuild as rebuild_dynamodb;
-pub use dynamodb::{document_id, dynamodb_to_json};
-
 use bytes::BytesMut;
 use tributary_core::{SourceKind, Window};
 
-use super::{SourceConfig, SourceRecord};
+use super::{SourceConfig, SourceRecord, dynamodb_streams, eventbridge, kinesis};
 
 /// A Lambda event, decoded.
 #[derive(Debug)]
@@ -81,13 +75,13 @@ impl EventDecoder {
     ) -> Result<DecodedEvent, EventError> {
         match source {
             SourceConfig::Kinesis(_) => kinesis::decode(event, &mut self.buffer),
-            SourceConfig::DynamodbStreams(config) => dynamodb::decode(event, config),
+            SourceConfig::DynamodbStreams(config) => dynamodb_streams::decode(event, config),
             SourceConfig::Eventbridge(config) => eventbridge::decode(event, config),
         }
     }
 }
 
-fn wrong_shape(expected: SourceKind, error: serde_json::Error) -> EventError {
+pub(super) fn wrong_shape(expected: SourceKind, error: serde_json::Error) -> EventError {
     EventError::WrongShape {
         expected,
         reason: error.to_string(),

@@ -12,15 +12,15 @@ use aws_sdk_dynamodbstreams::types::{
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
 
-use super::kinesis_recorder::Recorded;
-use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen};
-use crate::sources::lambda::dynamodb_to_json;
+use super::{change_of, dynamodb_to_json, is_time_to_live};
+use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 
-/// Records the stream of table `table` as [`super::record_stream`] records
-/// a Kinesis stream: each change becomes a record whose data is its stream
-/// record (the `dynamodb` object of a Lambda event, in DynamoDB JSON), with
-/// its keys as plain JSON, event name and TTL mark in the origin
-/// (docs/recording-format.md).
+/// Records the stream of table `table` as
+/// [`record_stream`](crate::sources::kinesis::record_stream) records a Kinesis
+/// stream: each change becomes a record whose data is its stream record (the
+/// `dynamodb` object of a Lambda event, in DynamoDB JSON), with its keys as
+/// plain JSON, event name, TTL mark and change (upsert or delete) in the
+/// origin (docs/recording-format.md).
 pub async fn record_table(
     endpoint: &Endpoint,
     table: &str,
@@ -109,14 +109,17 @@ pub async fn record_table(
                 origin.arrival_ms = created;
                 origin.removed_by_ttl = event_name == "REMOVE"
                     && record.user_identity().is_some_and(|u| {
-                        u.r#type() == Some("Service")
-                            && u.principal_id() == Some("dynamodb.amazonaws.com")
+                        is_time_to_live(
+                            u.r#type().unwrap_or_default(),
+                            u.principal_id().unwrap_or_default(),
+                        )
                     });
                 let keys = dynamodb_to_json(item(change.keys()));
                 origin.item_keys = keys
                     .as_object()
                     .is_some_and(|k| !k.is_empty())
                     .then_some(keys);
+                origin.change = change_of(Some(&event_name));
                 origin.event_name = Some(event_name);
                 let data = stream_record_json(change);
                 write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;

@@ -9,16 +9,8 @@ use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::{Shard, ShardIteratorType};
 use tributary_core::{Origin, SourceKind};
 
-use super::{AwsError, Endpoint, RecordingOutput, StartAt, StopWhen, stream_name};
-
-/// What a recording run read.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Recorded {
-    /// Records written.
-    pub records: u64,
-    /// Bytes of record data written.
-    pub bytes: u64,
-}
+use crate::sources::aws_clients::stream_name;
+use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 
 /// Records a Kinesis stream from `start` until `stop`, giving each record
 /// (origin and data) to `write` in per-shard order, and the running totals

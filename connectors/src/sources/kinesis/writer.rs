@@ -9,8 +9,8 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use governor::{Quota, RateLimiter};
 
-use super::{AwsError, Endpoint, stream_name};
-use crate::sources::SourceRecord;
+use crate::sources::aws_clients::stream_name;
+use crate::sources::{AwsError, Endpoint, SourceRecord};
 
 /// The most entries a PutRecords call takes.
 const MAX_ENTRIES: usize = 500;

@@ -1,19 +1,23 @@
-//! Reading and writing real streams with the AWS SDK: recording a Kinesis
-//! stream or a DynamoDB table's stream into the recording format, and
-//! putting a recording back into a Kinesis stream.
+//! What the sources' AWS SDK clients share: where to reach AWS, where in a
+//! stream to start and when to stop, where a recording run puts what it
+//! reads, and the error. The clients themselves are in each source's folder:
+//! recording a Kinesis stream (`kinesis/recorder.rs`) or a DynamoDB table's
+//! stream (`dynamodb_streams/recorder.rs`) into the recording format, and
+//! putting a recording back into a Kinesis stream (`kinesis/writer.rs`).
 //!
 //! Credentials and region come from the AWS default chain; `--endpoint-url`
 //! points the clients elsewhere (a local moto server in the tests).
 
-mod dynamodb_recorder;
-mod kinesis_recorder;
-mod kinesis_writer;
-
-pub use dynamodb_recorder::{TableStream, record_table, table_stream};
-pub use kinesis_recorder::{Recorded, record_stream};
-pub use kinesis_writer::put_records;
-
 use std::time::{Duration, Instant};
+
+/// What a recording run read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recorded {
+    /// Records written.
+    pub records: u64,
+    /// Bytes of record data written.
+    pub bytes: u64,
+}
 
 /// Where a recording run puts what it reads: the recording's header (with
 /// the stream's ARN, before any record), each record in per-shard order,
@@ -75,7 +79,7 @@ pub struct StopWhen {
 }
 
 impl StopWhen {
-    fn reached(&self, records: u64, started: Instant) -> bool {
+    pub(crate) fn reached(&self, records: u64, started: Instant) -> bool {
         self.max_records.is_some_and(|max| records >= max)
             || self.duration.is_some_and(|d| started.elapsed() >= d)
     }
@@ -90,7 +94,7 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    fn new(doing: impl Into<String>, error: impl std::fmt::Display) -> Self {
+    pub(crate) fn new(doing: impl Into<String>, error: impl std::fmt::Display) -> Self {
         AwsError {
             doing: doing.into(),
             message: error.to_string(),

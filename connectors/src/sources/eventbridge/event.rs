@@ -7,10 +7,11 @@ use bytes::Bytes;
 use serde_json::value::RawValue;
 use tributary_core::{Origin, SourceKind};
 
-use super::{DecodedEvent, EventError, wrong_shape};
-use crate::sources::{EventbridgeSourceConfig, SourceRecord};
+use super::EventbridgeSourceConfig;
+use crate::sources::SourceRecord;
+use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
 
-pub(super) fn decode(
+pub(in crate::sources) fn decode(
     event: &str,
     config: &EventbridgeSourceConfig,
 ) -> Result<DecodedEvent, EventError> {

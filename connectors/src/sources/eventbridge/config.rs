@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_config::{Diagnostic, Options};
 
-use super::mapping::is_destination_arn;
+use crate::sources::mapping::is_destination_arn;
 
 /// Events from an EventBridge bus, delivered by a rule one event an
 /// invocation. The whole event is the payload.
@@ -37,7 +37,7 @@ pub struct EventbridgeSourceConfig {
 
 impl EventbridgeSourceConfig {
     /// Checks the settings against Lambda's limits, pointing at the key.
-    pub(super) fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+    pub(in crate::sources) fn check(&self, options: &Options) -> Result<(), Diagnostic> {
         if self.maximum_retry_attempts > 2 {
             return Err(options
                 .error_at(

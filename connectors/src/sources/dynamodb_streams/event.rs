@@ -8,26 +8,26 @@
 //! Lambda decoding and replay share [`change_record`].
 //!
 //! Keys and images (`{"pk":{"S":"a"}}`) become plain JSON (`{"pk":"a"}`) by
-//! [`dynamodb_to_json`]. A change that names no item (no `Keys`), or an
+//! [`dynamodb_to_json`] (`item.rs`). A change that names no item (no `Keys`), or an
 //! INSERT or MODIFY without the new image that `payload = "item"` needs,
 //! fails alone at stage `source`; an entry without a sequence number to
 //! report fails the whole invocation (docs/lambda.md).
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_dynamo::{AttributeValue, Item};
+use serde_dynamo::Item;
 use serde_json::value::RawValue;
-use serde_json::{Map, Number, Value, json};
-use tributary_core::{Origin, SourceKind};
+use serde_json::{Map, Value, json};
+use tributary_core::{Change, Origin, SourceKind};
 
-use super::envelope::Envelope;
-use super::{DecodedEvent, EventError, wrong_shape};
-use crate::sources::{DecodeError, DynamodbPayload, DynamodbStreamsSourceConfig, SourceRecord};
+use super::{DynamodbPayload, DynamodbStreamsSourceConfig, dynamodb_to_json};
+use crate::sources::envelope::Envelope;
+use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
+use crate::sources::{DecodeError, SourceRecord};
 
-pub(super) fn decode(
+pub(in crate::sources) fn decode(
     event: &str,
     config: &DynamodbStreamsSourceConfig,
 ) -> Result<DecodedEvent, EventError> {
@@ -43,7 +43,7 @@ pub(super) fn decode(
         let dynamodb = entry
             .dynamodb
             .ok_or_else(|| unidentifiable("it has no `dynamodb` object".to_owned()))?;
-        let change = serde_json::from_str::<Change>(dynamodb.get());
+        let change = serde_json::from_str::<StreamRecord>(dynamodb.get());
         let sequence = match &change {
             Ok(change) => change.sequence_number.clone(),
             Err(_) => Identity::of(dynamodb.get().as_bytes()).sequence_number,
@@ -104,7 +104,7 @@ struct UserIdentity {
 impl UserIdentity {
     /// Whether DynamoDB's Time to Live made the change.
     fn is_time_to_live(&self) -> bool {
-        self.type_ == "Service" && self.principal_id == "dynamodb.amazonaws.com"
+        is_time_to_live(&self.type_, &self.principal_id)
     }
 }
 
@@ -120,7 +120,7 @@ where
 
 /// A stream record's `dynamodb` object, the part of it a change needs.
 #[derive(Deserialize)]
-struct Change {
+struct StreamRecord {
     #[serde(default, rename = "ApproximateCreationDateTime")]
     approximate_creation_date_time: Option<f64>,
     #[serde(default, rename = "Keys")]
@@ -135,7 +135,7 @@ struct Change {
     stream_view_type: Option<String>,
 }
 
-impl Change {
+impl StreamRecord {
     /// Whether it has none of a stream record's fields: it is something else.
     fn is_blank(&self) -> bool {
         self.approximate_creation_date_time.is_none()
@@ -186,11 +186,11 @@ fn origin(
 /// A DynamoDB change read from a recording or a dead letter: its `data` is
 /// the stream record's `dynamodb` object, and its origin has the event name
 /// and TTL mark. Gives the record Lambda decoding gives for the same change.
-pub(crate) fn rebuild(record: SourceRecord, payload: DynamodbPayload) -> SourceRecord {
+pub(in crate::sources) fn rebuild(record: SourceRecord, payload: DynamodbPayload) -> SourceRecord {
     let SourceRecord {
         mut origin, data, ..
     } = record;
-    let change = serde_json::from_slice::<Change>(&data);
+    let change = serde_json::from_slice::<StreamRecord>(&data);
     let event_name = origin
         .event_name
         .take()
@@ -209,7 +209,7 @@ fn change_record(
     event_name: Result<String, String>,
     removed_by_ttl: bool,
     raw: Bytes,
-    change: Result<Change, serde_json::Error>,
+    change: Result<StreamRecord, serde_json::Error>,
     payload: DynamodbPayload,
 ) -> SourceRecord {
     let event_name = event_name.and_then(|name| match name.as_str() {
@@ -220,6 +220,7 @@ fn change_record(
     });
     origin.removed_by_ttl = removed_by_ttl && event_name.as_deref() == Ok("REMOVE");
     origin.event_name = event_name.as_ref().ok().cloned();
+    origin.change = change_of(origin.event_name.as_deref());
     let change = match change {
         Ok(change) => change,
         Err(error) => {
@@ -288,6 +289,22 @@ fn change_record(
     }
 }
 
+/// What a change with this event name does to its item: a REMOVE deletes
+/// it; an INSERT or a MODIFY (or a change whose name could not be read)
+/// upserts it.
+pub(crate) fn change_of(event_name: Option<&str>) -> Change {
+    match event_name {
+        Some("REMOVE") => Change::Delete,
+        _ => Change::Upsert,
+    }
+}
+
+/// Whether DynamoDB's Time to Live made a change, from its entry's
+/// `userIdentity` (`type` and `principalId`).
+pub(super) fn is_time_to_live(type_: &str, principal_id: &str) -> bool {
+    type_ == "Service" && principal_id == "dynamodb.amazonaws.com"
+}
+
 fn unreadable(origin: Origin, raw: Bytes, reason: String) -> SourceRecord {
     SourceRecord::unreadable(origin, raw, DecodeError::Unreadable { reason })
 }
@@ -343,80 +360,9 @@ fn non_empty(value: Value) -> Value {
     if is_empty(&value) { Value::Null } else { value }
 }
 
-/// A DynamoDB item as plain JSON. `S` becomes a string, `N` a number (or a
-/// string, when a JSON number cannot hold every digit), `BOOL` a boolean,
-/// `NULL` null, `B` a base64 string, `M` an object, `L` an array, and the
-/// sets `SS`, `NS` and `BS` arrays. Attributes (of the item and of its maps)
-/// are in the order of their names: DynamoDB gives them in no set order, and
-/// the same item always gives the same bytes.
-pub fn dynamodb_to_json(item: Item) -> Value {
-    map_to_json(item.into_inner())
-}
-
-fn map_to_json(map: std::collections::HashMap<String, AttributeValue>) -> Value {
-    let mut attributes: Vec<(String, AttributeValue)> = map.into_iter().collect();
-    attributes.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-    Value::Object(
-        attributes
-            .into_iter()
-            .map(|(name, value)| (name, attribute_to_json(value)))
-            .collect(),
-    )
-}
-
-fn attribute_to_json(value: AttributeValue) -> Value {
-    let base64 =
-        |bytes: Vec<u8>| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
-    match value {
-        AttributeValue::S(text) => Value::String(text),
-        AttributeValue::N(number) => number_to_json(number),
-        AttributeValue::Bool(flag) => Value::Bool(flag),
-        AttributeValue::Null(_) => Value::Null,
-        AttributeValue::B(bytes) => base64(bytes),
-        AttributeValue::M(map) => map_to_json(map),
-        AttributeValue::L(list) => Value::Array(list.into_iter().map(attribute_to_json).collect()),
-        AttributeValue::Ss(set) => Value::Array(set.into_iter().map(Value::String).collect()),
-        AttributeValue::Ns(set) => Value::Array(set.into_iter().map(number_to_json).collect()),
-        AttributeValue::Bs(set) => Value::Array(set.into_iter().map(base64).collect()),
-    }
-}
-
-/// DynamoDB numbers have up to 38 digits; a JSON number here is an `i64`,
-/// `u64` or `f64`. A number that would lose digits stays a string.
-fn number_to_json(text: String) -> Value {
-    match text.parse::<Number>() {
-        Ok(number) if number.is_i64() || number.is_u64() => Value::Number(number),
-        Ok(number) if number.to_string() == text => Value::Number(number),
-        _ => Value::String(text),
-    }
-}
-
-/// The document id of an item, from its keys (plain JSON, as
-/// [`dynamodb_to_json`] makes them). The encoding is stable and documented
-/// in docs/sources.md: the key attributes in order of their names, each
-/// value as text (a string as it is, a number as written, binary as base64),
-/// with `\` and `|` escaped by a `\`, joined by `|`. A table with only a
-/// partition key `pk = "order#1"` gives `order#1`; with a sort key `sk = 2`
-/// as well, `order#1|2`. An id over 512 bytes becomes `md5:` and the hex MD5
-/// digest of the text.
-pub fn document_id(keys: &Value) -> Arc<str> {
-    let mut keys: Vec<(&String, &Value)> = keys
-        .as_object()
-        .map(|k| k.iter().collect())
-        .unwrap_or_default();
-    keys.sort_by_key(|(name, _)| *name);
-    tributary_core::document_id(tributary_core::join_id_values(
-        keys.into_iter().map(|(_, value)| value),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(json: &str) -> Item {
-        serde_json::from_str(json).unwrap()
-    }
 
     fn config(payload: &str) -> DynamodbStreamsSourceConfig {
         serde_json::from_value(json!({ "payload": payload })).unwrap()
@@ -501,6 +447,37 @@ mod tests {
             (&change["keys"], &change["newImage"]),
             (&json!({"pk": "b"}), &Value::Null)
         );
+    }
+
+    #[test]
+    fn a_remove_deletes_its_item_and_the_other_changes_upsert_it() {
+        let mut ttl = entry("REMOVE", "3", "c", "KEYS_ONLY");
+        ttl["userIdentity"] = json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
+        for payload in ["item", "change"] {
+            let records = decoded(
+                vec![
+                    entry("INSERT", "1", "a", "NEW_IMAGE"),
+                    entry("MODIFY", "2", "b", "NEW_IMAGE"),
+                    ttl.clone(),
+                    entry("REMOVE", "4", "d", "KEYS_ONLY"),
+                ],
+                payload,
+            );
+            let changes: Vec<(Change, bool)> = records
+                .iter()
+                .map(|r| (r.origin.change, r.origin.removed_by_ttl))
+                .collect();
+            assert_eq!(
+                changes,
+                [
+                    (Change::Upsert, false),
+                    (Change::Upsert, false),
+                    (Change::Delete, true),
+                    (Change::Delete, false)
+                ],
+                "{payload}"
+            );
+        }
     }
 
     #[test]
@@ -627,36 +604,5 @@ mod tests {
         assert_eq!(&compact(text)[..], br#"{"a":"x y\" z","b":[1,2]}"#);
         let value: Value = serde_json::from_slice(&compact(text)).unwrap();
         assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
-    }
-
-    #[test]
-    fn every_attribute_type_becomes_plain_json() {
-        let value = dynamodb_to_json(item(
-            r#"{"s":{"S":"a"},"n":{"N":"12"},"f":{"N":"1.5"},"big":{"N":"123456789012345678901234567890"},
-                "t":{"BOOL":true},"z":{"NULL":true},"b":{"B":"AAEqQQ=="},
-                "m":{"M":{"x":{"N":"-3"}}},"l":{"L":[{"S":"x"},{"N":"1"}]},
-                "ss":{"SS":["a","b"]},"ns":{"NS":["1","2.25"]},"bs":{"BS":["AAEqQQ=="]}}"#,
-        ));
-        assert_eq!(
-            value,
-            json!({"s":"a","n":12,"f":1.5,"big":"123456789012345678901234567890","t":true,"z":null,
-                   "b":"AAEqQQ==","m":{"x":-3},"l":["x",1],"ss":["a","b"],"ns":[1,2.25],"bs":["AAEqQQ=="]})
-        );
-    }
-
-    #[test]
-    fn document_ids_are_stable_and_unambiguous() {
-        assert_eq!(&*document_id(&json!({"pk": "order#1"})), "order#1");
-        assert_eq!(
-            &*document_id(&json!({"sk": 2, "pk": "order#1"})),
-            "order#1|2"
-        );
-        assert_eq!(&*document_id(&json!({"a": "x|y", "b": "z"})), "x\\|y|z");
-        assert_ne!(
-            document_id(&json!({"a": "x|y", "b": "z"})),
-            document_id(&json!({"a": "x", "b": "y|z"}))
-        );
-        let long = document_id(&json!({"pk": "x".repeat(600)}));
-        assert!(long.starts_with("md5:") && long.len() == 36, "{long}");
     }
 }

@@ -16,8 +16,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tributary_core::{Origin, SourceKind};
 
-use super::envelope::Envelope;
-use super::{DecodedEvent, EventError, kpl, wrong_shape};
+use super::kpl;
+use crate::sources::envelope::Envelope;
+use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
 use crate::sources::{DecodeError, SourceRecord};
 
 #[derive(Deserialize)]
@@ -60,7 +61,10 @@ struct IdentityData<'a> {
     sequence_number: Cow<'a, str>,
 }
 
-pub(super) fn decode(event: &str, buffer: &mut BytesMut) -> Result<DecodedEvent, EventError> {
+pub(in crate::sources) fn decode(
+    event: &str,
+    buffer: &mut BytesMut,
+) -> Result<DecodedEvent, EventError> {
     let mut envelope = match serde_json::from_str::<Envelope<Entry<'_>>>(event) {
         Ok(envelope) => envelope,
         Err(_) => return decode_entry_by_entry(event, buffer),

@@ -1,0 +1,24 @@
+//! `type = "kinesis"`: a Kinesis data stream.
+//!
+//! - `config.rs`: [`KinesisSourceConfig`], the `[source]` table.
+//! - `event.rs`: Lambda's Kinesis events, decoded into source records.
+//! - `kpl.rs`: splitting KPL-aggregated records into their user records.
+//! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
+//!   with the `aws-clients` feature).
+//! - `writer.rs`: putting records into a stream (`put_records`, with the
+//!   `aws-clients` feature).
+
+mod config;
+mod event;
+mod kpl;
+#[cfg(feature = "aws-clients")]
+mod recorder;
+#[cfg(feature = "aws-clients")]
+mod writer;
+
+pub use config::KinesisSourceConfig;
+pub(super) use event::decode;
+#[cfg(feature = "aws-clients")]
+pub use recorder::record_stream;
+#[cfg(feature = "aws-clients")]
+pub use writer::put_records;
