@@ -148,17 +148,16 @@ impl Pipeline {
             return sink_failed;
         }
         for (name, sink) in &mut self.sinks {
-            sink.set_deadline(deadline);
             let delivery = match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(records))
+                Some(at) => tokio::time::timeout_at(at.into(), sink.deliver(records, deadline))
                     .await
                     .unwrap_or_else(|_| Delivery::all_failed(records.len(), deadline_error)),
-                None => sink.deliver(records).await,
+                None => sink.deliver(records, None).await,
             };
             for failure in delivery.failures {
                 if let Some(slot) = sink_failed.get_mut(failure.index) {
                     *slot = true;
-                    let kind = if failure.transient {
+                    let kind = if failure.transient() {
                         FailureKind::Transient
                     } else {
                         FailureKind::Rejected
@@ -166,7 +165,7 @@ impl Pipeline {
                     failed.push(FailedRecord {
                         record: records[failure.index].clone(),
                         stage: name.clone(),
-                        error: failure.error,
+                        error: failure.error.into(),
                         kind,
                     });
                 }

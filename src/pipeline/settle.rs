@@ -101,16 +101,15 @@ impl Pipeline {
             .dead_letter
             .as_mut()
             .expect("dead letters are made only when there is a dead-letter sink");
-        sink.set_deadline(deadline);
         let delivery = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(&mut letters))
+            Some(at) => tokio::time::timeout_at(at.into(), sink.deliver(&mut letters, deadline))
                 .await
                 .unwrap_or_else(|_| {
                     tributary_core::Delivery::all_failed(letters.len(), || {
                         "the dead-letter sink did not answer before the deadline".into()
                     })
                 }),
-            None => sink.deliver(&mut letters).await,
+            None => sink.deliver(&mut letters, None).await,
         };
         let mut undelivered = vec![false; letters.len()];
         for failure in delivery.failures {

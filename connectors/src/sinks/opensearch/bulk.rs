@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tributary_core::json::{FieldId, FieldReader, Leaf};
-use tributary_core::{DeliveryFailure, Record};
+use tributary_core::{DeliveryFailure, Record, SinkError};
 
 use super::index_name::{IndexTemplate, number_text};
 use super::{Action, CollectionType, IdSource};
@@ -75,10 +75,9 @@ impl Plan<'_> {
         for (index, record) in records.iter_mut().enumerate() {
             match self.operation(index, record) {
                 Ok(operation) => operations.push(operation),
-                Err(error) => failures.push(DeliveryFailure {
+                Err(reason) => failures.push(DeliveryFailure {
                     index,
-                    error: error.into(),
-                    transient: false,
+                    error: SinkError::Unsendable(reason),
                 }),
             }
         }

@@ -23,7 +23,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 use tributary_config::{Diagnostic, Options};
-use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, Sink};
+use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
 
 use bulk::{Operation, PayloadFields, Plan};
 use client::Client;
@@ -281,7 +281,6 @@ impl OpensearchSinkConfig {
             encoder: self.encoder()?,
             config: self.clone(),
             client: Arc::new(OnceCell::new()),
-            deadline: None,
         })
     }
 
@@ -346,11 +345,14 @@ pub struct OpensearchSink {
     config: OpensearchSinkConfig,
     encoder: BulkEncoder,
     client: Arc<OnceCell<Client>>,
-    deadline: Option<Instant>,
 }
 
 impl Sink for OpensearchSink {
-    fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
+    fn deliver<'a>(
+        &'a mut self,
+        records: &'a mut [Record],
+        deadline: Option<Instant>,
+    ) -> BoxFuture<'a, Delivery> {
         Box::pin(async move {
             let (operations, mut failures) = self.encoder.plan().operations(records);
             if operations.is_empty() {
@@ -368,14 +370,18 @@ impl Sink for OpensearchSink {
                 Ok(client) => client,
                 Err(error) => {
                     tracing::warn!(%error, "cannot connect to OpenSearch");
-                    failures.extend(operations.iter().map(|op| transient(op.record, &error)));
+                    let error: SharedError = Arc::from(tributary_core::BoxError::from(error));
+                    failures.extend(operations.iter().map(|op| DeliveryFailure {
+                        index: op.record,
+                        error: SinkError::Connect(error.clone()),
+                    }));
                     return Delivery { failures };
                 }
             };
             let sender = Sender {
                 client,
                 operations: &operations,
-                deadline: self.deadline,
+                deadline,
                 config: &self.config,
             };
             // Documents with a change that failed for now: their later
@@ -391,8 +397,9 @@ impl Sink for OpensearchSink {
                             .as_deref()
                             .is_some_and(|id| behind.contains(id))
                     });
-                failures.extend(waiting.iter().map(|position| {
-                    transient(operations[*position].record, EARLIER_CHANGE_FAILED)
+                failures.extend(waiting.iter().map(|position| DeliveryFailure {
+                    index: operations[*position].record,
+                    error: SinkError::EarlierChangeFailed,
                 }));
                 let requests = bulk::requests(
                     &operations,
@@ -409,7 +416,7 @@ impl Sink for OpensearchSink {
                         .collect()
                         .await;
                 for failure in results.into_iter().flatten() {
-                    if failure.transient
+                    if failure.transient()
                         && let Some(id) = ids_by_record.get(&failure.index)
                     {
                         behind.insert(id);
@@ -419,10 +426,6 @@ impl Sink for OpensearchSink {
             }
             Delivery { failures }
         })
-    }
-
-    fn set_deadline(&mut self, deadline: Option<Instant>) {
-        self.deadline = deadline;
     }
 }
 
@@ -451,24 +454,26 @@ impl Sender<'_> {
             let body = bulk::body(self.operations, &pending);
             let actions: Vec<Action> = pending.iter().map(|p| self.operations[*p].action).collect();
             let answer = self.client.bulk(body, pending.len()).await;
-            let (retry, reason) = self.sort(answer, &pending, &actions, &mut failures);
+            let (retry, last) = self.sort(answer, &pending, &actions, &mut failures);
             pending = retry;
             if pending.is_empty() {
                 return failures;
             }
             match backoff.next_wait(attempt, self.deadline) {
                 Some(wait) => {
-                    tracing::debug!(attempt, items = pending.len(), ?wait, %reason, "retrying bulk items");
+                    tracing::debug!(attempt, items = pending.len(), ?wait, reason = %last, "retrying bulk items");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
                 None => {
-                    let why = format!("{reason} (gave up after {attempt} attempt(s))");
-                    failures.extend(
-                        pending
-                            .iter()
-                            .map(|p| transient(self.operations[*p].record, &why)),
-                    );
+                    let why = SinkError::GaveUp {
+                        last: Box::new(last),
+                        attempts: attempt,
+                    };
+                    failures.extend(pending.iter().map(|p| DeliveryFailure {
+                        index: self.operations[*p].record,
+                        error: why.clone(),
+                    }));
                     return failures;
                 }
             }
@@ -483,9 +488,11 @@ impl Sender<'_> {
         pending: &[usize],
         actions: &[Action],
         failures: &mut Vec<DeliveryFailure>,
-    ) -> (Vec<usize>, String) {
+    ) -> (Vec<usize>, SinkError) {
+        let no_answer =
+            |reason: String| SinkError::NoAnswer(Arc::from(tributary_core::BoxError::from(reason)));
         let (status, body) = match answer {
-            Err(reason) => return (pending.to_vec(), reason),
+            Err(reason) => return (pending.to_vec(), no_answer(reason)),
             Ok(answer) => answer,
         };
         if status != 200 {
@@ -494,59 +501,39 @@ impl Sender<'_> {
                 snippet(&body)
             );
             if is_retryable(status) {
-                return (pending.to_vec(), reason);
+                return (pending.to_vec(), SinkError::RefusedForNow(reason));
             }
-            failures.extend(
-                pending
-                    .iter()
-                    .map(|p| rejected(self.operations[*p].record, &reason)),
-            );
-            return (Vec::new(), reason);
+            failures.extend(pending.iter().map(|p| DeliveryFailure {
+                index: self.operations[*p].record,
+                error: SinkError::Rejected(reason.clone()),
+            }));
+            return (Vec::new(), SinkError::Rejected(reason));
         }
         let Some(outcomes) = response::outcomes(&body, actions) else {
             return (
                 pending.to_vec(),
-                format!(
+                no_answer(format!(
                     "the bulk response did not answer each item: {}",
                     snippet(&body)
-                ),
+                )),
             );
         };
         let mut retry = Vec::new();
-        let mut last_reason = String::new();
+        let mut last_reason = SinkError::RefusedForNow(String::new());
         for (position, outcome) in pending.iter().zip(outcomes) {
             match outcome {
                 ItemOutcome::Done => {}
                 ItemOutcome::Retry(reason) => {
                     retry.push(*position);
-                    last_reason = reason;
+                    last_reason = SinkError::RefusedForNow(reason);
                 }
-                ItemOutcome::Rejected(reason) => {
-                    failures.push(rejected(self.operations[*position].record, &reason))
-                }
+                ItemOutcome::Rejected(reason) => failures.push(DeliveryFailure {
+                    index: self.operations[*position].record,
+                    error: SinkError::Rejected(reason),
+                }),
             }
         }
         (retry, last_reason)
-    }
-}
-
-/// Why a change was not sent.
-const EARLIER_CHANGE_FAILED: &str = "not sent: an earlier change of this document in the batch \
-     failed, and a later change is never stored before an earlier one; Lambda retries both, in order";
-
-fn transient(record: usize, reason: &str) -> DeliveryFailure {
-    DeliveryFailure {
-        index: record,
-        error: reason.to_owned().into(),
-        transient: true,
-    }
-}
-
-fn rejected(record: usize, reason: &str) -> DeliveryFailure {
-    DeliveryFailure {
-        index: record,
-        error: reason.to_owned().into(),
-        transient: false,
     }
 }
 
