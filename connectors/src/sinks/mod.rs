@@ -1,6 +1,7 @@
 //! The `[sinks.NAME]` of a pipeline.
 
 mod jsonl;
+pub mod layers;
 mod opensearch;
 
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
