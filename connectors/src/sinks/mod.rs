@@ -6,7 +6,8 @@ mod opensearch;
 
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
 pub use opensearch::{
-    Action, Auth, BulkEncoder, CollectionType, OpensearchSink, OpensearchSinkConfig,
+    Action, Auth, BulkEncoder, CollectionType, OpensearchError, OpensearchSink,
+    OpensearchSinkConfig,
 };
 
 use schemars::Schema;
