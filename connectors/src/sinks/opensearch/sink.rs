@@ -14,7 +14,10 @@ use super::bulk::{self, BulkRequest};
 use super::encoder::BulkEncoder;
 use super::retry::OpensearchRetryLogic;
 use super::service::{OpensearchError, OpensearchService};
-use crate::sinks::layers::{self, ItemFailure, Service as _, Stack};
+use crate::sinks::layers::{self, ItemFailure, Service as _};
+
+/// The bulk service in every layer.
+type Stack = layers::Stack<OpensearchService, OpensearchRetryLogic>;
 
 /// The OpenSearch sink.
 pub struct OpensearchSink {
@@ -22,7 +25,7 @@ pub struct OpensearchSink {
     encoder: BulkEncoder,
     /// The connection in its layers, made on first use (and again after a
     /// failed attempt to connect).
-    stack: OnceCell<Stack<OpensearchService, OpensearchRetryLogic>>,
+    stack: OnceCell<Stack>,
 }
 
 impl OpensearchSink {
@@ -37,9 +40,9 @@ impl OpensearchSink {
 
 /// The connection in its layers, made now if it is not yet.
 async fn connected<'s>(
-    stack: &'s OnceCell<Stack<OpensearchService, OpensearchRetryLogic>>,
+    stack: &'s OnceCell<Stack>,
     config: &OpensearchSinkConfig,
-) -> Result<&'s Stack<OpensearchService, OpensearchRetryLogic>, OpensearchError> {
+) -> Result<&'s Stack, OpensearchError> {
     stack
         .get_or_try_init(|| async {
             let service = OpensearchService::connect(config).await?;
