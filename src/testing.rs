@@ -165,7 +165,11 @@ struct Capture {
 }
 
 impl Sink for Capture {
-    fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
+    fn deliver<'a>(
+        &'a mut self,
+        records: &'a mut [Record],
+        _: Option<std::time::Instant>,
+    ) -> BoxFuture<'a, Delivery> {
         let mut outputs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
         let kept = outputs.entry(self.name.clone()).or_default();
         for record in records.iter_mut() {

@@ -6,7 +6,9 @@
 //!   [`Codec`](sources::Codec) that turns a record's bytes into a payload.
 //! - [`recording`]: the recording format, JSON Lines that hold a stream's
 //!   records with their origin, for replay and tests.
-//! - [`sinks`]: the `[sinks.NAME]` of a pipeline (JSON Lines, OpenSearch).
+//! - [`sinks`]: the `[sinks.NAME]` of a pipeline (JSON Lines, OpenSearch), and
+//!   the [`layers`](sinks::layers) network sinks wrap themselves in (retry,
+//!   rate limits, concurrency, timeout).
 //!
 //! Sources and sinks are closed sets, each a variant of
 //! [`SourceConfig`](sources::SourceConfig) or [`SinkConfig`](sinks::SinkConfig):

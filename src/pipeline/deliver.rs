@@ -32,7 +32,7 @@ pub(super) async fn deliver(
         for failure in delivery.failures {
             if let Some(slot) = sink_failed.get_mut(failure.index) {
                 *slot = true;
-                let kind = if failure.transient {
+                let kind = if failure.transient() {
                     FailureKind::Transient
                 } else {
                     FailureKind::Rejected
@@ -40,7 +40,7 @@ pub(super) async fn deliver(
                 failed.push(FailedRecord {
                     record: records[failure.index].clone(),
                     stage: name.clone(),
-                    error: failure.error,
+                    error: failure.error.into(),
                     kind,
                 });
             }
@@ -57,12 +57,11 @@ pub(super) async fn deliver_within(
     deadline: Option<Instant>,
     late: fn() -> BoxError,
 ) -> Delivery {
-    sink.set_deadline(deadline);
     let count = records.len();
     match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline.into(), sink.deliver(records))
+        Some(at) => tokio::time::timeout_at(at.into(), sink.deliver(records, deadline))
             .await
             .unwrap_or_else(|_| Delivery::all_failed(count, late)),
-        None => sink.deliver(records).await,
+        None => sink.deliver(records, None).await,
     }
 }

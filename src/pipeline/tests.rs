@@ -10,7 +10,7 @@ use tributary_connectors::sources::{
 };
 use tributary_core::{
     Batch, BoxError, BoxFuture, Delivery, DeliveryFailure, Origin, Processor, Record,
-    RecordProcessor, Sink, SourceKind, Verdict,
+    RecordProcessor, Sink, SinkError, SourceKind, Verdict,
 };
 
 use super::{Fate, Pipeline};
@@ -51,17 +51,25 @@ struct Capture {
 }
 
 impl Sink for Capture {
-    fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
+    fn deliver<'a>(
+        &'a mut self,
+        records: &'a mut [Record],
+        _: Option<std::time::Instant>,
+    ) -> BoxFuture<'a, Delivery> {
         let mut delivery = Delivery::default();
         for (index, record) in records.iter_mut().enumerate() {
             let text = String::from_utf8_lossy(&record.payload.to_bytes()).into_owned();
             let transient = !self.ignore_markers && text.contains("transient");
             let reject = !self.ignore_markers && text.contains("reject");
             if self.fail_all || transient || reject {
+                let reason = "refused".to_owned();
                 delivery.failures.push(DeliveryFailure {
                     index,
-                    error: "refused".into(),
-                    transient,
+                    error: if transient {
+                        SinkError::RefusedForNow(reason)
+                    } else {
+                        SinkError::Rejected(reason)
+                    },
                 });
             } else {
                 self.lines.lock().unwrap().push(text);

@@ -3,10 +3,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, Sink};
+use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
 
 /// Writes each record's payload as one line of JSON (JSON Lines), to a file
 /// or to standard output. For local runs, replays and tests.
@@ -76,8 +78,7 @@ impl JsonlSink {
                     self.buffer.truncate(start);
                     delivery.failures.push(DeliveryFailure {
                         index,
-                        error: error.into(),
-                        transient: false,
+                        error: SinkError::Unsendable(error.to_string()),
                     });
                 }
             }
@@ -88,12 +89,11 @@ impl JsonlSink {
             .and_then(|()| self.out.flush())
         {
             // Nothing of this batch is known to be written: all of it failed.
-            let message = error.to_string();
+            let error: SharedError = Arc::new(error);
             delivery.failures = (0..records.len())
                 .map(|index| DeliveryFailure {
                     index,
-                    error: message.clone().into(),
-                    transient: true,
+                    error: SinkError::Write(error.clone()),
                 })
                 .collect();
         }
@@ -102,7 +102,11 @@ impl JsonlSink {
 }
 
 impl Sink for JsonlSink {
-    fn deliver<'a>(&'a mut self, records: &'a mut [Record]) -> BoxFuture<'a, Delivery> {
+    fn deliver<'a>(
+        &'a mut self,
+        records: &'a mut [Record],
+        _deadline: Option<Instant>,
+    ) -> BoxFuture<'a, Delivery> {
         let delivery = self.write_batch(records);
         Box::pin(async move { delivery })
     }
@@ -111,7 +115,7 @@ impl Sink for JsonlSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
     use tributary_core::{InputIndex, Origin, Payload, SourceKind};
 
     #[derive(Clone, Default)]
@@ -147,7 +151,7 @@ mod tests {
         );
         assert_eq!(delivery.failures.len(), 1);
         assert_eq!(delivery.failures[0].index, 1);
-        assert!(!delivery.failures[0].transient);
+        assert!(!delivery.failures[0].transient());
     }
 
     #[test]

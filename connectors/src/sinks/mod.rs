@@ -1,57 +1,146 @@
 //! The `[sinks.NAME]` of a pipeline.
+//!
+//! Each sink type is a module (a file, or a folder once it grows: config,
+//! sink, service, retry logic) whose config implements [`SinkType`], plus
+//! one line in the registry below. The registry makes [`SinkConfig`] (an
+//! enum, so a `match` over sinks is exhaustive and the compiler points at
+//! every place a new sink needs), [`SINK_TYPES`], and the reading, starting
+//! and schema of each type. Network sinks wrap their one-request step in
+//! the shared [`layers`].
 
 mod jsonl;
+pub mod layers;
 mod opensearch;
 
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
 pub use opensearch::{
-    Action, Auth, BulkEncoder, CollectionType, OpensearchSink, OpensearchSinkConfig,
+    Action, Auth, BulkEncoder, CollectionType, OpensearchError, OpensearchSink,
+    OpensearchSinkConfig,
 };
 
-use schemars::Schema;
-use tributary_config::{Component, Diagnostic};
+use schemars::{JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use tributary_config::{Component, Diagnostic, Options};
 use tributary_core::{BoxError, Sink};
 
-/// A sink, as configured.
-#[derive(Debug, Clone)]
-pub enum SinkConfig {
-    /// `type = "jsonl"`.
-    Jsonl(JsonlSinkConfig),
-    /// `type = "opensearch"`.
-    Opensearch(Box<OpensearchSinkConfig>),
+/// What the registry needs of a sink type's config: the user's settings,
+/// checked, and the sink they start.
+trait SinkType: DeserializeOwned + JsonSchema {
+    /// Checks the settings at their place in the file, beyond what
+    /// deserializing checks.
+    fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+        let _ = options;
+        Ok(())
+    }
+
+    /// Starts the sink: opens its file or prepares its connection.
+    fn start(&self) -> Result<Box<dyn Sink>, BoxError>;
 }
 
-/// The sink types, as written in TOML.
-pub const SINK_TYPES: [&str; 2] = ["jsonl", "opensearch"];
+impl SinkType for JsonlSinkConfig {
+    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+        Ok(Box::new(self.build()?))
+    }
+}
 
-impl SinkConfig {
-    /// Reads a `[sinks.NAME]` table.
-    pub fn from_component(component: &Component) -> Result<Self, Diagnostic> {
-        match component.kind() {
-            "jsonl" => Ok(SinkConfig::Jsonl(component.options().deserialize()?)),
-            "opensearch" => {
+impl SinkType for OpensearchSinkConfig {
+    fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+        OpensearchSinkConfig::check(self, options)
+    }
+
+    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+        Ok(Box::new(self.build()?))
+    }
+}
+
+/// Makes [`SinkConfig`], [`SINK_TYPES`] and their functions from one line a
+/// sink type: `"type" => Variant(Config)`, where `Config: SinkType`.
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $kind:literal => $variant:ident($config:ty), )*) => {
+        /// A sink, as configured.
+        #[derive(Debug, Clone)]
+        pub enum SinkConfig {
+            $( $(#[$doc])* $variant(Box<$config>), )*
+        }
+
+        /// The sink types, as written in TOML.
+        pub const SINK_TYPES: [&str; [$($kind),*].len()] = [$($kind),*];
+
+        impl SinkConfig {
+            /// Reads a `[sinks.NAME]` table.
+            pub fn from_component(component: &Component) -> Result<Self, Diagnostic> {
                 let options = component.options();
-                let config: OpensearchSinkConfig = options.deserialize()?;
-                config.check(options)?;
-                Ok(SinkConfig::Opensearch(Box::new(config)))
+                match component.kind() {
+                    $( $kind => {
+                        let config: $config = options.deserialize()?;
+                        config.check(options)?;
+                        Ok(SinkConfig::$variant(Box::new(config)))
+                    } )*
+                    _ => Err(component.unknown_kind("sink", &SINK_TYPES)),
+                }
             }
-            _ => Err(component.unknown_kind("sink", &SINK_TYPES)),
+
+            /// Starts the sink: opens its file or its connection.
+            pub fn build(&self) -> Result<Box<dyn Sink>, BoxError> {
+                match self {
+                    $( SinkConfig::$variant(config) => SinkType::start(&**config), )*
+                }
+            }
+
+            /// The JSON Schema of each sink type's options, by type.
+            pub fn schemas() -> Vec<(&'static str, Schema)> {
+                vec![$( ($kind, schemars::schema_for!($config)) ),*]
+            }
         }
+    };
+}
+
+registry! {
+    /// `type = "jsonl"`.
+    "jsonl" => Jsonl(JsonlSinkConfig),
+    /// `type = "opensearch"`.
+    "opensearch" => Opensearch(OpensearchSinkConfig),
+}
+
+#[cfg(test)]
+mod tests {
+    use tributary_config::{PipelineConfig, SourceFile};
+
+    use super::*;
+
+    fn sinks(sinks: &str) -> std::collections::HashMap<String, Result<SinkConfig, Diagnostic>> {
+        let text = format!("[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\n{sinks}");
+        let file = SourceFile::new("p.toml", text, |_| None).unwrap();
+        let pipeline = PipelineConfig::parse(file).unwrap();
+        pipeline
+            .sinks
+            .iter()
+            .map(|(name, component)| (name.clone(), SinkConfig::from_component(component)))
+            .collect()
     }
 
-    /// Starts the sink: opens its file or its connection.
-    pub fn build(&self) -> Result<Box<dyn Sink>, BoxError> {
-        match self {
-            SinkConfig::Jsonl(config) => Ok(Box::new(config.build()?)),
-            SinkConfig::Opensearch(config) => Ok(Box::new(config.build()?)),
-        }
-    }
-
-    /// The JSON Schema of each sink type's options, by type.
-    pub fn schemas() -> Vec<(&'static str, Schema)> {
-        vec![
-            ("jsonl", schemars::schema_for!(JsonlSinkConfig)),
-            ("opensearch", schemars::schema_for!(OpensearchSinkConfig)),
-        ]
+    #[test]
+    fn each_registered_type_is_read_checked_started_and_described() {
+        let read = sinks(
+            "[sinks.out]\ntype = \"jsonl\"\npath = \"-\"\n\
+             [sinks.search]\ntype = \"opensearch\"\nendpoint = \"http://127.0.0.1:9\"\nindex = \"i\"\n\
+             [sinks.bad]\ntype = \"opensearch\"\nendpoint = \"ftp://x\"\nindex = \"i\"\n\
+             [sinks.typo]\ntype = \"jsnl\"\n",
+        );
+        let out = read["out"].as_ref().unwrap();
+        assert!(matches!(out, SinkConfig::Jsonl(_)));
+        out.build().unwrap();
+        let search = read["search"].as_ref().unwrap();
+        assert!(matches!(search, SinkConfig::Opensearch(_)));
+        search.build().unwrap();
+        let bad = read["bad"].as_ref().unwrap_err().to_string();
+        assert!(
+            bad.contains("`ftp` URLs are not supported; use https"),
+            "{bad}"
+        );
+        let typo = read["typo"].as_ref().unwrap_err().to_string();
+        assert!(typo.contains("unknown sink type `jsnl`"), "{typo}");
+        let schemas: Vec<&str> = SinkConfig::schemas().iter().map(|(k, _)| *k).collect();
+        assert_eq!(schemas, SINK_TYPES);
     }
 }

@@ -1,184 +1,41 @@
-//! Bulk requests: one operation (an action line and, but for deletes, the
-//! document) for each record, cut into requests by count and bytes.
+//! Bulk requests: the operations of a delivery cut into rounds (one change
+//! of a document a round) and requests (by count and bytes), and the
+//! request the sink hands to its layers.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use serde::Serialize;
-use tributary_core::json::{FieldId, FieldReader, Leaf};
-use tributary_core::{DeliveryFailure, Record};
+use super::encoder::Operation;
+use crate::sinks::layers::Items;
 
-use super::index_name::{IndexTemplate, number_text};
-use super::{Action, CollectionType, IdSource};
-
-/// One bulk operation, ready to send.
-#[derive(Debug)]
-pub(super) struct Operation {
-    /// The record's index in the slice the sink was given.
-    pub(super) record: usize,
-    pub(super) action: Action,
-    /// The document's id, when the operation names one.
-    pub(super) id: Option<Arc<str>>,
-    /// The action line and the document line, each with its newline.
-    pub(super) lines: Vec<u8>,
+/// One bulk request: some of a delivery's operations, by position.
+#[derive(Debug, Clone)]
+pub(super) struct BulkRequest<'a> {
+    pub(super) operations: &'a [Operation],
+    pub(super) positions: Vec<usize>,
 }
 
-/// What decides each record's operation.
-pub(super) struct Plan<'a> {
-    pub(super) index: &'a IndexTemplate,
-    pub(super) id: &'a IdSource,
-    pub(super) action: Action,
-    pub(super) collection: CollectionType,
-    pub(super) fields: &'a mut PayloadFields,
-}
+impl BulkRequest<'_> {
+    /// The request's body: its operations' lines, in order.
+    pub(super) fn body(&self) -> Vec<u8> {
+        body(self.operations, &self.positions)
+    }
 
-/// The payload fields the operations read (the id field, the index
-/// template's fields, the time field), read from raw bytes without parsing
-/// the payload.
-#[derive(Debug)]
-pub(super) struct PayloadFields {
-    reader: FieldReader,
-    paths: Vec<(String, FieldId)>,
-}
-
-impl PayloadFields {
-    pub(super) fn new(index: &IndexTemplate, id: &IdSource) -> Self {
-        let mut paths: Vec<String> = index.field_paths().map(str::to_owned).collect();
-        if let IdSource::Field(path) = id {
-            paths.push(path.clone());
-        }
-        let (reader, ids) = FieldReader::new(paths.iter().map(String::as_str));
-        PayloadFields {
-            reader,
-            paths: paths.into_iter().zip(ids).collect(),
-        }
+    /// Its operations, in order.
+    pub(super) fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.positions.iter().map(|p| &self.operations[*p])
     }
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    #[serde(rename = "_index")]
-    index: &'a str,
-    #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-}
-
-impl Plan<'_> {
-    /// The operations for `records`, and the records that cannot have one
-    /// (no index name, no id for a delete): failed for good.
-    pub(super) fn operations(
-        &mut self,
-        records: &mut [Record],
-    ) -> (Vec<Operation>, Vec<DeliveryFailure>) {
-        let mut operations = Vec::with_capacity(records.len());
-        let mut failures = Vec::new();
-        for (index, record) in records.iter_mut().enumerate() {
-            match self.operation(index, record) {
-                Ok(operation) => operations.push(operation),
-                Err(error) => failures.push(DeliveryFailure {
-                    index,
-                    error: error.into(),
-                    transient: false,
-                }),
-            }
-        }
-        (operations, failures)
+impl Items for BulkRequest<'_> {
+    fn len(&self) -> usize {
+        self.positions.len()
     }
 
-    fn operation(&mut self, index: usize, record: &mut Record) -> Result<Operation, String> {
-        let arrival_ms = record.origin.arrival_ms;
-        let (id, index_name) = if self.fields.paths.is_empty() {
-            let none = |_: &str| None;
-            let id = id_of(self.id, record.document_id.as_ref(), &none)?;
-            (id, self.index.render(arrival_ms, &none)?)
-        } else {
-            let PayloadFields { reader, paths } = &mut *self.fields;
-            let fields = reader
-                .read(&mut record.payload)
-                .map_err(|e| e.to_string())?;
-            if let IdSource::Field(path) = self.id
-                && let Some((_, id)) = paths.iter().find(|(p, _)| p == path)
-                && fields.in_array(*id)
-            {
-                return Err(format!(
-                    "the id field `{path}` is inside an array, so it has no one value; \
-                     a document id must be one string or number"
-                ));
-            }
-            let lookup = |path: &str| {
-                paths
-                    .iter()
-                    .find(|(p, _)| p == path)
-                    .and_then(|(_, id)| fields.get(*id))
-            };
-            let id = id_of(self.id, record.document_id.as_ref(), &lookup)?;
-            (id, self.index.render(arrival_ms, &lookup)?)
-        };
-        // A DynamoDB REMOVE deletes its item, where ids are the collection's to give.
-        let removed =
-            record.origin.change == tributary_core::Change::Delete && record.document_id.is_some();
-        let action = match self.action {
-            Action::Index | Action::Create
-                if removed && self.collection == CollectionType::Search =>
-            {
-                Action::Delete
-            }
-            action => action,
-        };
-        if action == Action::Delete && id.is_none() {
-            return Err("a delete needs a document id, and this record has none".to_owned());
+    fn only(&self, keep: &[usize]) -> Self {
+        BulkRequest {
+            operations: self.operations,
+            positions: keep.iter().map(|k| self.positions[*k]).collect(),
         }
-        let mut lines = Vec::with_capacity(128 + record.payload.raw().map_or(256, <[u8]>::len));
-        let meta = Meta {
-            index: &index_name,
-            id: id.as_deref(),
-        };
-        let action_name = match action {
-            Action::Index => "index",
-            Action::Create => "create",
-            Action::Delete => "delete",
-        };
-        // `{"index":{"_index":"...","_id":"..."}}`, written straight.
-        lines.extend_from_slice(b"{\"");
-        lines.extend_from_slice(action_name.as_bytes());
-        lines.extend_from_slice(b"\":");
-        serde_json::to_writer(&mut lines, &meta).expect("writing JSON to a Vec cannot fail");
-        lines.push(b'}');
-        lines.push(b'\n');
-        if action != Action::Delete {
-            record
-                .payload
-                .write_json_line(&mut lines)
-                .map_err(|e| e.to_string())?;
-            lines.push(b'\n');
-        }
-        Ok(Operation {
-            record: index,
-            action,
-            id,
-            lines,
-        })
-    }
-}
-
-/// A record's document id, by the sink's id source.
-fn id_of<'a>(
-    source: &IdSource,
-    derived: Option<&Arc<str>>,
-    field: &dyn Fn(&str) -> Option<Leaf<'a>>,
-) -> Result<Option<Arc<str>>, String> {
-    match source {
-        IdSource::None => Ok(None),
-        IdSource::Derived => Ok(derived.cloned()),
-        IdSource::Field(path) => match field(path) {
-            Some(Leaf::String(bytes)) => Ok(Some(tributary_core::document_id(
-                String::from_utf8_lossy(bytes).into_owned(),
-            ))),
-            Some(Leaf::Number(number)) => Ok(Some(Arc::from(number_text(number.exact_value())))),
-            _ => Err(format!(
-                "the id field `{path}` is missing or not a string or number"
-            )),
-        },
     }
 }
 
@@ -246,64 +103,10 @@ pub(super) fn body(operations: &[Operation], positions: &[usize]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use tributary_core::{InputIndex, Origin, Payload, SourceKind};
+    use std::sync::Arc;
 
+    use super::super::Action;
     use super::*;
-
-    #[test]
-    fn each_record_gets_its_action_line_and_document() {
-        let index = IndexTemplate::parse("clicks", None).unwrap();
-        let id = IdSource::Field("id".to_owned());
-        let mut fields = PayloadFields::new(&index, &id);
-        let mut plan = Plan {
-            index: &index,
-            id: &id,
-            action: Action::Create,
-            collection: CollectionType::Search,
-            fields: &mut fields,
-        };
-        let origin = Origin::new(SourceKind::Kinesis, "s", "shard", "1");
-        let mut records = vec![
-            Record::new(
-                origin.clone(),
-                Payload::from_bytes(r#"{"id":"a","n":1}"#),
-                InputIndex(0),
-            ),
-            Record::new(
-                origin.clone(),
-                Payload::from_bytes(r#"{"n":2}"#),
-                InputIndex(1),
-            ),
-            Record::new(
-                origin.clone(),
-                Payload::from_bytes(r#"{"id":["b","c"]}"#),
-                InputIndex(2),
-            ),
-            Record::new(
-                origin,
-                Payload::from_bytes(r#"{"id":[{"x":1}]}"#),
-                InputIndex(3),
-            ),
-        ];
-        let (operations, failures) = plan.operations(&mut records);
-        assert_eq!(
-            String::from_utf8(operations[0].lines.clone()).unwrap(),
-            "{\"create\":{\"_index\":\"clicks\",\"_id\":\"a\"}}\n{\"id\":\"a\",\"n\":1}\n"
-        );
-        assert_eq!(operations.len(), 1);
-        let errors: Vec<(usize, String)> = failures
-            .iter()
-            .map(|f| (f.index, f.error.to_string()))
-            .collect();
-        assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].1.contains("the id field `id` is missing"));
-        assert_eq!(errors[1].0, 2);
-        assert!(
-            errors[1].1.contains("the id field `id` is inside an array"),
-            "an array's first element is not its id: {errors:?}"
-        );
-        assert!(errors[2].1.contains("the id field `id` is missing"));
-    }
 
     #[test]
     fn requests_are_cut_by_count_and_bytes() {

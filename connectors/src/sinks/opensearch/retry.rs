@@ -1,84 +1,200 @@
-//! When to try again: exponential backoff with full jitter, bounded by the
-//! number of attempts and by the invocation's deadline.
+//! What the OpenSearch sink sends again: throttling (429), OpenSearch
+//! Serverless's capacity limit (402), timeouts (408) and server errors,
+//! whether they answer the whole request or one item of it, and requests
+//! that got no usable answer. Everything else is final.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-/// The retry policy of one sink.
-#[derive(Debug, Clone)]
-pub(super) struct Backoff {
-    pub(super) max_attempts: u32,
-    pub(super) initial: Duration,
-    pub(super) max: Duration,
-    /// A small generator for the jitter (xorshift): no need for a crate.
-    seed: u64,
+use tributary_core::SinkError;
+
+use super::Action;
+use super::bulk::BulkRequest;
+use super::response::{self, Item};
+use super::service::{BulkAnswer, OpensearchError};
+use crate::sinks::layers::{Items as _, Outcome, RetryLogic};
+
+/// Reads each bulk answer into what became of each operation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct OpensearchRetryLogic;
+
+/// Whether a status is worth trying again: throttled (429), out of capacity
+/// (402, OpenSearch Serverless's OCU limit), a timeout (408), or a server
+/// error.
+pub(super) fn is_retryable(status: u16) -> bool {
+    matches!(status, 402 | 408 | 429) || status >= 500
 }
 
-impl Backoff {
-    pub(super) fn new(max_attempts: u32, initial: Duration, max: Duration, seed: u64) -> Self {
-        Backoff {
-            max_attempts,
-            initial,
-            max,
-            seed: seed | 1,
+impl RetryLogic<BulkRequest<'_>, Result<BulkAnswer, OpensearchError>> for OpensearchRetryLogic {
+    fn outcomes(
+        &self,
+        request: &BulkRequest<'_>,
+        answer: Result<BulkAnswer, OpensearchError>,
+    ) -> Vec<Outcome> {
+        let all = |outcome: Outcome| vec![outcome; request.len()];
+        let BulkAnswer { status, body } = match answer {
+            Ok(answer) => answer,
+            Err(error) => return all(Outcome::Retry(SinkError::NoAnswer(Arc::new(error)))),
+        };
+        if status != 200 {
+            let reason = OpensearchError::Status {
+                status,
+                snippet: response::snippet(&body),
+            }
+            .to_string();
+            return all(if is_retryable(status) {
+                Outcome::Retry(SinkError::RefusedForNow(reason))
+            } else {
+                Outcome::Failed(SinkError::Rejected(reason))
+            });
+        }
+        match response::items(&body, request.len()) {
+            Some(items) => request
+                .operations()
+                .zip(items)
+                .map(|(operation, item)| outcome(item, operation.action))
+                .collect(),
+            None => {
+                let error = OpensearchError::Unanswered {
+                    snippet: response::snippet(&body),
+                };
+                all(Outcome::Retry(SinkError::NoAnswer(Arc::new(error))))
+            }
         }
     }
+}
 
-    /// How long to wait before attempt `attempt + 1` (after `attempt`
-    /// failed), or `None` when the attempts are used up or the wait would
-    /// end past `deadline`: full jitter, a random wait between zero and
-    /// `initial * 2^(attempt-1)`, capped at `max`.
-    pub(super) fn next_wait(
-        &mut self,
-        attempt: u32,
-        deadline: Option<Instant>,
-    ) -> Option<Duration> {
-        if attempt >= self.max_attempts {
-            return None;
+/// What became of one operation.
+fn outcome(item: Item, action: Action) -> Outcome {
+    match (item.status, action) {
+        (200..=299, _) => Outcome::Delivered,
+        // Already there: a retried create that had gone through.
+        (409, Action::Create) => Outcome::Delivered,
+        // Already gone.
+        (404, Action::Delete) => Outcome::Delivered,
+        (status, _) => {
+            let reason = item.describe();
+            if is_retryable(status) {
+                Outcome::Retry(SinkError::RefusedForNow(reason))
+            } else {
+                Outcome::Failed(SinkError::Rejected(reason))
+            }
         }
-        let ceiling = self
-            .initial
-            .saturating_mul(1u32 << (attempt - 1).min(20))
-            .min(self.max);
-        let wait = ceiling.mul_f64(self.random());
-        match deadline {
-            Some(deadline) if Instant::now() + wait >= deadline => None,
-            _ => Some(wait),
-        }
-    }
-
-    /// A number in [0, 1).
-    fn random(&mut self) -> f64 {
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        (self.seed >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::encoder::Operation;
     use super::*;
 
+    fn request(actions: &[Action]) -> Vec<Operation> {
+        actions
+            .iter()
+            .enumerate()
+            .map(|(record, action)| Operation {
+                record,
+                action: *action,
+                id: None,
+                lines: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Each outcome as `done`, `retry: reason` or `failed: reason`.
+    fn read(outcomes: Vec<Outcome>) -> Vec<String> {
+        outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Delivered => "done".to_owned(),
+                Outcome::Retry(error) => format!("retry: {error}"),
+                Outcome::Failed(error) => format!("failed: {error}"),
+            })
+            .collect()
+    }
+
+    fn answer(status: u16, body: &[u8]) -> Result<BulkAnswer, OpensearchError> {
+        Ok(BulkAnswer {
+            status,
+            body: body.to_vec(),
+        })
+    }
+
     #[test]
-    fn waits_grow_to_the_cap_and_stop_at_the_attempts_or_the_deadline() {
-        let mut backoff = Backoff::new(
-            6,
-            Duration::from_millis(100),
-            Duration::from_millis(1000),
-            42,
+    fn classifies_each_item() {
+        let body = br#"{"took":3,"errors":true,"items":[
+            {"index":{"_index":"a","status":201}},
+            {"index":{"_index":"a","status":429,"error":{"type":"es_rejected_execution_exception","reason":"busy"}}},
+            {"create":{"_index":"a","status":409,"error":{"type":"version_conflict_engine_exception","reason":"exists"}}},
+            {"index":{"_index":"a","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [n]"}}},
+            {"delete":{"_index":"a","status":404}},
+            {"index":{"_index":"a","status":503}}]}"#;
+        let actions = [
+            Action::Index,
+            Action::Index,
+            Action::Create,
+            Action::Index,
+            Action::Delete,
+            Action::Index,
+        ];
+        let operations = request(&actions);
+        let all = BulkRequest {
+            operations: &operations,
+            positions: (0..6).collect(),
+        };
+        let outcomes = read(OpensearchRetryLogic.outcomes(&all, answer(200, body)));
+        assert_eq!(outcomes[0], "done");
+        assert_eq!(
+            outcomes[1],
+            "retry: OpenSearch answered 429 (es_rejected_execution_exception: busy)"
         );
-        for attempt in 1..6 {
-            let ceiling = Duration::from_millis((100u64 << (attempt - 1)).min(1000));
-            let wait = backoff.next_wait(attempt, None).unwrap();
-            assert!(wait <= ceiling, "attempt {attempt}: {wait:?}");
-        }
-        assert_eq!(backoff.next_wait(6, None), None);
-        let soon = Instant::now() + Duration::from_millis(1);
-        let mut slow = Backoff::new(6, Duration::from_secs(10), Duration::from_secs(10), 7);
-        // Jitter can pick almost nothing; with a 10 s ceiling it very rarely does.
-        let stopped = (0..20)
-            .filter(|_| slow.next_wait(1, Some(soon)).is_none())
-            .count();
-        assert!(stopped >= 19, "{stopped}");
+        assert_eq!(outcomes[2], "done");
+        assert!(
+            outcomes[3].starts_with("failed: ") && outcomes[3].contains("mapper_parsing_exception"),
+            "{}",
+            outcomes[3]
+        );
+        assert_eq!(outcomes[4], "done");
+        assert!(outcomes[5].starts_with("retry: "), "{}", outcomes[5]);
+        let two = BulkRequest {
+            operations: &operations,
+            positions: vec![0, 1],
+        };
+        let mismatch = read(OpensearchRetryLogic.outcomes(&two, answer(200, body)));
+        assert!(
+            mismatch
+                .iter()
+                .all(|o| o.starts_with("retry: the bulk response did not answer each item: ")),
+            "a count mismatch is no answer: {mismatch:?}"
+        );
+        assert!(is_retryable(402) && !is_retryable(400));
+    }
+
+    #[test]
+    fn a_whole_request_is_sent_again_when_refused_for_now_or_unanswered() {
+        let operations = request(&[Action::Index, Action::Index]);
+        let both = BulkRequest {
+            operations: &operations,
+            positions: vec![0, 1],
+        };
+        let throttled = read(OpensearchRetryLogic.outcomes(&both, answer(429, b"slow\ndown")));
+        let reason = "OpenSearch answered 429 to the bulk request: slow down";
+        assert_eq!(
+            throttled,
+            [format!("retry: {reason}"), format!("retry: {reason}")]
+        );
+        let refused = read(OpensearchRetryLogic.outcomes(&both, answer(403, b"no")));
+        let reason = "OpenSearch answered 403 to the bulk request: no";
+        assert_eq!(
+            refused,
+            [format!("failed: {reason}"), format!("failed: {reason}")]
+        );
+        let timed_out = OpensearchError::from(crate::sinks::layers::Elapsed {
+            after: std::time::Duration::from_millis(400),
+        });
+        let unanswered = read(OpensearchRetryLogic.outcomes(&both, Err(timed_out)));
+        assert_eq!(
+            unanswered,
+            ["retry: bulk request failed: no answer within 400 ms"; 2]
+        );
     }
 }

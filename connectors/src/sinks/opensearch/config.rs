@@ -1,0 +1,304 @@
+//! What the user writes for an OpenSearch sink: [`OpensearchSinkConfig`],
+//! its checks at their place in the file, and what it builds.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tributary_config::{Diagnostic, Options};
+
+use super::encoder::BulkEncoder;
+use super::index_name::IndexTemplate;
+use super::service::OpensearchError;
+use super::sink::OpensearchSink;
+use crate::sinks::layers::RequestConfig;
+
+/// Indexes records into OpenSearch Serverless, a managed OpenSearch domain,
+/// or any OpenSearch.
+///
+/// ```toml
+/// [sinks.search]
+/// type = "opensearch"
+/// endpoint = "https://abc123.eu-west-1.aoss.amazonaws.com"
+/// collection_type = "timeseries"
+/// index = "clicks-%Y.%m.%d"
+/// ```
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpensearchSinkConfig {
+    /// The collection's or domain's endpoint URL. No default.
+    pub endpoint: String,
+    /// `aws-sigv4` (the default; credentials from the AWS default chain),
+    /// `basic` (with `username` and `password`) or `none`.
+    #[serde(default)]
+    pub auth: Auth,
+    /// The SigV4 service: `aoss` (the default, Serverless) or `es` (managed
+    /// domains).
+    #[serde(default = "default_service")]
+    pub aws_service: String,
+    /// The SigV4 region. Default: the AWS default chain's (`AWS_REGION`).
+    #[serde(default)]
+    pub aws_region: Option<String>,
+    /// For `auth = "basic"`.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// For `auth = "basic"`; write `${VAR}` to take it from the environment.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `search` (the default), `timeseries` or `vectorsearch`: the
+    /// Serverless collection type, whose rules are checked when the pipeline
+    /// is validated (time series and vector search take no custom ids).
+    #[serde(default)]
+    pub collection_type: CollectionType,
+    /// The Serverless collection's name. Only `tributary package` uses it:
+    /// to write the collection's data access policy for the function's
+    /// role. Default: none (no policy is written).
+    #[serde(default)]
+    pub collection: Option<String>,
+    /// The index: a name, with `{field}` for payload fields and strftime
+    /// (`%Y.%m.%d`) for the event time. No default.
+    pub index: String,
+    /// The payload field with the event time for the index name (RFC 3339
+    /// or epoch milliseconds). Default: the record's arrival time.
+    #[serde(default)]
+    pub time_field: Option<String>,
+    /// Document ids: `derived` (the record's own: a DynamoDB item's keys, an
+    /// aggregate's window and group; the default on search collections),
+    /// `none` (the default on time series and vector search), or
+    /// `field:PATH` (a payload field).
+    #[serde(default)]
+    pub document_id: Option<String>,
+    /// `index` (the default), `create` (a 409 then counts as delivered) or
+    /// `delete`. A DynamoDB REMOVE always deletes on a search collection.
+    #[serde(default)]
+    pub action: Action,
+    /// The most operations a bulk request holds. Default 1000.
+    #[serde(default = "default_max_documents")]
+    pub max_documents: usize,
+    /// The most bytes a bulk request holds (before gzip). Default 5 MiB.
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: usize,
+    /// Gzip request bodies. Default false.
+    #[serde(default)]
+    pub gzip: bool,
+    /// How many bulk requests may be in flight at once. Default 4.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// How many times an item is sent at most. Default 6.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// The first backoff ceiling, in ms; it doubles each attempt (full
+    /// jitter). Default 100.
+    #[serde(default = "default_initial_backoff_ms")]
+    pub initial_backoff_ms: u64,
+    /// The largest backoff ceiling, in ms. Default 5000.
+    #[serde(default = "default_max_backoff_ms")]
+    pub max_backoff_ms: u64,
+    /// How long one request may take, in ms. Default 30000.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// At most this many bulk requests a second, per Lambda instance.
+    /// Default: no limit.
+    #[serde(default)]
+    pub requests_per_second: Option<u32>,
+    /// At most this many documents a second, per Lambda instance. Default:
+    /// no limit.
+    #[serde(default)]
+    pub documents_per_second: Option<u32>,
+}
+
+/// How the sink authenticates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// AWS Signature Version 4.
+    #[default]
+    AwsSigv4,
+    /// HTTP basic authentication.
+    Basic,
+    /// None.
+    None,
+}
+
+/// The OpenSearch Serverless collection type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CollectionType {
+    /// Search: any ids, updates and deletes.
+    #[default]
+    Search,
+    /// Time series: OpenSearch assigns ids; no updates, no deletes.
+    Timeseries,
+    /// Vector search: OpenSearch assigns ids.
+    Vectorsearch,
+}
+
+/// The bulk action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Index (create or replace).
+    #[default]
+    Index,
+    /// Create; an existing id is a conflict, counted as delivered.
+    Create,
+    /// Delete by id.
+    Delete,
+}
+
+/// Where document ids come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum IdSource {
+    Derived,
+    None,
+    Field(String),
+}
+
+fn default_service() -> String {
+    "aoss".to_owned()
+}
+fn default_max_documents() -> usize {
+    1000
+}
+fn default_max_bytes() -> usize {
+    5 * 1024 * 1024
+}
+fn default_max_in_flight() -> usize {
+    4
+}
+fn default_max_attempts() -> u32 {
+    6
+}
+fn default_initial_backoff_ms() -> u64 {
+    100
+}
+fn default_max_backoff_ms() -> u64 {
+    5000
+}
+fn default_timeout_ms() -> u64 {
+    30_000
+}
+
+impl OpensearchSinkConfig {
+    /// Checks the settings, and the collection type's rules, at their place
+    /// in the file.
+    pub fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+        if let Err(error) = url_of(&self.endpoint) {
+            return Err(options
+                .error_at("endpoint", error.to_string())
+                .hint("such as https://abc123.eu-west-1.aoss.amazonaws.com"));
+        }
+        if let Err(error) = IndexTemplate::parse(&self.index, self.time_field.clone()) {
+            return Err(options.error_at("index", error));
+        }
+        let id = self.id_source().map_err(|error| {
+            options
+                .error_at("document_id", error)
+                .hint("write `derived`, `none` or `field:PATH`")
+        })?;
+        let assigns_ids = self.collection_type != CollectionType::Search;
+        if assigns_ids && id != IdSource::None {
+            let explicit = self.document_id.is_some();
+            if explicit {
+                return Err(options
+                    .error_at(
+                        "document_id",
+                        "time series and vector search collections assign their own document ids",
+                    )
+                    .hint("remove `document_id`, or use a search collection to write by id"));
+            }
+        }
+        if assigns_ids && self.action == Action::Delete {
+            return Err(options
+                .error_at(
+                    "action",
+                    "time series and vector search collections do not delete by id",
+                )
+                .hint("use a search collection for an index that mirrors its source"));
+        }
+        if self.auth == Auth::Basic && (self.username.is_none() || self.password.is_none()) {
+            return Err(
+                options.error_at("auth", "`auth = \"basic\"` needs `username` and `password`")
+            );
+        }
+        if !matches!(self.aws_service.as_str(), "aoss" | "es") {
+            return Err(options.error_at(
+                "aws_service",
+                "`aws_service` is `aoss` (Serverless) or `es` (managed domains)",
+            ));
+        }
+        for (key, value) in [
+            ("max_documents", self.max_documents),
+            ("max_bytes", self.max_bytes),
+            ("max_in_flight", self.max_in_flight),
+        ] {
+            if value == 0 {
+                return Err(options.error_at(key, format!("`{key}` must be at least 1")));
+            }
+        }
+        if self.max_attempts == 0 {
+            return Err(options.error_at("max_attempts", "`max_attempts` must be at least 1"));
+        }
+        Ok(())
+    }
+
+    fn id_source(&self) -> Result<IdSource, String> {
+        match self.document_id.as_deref() {
+            None if self.collection_type == CollectionType::Search => Ok(IdSource::Derived),
+            None => Ok(IdSource::None),
+            Some("derived") => Ok(IdSource::Derived),
+            Some("none") => Ok(IdSource::None),
+            Some(other) => match other.strip_prefix("field:") {
+                Some(path) if !path.is_empty() && !path.split('.').any(str::is_empty) => {
+                    Ok(IdSource::Field(path.to_owned()))
+                }
+                _ => Err(format!("`{other}` is not an id source")),
+            },
+        }
+    }
+
+    /// The sink; it connects on first use.
+    pub fn build(&self) -> Result<OpensearchSink, OpensearchError> {
+        Ok(OpensearchSink::new(self.clone(), self.encoder()?))
+    }
+
+    /// What turns records into bulk operations, as the sink does.
+    pub fn encoder(&self) -> Result<BulkEncoder, OpensearchError> {
+        let index = IndexTemplate::parse(&self.index, self.time_field.clone())
+            .map_err(OpensearchError::Index)?;
+        let id = self.id_source().map_err(OpensearchError::DocumentId)?;
+        Ok(BulkEncoder::new(
+            index,
+            id,
+            self.action,
+            self.collection_type,
+        ))
+    }
+
+    /// How the sink's requests are sent: attempts, backoff, timeout, limits.
+    pub(super) fn request_config(&self) -> RequestConfig {
+        RequestConfig {
+            max_attempts: self.max_attempts,
+            initial_backoff: Duration::from_millis(self.initial_backoff_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            requests_per_second: self.requests_per_second,
+            items_per_second: self.documents_per_second,
+            max_items_per_request: self.max_documents,
+            max_in_flight: self.max_in_flight,
+        }
+    }
+}
+
+fn url_of(endpoint: &str) -> Result<(), OpensearchError> {
+    let url = opensearch::http::Url::parse(endpoint).map_err(|e| OpensearchError::NotAUrl {
+        endpoint: endpoint.to_owned(),
+        reason: e.to_string(),
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(()),
+        other => Err(OpensearchError::Scheme {
+            scheme: other.to_owned(),
+        }),
+    }
+}

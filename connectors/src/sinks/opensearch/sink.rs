@@ -1,0 +1,131 @@
+//! `OpensearchSink`: records into operations, operations into rounds and
+//! requests, requests through the layers; each failed operation back to its
+//! record.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::OnceCell;
+use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
+
+use super::OpensearchSinkConfig;
+use super::bulk::{self, BulkRequest};
+use super::encoder::BulkEncoder;
+use super::retry::OpensearchRetryLogic;
+use super::service::{OpensearchError, OpensearchService};
+use crate::sinks::layers::{self, ItemFailure, Service as _};
+
+/// The bulk service in every layer.
+type Stack = layers::Stack<OpensearchService, OpensearchRetryLogic>;
+
+/// The OpenSearch sink.
+pub struct OpensearchSink {
+    config: OpensearchSinkConfig,
+    encoder: BulkEncoder,
+    /// The connection in its layers, made on first use (and again after a
+    /// failed attempt to connect).
+    stack: OnceCell<Stack>,
+}
+
+impl OpensearchSink {
+    pub(super) fn new(config: OpensearchSinkConfig, encoder: BulkEncoder) -> Self {
+        OpensearchSink {
+            config,
+            encoder,
+            stack: OnceCell::new(),
+        }
+    }
+}
+
+/// The connection in its layers, made now if it is not yet.
+async fn connected<'s>(
+    stack: &'s OnceCell<Stack>,
+    config: &OpensearchSinkConfig,
+) -> Result<&'s Stack, OpensearchError> {
+    stack
+        .get_or_try_init(|| async {
+            let service = OpensearchService::connect(config).await?;
+            Ok(layers::stack(
+                &config.request_config(),
+                OpensearchRetryLogic,
+                service,
+            ))
+        })
+        .await
+}
+
+impl Sink for OpensearchSink {
+    fn deliver<'a>(
+        &'a mut self,
+        records: &'a mut [Record],
+        deadline: Option<Instant>,
+    ) -> BoxFuture<'a, Delivery> {
+        Box::pin(async move {
+            let (operations, mut failures) = self.encoder.operations(records);
+            if operations.is_empty() {
+                return Delivery { failures };
+            }
+            let stack = match connected(&self.stack, &self.config).await {
+                Ok(stack) => stack,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot connect to OpenSearch");
+                    let error: SharedError = Arc::new(error);
+                    failures.extend(operations.iter().map(|op| DeliveryFailure {
+                        index: op.record,
+                        error: SinkError::Connect(error.clone()),
+                    }));
+                    return Delivery { failures };
+                }
+            };
+            // Documents with a change that failed for now: their later
+            // changes are not sent, but fail with it and are retried after it.
+            let mut behind: HashSet<&str> = HashSet::new();
+            for round in bulk::rounds(&operations) {
+                let (waiting, ready): (Vec<usize>, Vec<usize>) =
+                    round.into_iter().partition(|position| {
+                        operations[*position]
+                            .id
+                            .as_deref()
+                            .is_some_and(|id| behind.contains(id))
+                    });
+                failures.extend(waiting.iter().map(|position| DeliveryFailure {
+                    index: operations[*position].record,
+                    error: SinkError::EarlierChangeFailed,
+                }));
+                let requests: Vec<BulkRequest<'_>> = bulk::requests(
+                    &operations,
+                    &ready,
+                    self.config.max_documents,
+                    self.config.max_bytes,
+                )
+                .into_iter()
+                .map(|positions| BulkRequest {
+                    operations: &operations,
+                    positions,
+                })
+                .collect();
+                // The concurrency layer lets `max_in_flight` of them go at once.
+                let answers = futures_util::future::join_all(
+                    requests.iter().map(|request| stack.call(request, deadline)),
+                )
+                .await;
+                for (request, failed) in requests.iter().zip(answers) {
+                    for ItemFailure { item, error } in failed {
+                        let operation = &operations[request.positions[item]];
+                        if error.is_transient()
+                            && let Some(id) = operation.id.as_deref()
+                        {
+                            behind.insert(id);
+                        }
+                        failures.push(DeliveryFailure {
+                            index: operation.record,
+                            error,
+                        });
+                    }
+                }
+            }
+            Delivery { failures }
+        })
+    }
+}
