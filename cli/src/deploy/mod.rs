@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use tributary_config::{ConfigError, PipelineConfig};
 use tributary_processors::Registry;
 
-use crate::Plan;
+use tributary::Plan;
 
 /// Why a pipeline could not be packaged or deployed.
 #[derive(Debug, thiserror::Error)]

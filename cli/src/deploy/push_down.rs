@@ -148,7 +148,7 @@ fn kinesis_criteria(patterns: Vec<Value>, codec: Codec, on_error: OnError) -> Pu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Plan;
+    use tributary::Plan;
     use tributary_config::SourceFile;
     use tributary_processors::Registry;
 

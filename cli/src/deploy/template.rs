@@ -11,7 +11,7 @@ use super::DeployError;
 use super::access::{self, SearchAccess};
 use super::push_down::PushDown;
 use super::trigger;
-use crate::Plan;
+use tributary::Plan;
 
 /// The template parameter with the S3 bucket of the code zip.
 pub const CODE_BUCKET: &str = "CodeBucket";

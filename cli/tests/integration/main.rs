@@ -1,14 +1,14 @@
-//! tributary's integration tests: the `tributary` binary run as a user runs
-//! it. One test binary, with a module per command.
+//! The command line's integration tests: the `tributary` binary run as a
+//! user runs it, against real services where a command needs one. One test
+//! binary, with a module per command. The runtime's own (the handler, and the
+//! `bootstrap` under the Lambda runtime API) are the `tributary` package's,
+//! in tests/integration/ at the repository's root.
 
 mod aggregate;
 mod declared;
 mod deploy;
-mod handler;
 mod hostile;
 mod invoke;
-mod kpl;
-mod lambda_runtime;
 mod opensearch;
 mod pattern;
 mod record;
@@ -16,4 +16,3 @@ mod replay;
 mod schema;
 mod support;
 mod validate;
-mod windows;

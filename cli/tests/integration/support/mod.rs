@@ -3,9 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository's root folder.
+/// The repository's root folder: the commands run there, and the examples,
+/// fixtures and the test OpenSearch node are there.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ is in the repository")
+        .to_path_buf()
 }
 
 /// A `tributary` command, run from the repository's root.
@@ -66,9 +70,13 @@ pub fn generate_recording(
     recording
 }
 
+// Shared with the runtime's integration tests (tests/integration/).
+#[path = "../../../../tests/integration/support/events.rs"]
 pub mod events;
 pub mod fault_proxy;
-pub mod lambda;
+#[path = "../../../../tests/integration/support/handler.rs"]
+pub mod handler;
 pub mod moto;
 pub mod opensearch;
+#[path = "../../../../tests/integration/support/processors.rs"]
 pub mod processors;
