@@ -1,161 +1,96 @@
-//! What invokes the function: an event source mapping on a Kinesis or
-//! DynamoDB stream, with every reliability setting of the `[source]`, or an
-//! EventBridge rule with its invoke permission and retry settings. Each comes
-//! with what the role needs for it and the stack outputs that name it.
+//! What invokes the function, one file per source: an event source mapping
+//! on a Kinesis stream (`kinesis`) or a DynamoDB table's stream
+//! (`dynamodb_streams`), with every reliability setting of the `[source]`, or
+//! an EventBridge rule with its invoke permission and retry settings
+//! (`eventbridge`). Each comes with what the role needs for it, the stack
+//! parameters and outputs that name it, and whether Lambda can run the
+//! pipeline's first filter for it (filter push-down).
+//!
+//! A source's whole deployment is its [`SourceTrigger`] impl; [`of`] is the
+//! one `match` over the source types, so a new source is a new file and one
+//! arm there.
+
+mod dynamodb_streams;
+mod eventbridge;
+mod kinesis;
+
+pub use dynamodb_streams::SOURCE_STREAM_ARN;
 
 use serde_json::{Map, Value, json};
-use tributary_config::PipelineConfig;
-use tributary_connectors::sources::{
-    DynamodbStreamsSourceConfig, EventbridgeSourceConfig, KinesisSourceConfig, MappingSettings,
-};
+use tributary_config::{OnError, PipelineConfig};
+use tributary_connectors::sources::{MappingSettings, SourceConfig};
 
 use super::DeployError;
 use super::access;
-use super::push_down::PushDown;
-use super::template::SOURCE_STREAM_ARN;
+use super::push_down::{self, PushDown};
+
+/// What deploying a pipeline needs from its type of source.
+pub(super) trait SourceTrigger {
+    /// Whether Lambda can run the first filter for this source, given its
+    /// `patterns` as written (one per pattern of the filter), and the
+    /// pipeline's `on_error`.
+    fn push_down(&self, patterns: Vec<Value>, on_error: OnError) -> PushDown;
+
+    /// The resources that invoke the function, and what goes with them.
+    fn trigger(
+        &self,
+        config: &PipelineConfig,
+        push_down: &PushDown,
+    ) -> Result<Trigger, DeployError>;
+}
+
+/// The deployment of a pipeline's source.
+fn of(source: &SourceConfig) -> &dyn SourceTrigger {
+    match source {
+        SourceConfig::Kinesis(kinesis) => kinesis,
+        SourceConfig::DynamodbStreams(dynamodb) => dynamodb,
+        SourceConfig::Eventbridge(eventbridge) => eventbridge,
+    }
+}
+
+/// Decides the filter push-down of a pipeline that is valid.
+pub(super) fn push_down(
+    config: &PipelineConfig,
+    source: &SourceConfig,
+    on_error: OnError,
+) -> PushDown {
+    match push_down::first_filter(config) {
+        Err(reason) => PushDown::NotPushed(reason),
+        Ok(patterns) => of(source).push_down(patterns, on_error),
+    }
+}
+
+/// What invokes the function of a pipeline that is valid, with `push_down`
+/// as [`push_down`] decided it.
+pub(super) fn trigger(
+    config: &PipelineConfig,
+    source: &SourceConfig,
+    push_down: &PushDown,
+) -> Result<Trigger, DeployError> {
+    of(source).trigger(config, push_down)
+}
 
 /// The resources that invoke the function, and what goes with them.
 #[derive(Debug, Default)]
 pub(super) struct Trigger {
     /// The template's resources, by logical id.
     pub resources: Map<String, Value>,
+    /// The template's parameters the resources take, by name.
+    pub parameters: Map<String, Value>,
     /// What the function's role needs for them.
     pub statements: Vec<Value>,
     /// Stack outputs naming them.
     pub outputs: Vec<(&'static str, Value)>,
     /// The table whose stream ARN the `SourceStreamArn` parameter takes.
     pub table_parameter: Option<String>,
+    /// Whether the table's stream must carry new images.
+    pub table_needs_new_images: bool,
     /// What the user should know.
     pub notes: Vec<String>,
 }
 
-/// A rule on the source's bus, the permission for it to invoke the
-/// function, and how Lambda retries those invocations.
-pub(super) fn rule(
-    pipeline: &str,
-    eventbridge: &EventbridgeSourceConfig,
-    push_down: &PushDown,
-) -> Trigger {
-    let mut trigger = Trigger::default();
-    let pattern = match push_down {
-        PushDown::RulePattern(pattern) => pattern.clone(),
-        // A rule needs a pattern: this one matches every event.
-        _ => {
-            trigger.notes.push(format!(
-                "the rule takes every event of bus `{}`: each invokes the function",
-                eventbridge.event_bus
-            ));
-            json!({ "source": [{ "exists": true }] })
-        }
-    };
-    trigger.resources.insert(
-        "Rule".into(),
-        json!({
-            "Type": "AWS::Events::Rule",
-            "Properties": {
-                "Description": format!("Events for tributary pipeline {pipeline}"),
-                "EventBusName": eventbridge.event_bus,
-                "EventPattern": pattern,
-                "State": "ENABLED",
-                "Targets": [{ "Arn": { "Fn::GetAtt": ["Function", "Arn"] }, "Id": "pipeline" }],
-            }
-        }),
-    );
-    trigger.resources.insert(
-        "InvokePermission".into(),
-        json!({
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "Action": "lambda:InvokeFunction",
-                "FunctionName": { "Fn::GetAtt": ["Function", "Arn"] },
-                "Principal": "events.amazonaws.com",
-                "SourceArn": { "Fn::GetAtt": ["Rule", "Arn"] },
-            }
-        }),
-    );
-    trigger
-        .resources
-        .insert("EventInvokeConfig".into(), event_invoke_config(eventbridge));
-    if let Some(destination) = &eventbridge.on_failure_destination {
-        trigger
-            .statements
-            .extend(access::destination_statement(destination));
-    }
-    trigger
-        .outputs
-        .push(("RuleArn", json!({ "Fn::GetAtt": ["Rule", "Arn"] })));
-    trigger
-}
-
-/// An event source mapping on the Kinesis stream.
-pub(super) fn kinesis(
-    config: &PipelineConfig,
-    kinesis: &KinesisSourceConfig,
-    push_down: &PushDown,
-) -> Result<Trigger, DeployError> {
-    let stream = kinesis.stream.as_deref().ok_or_else(|| {
-        DeployError::source(
-            config,
-            "the `[source]` has no `stream`",
-            "set `stream` to the Kinesis stream's name or ARN",
-        )
-    })?;
-    let arn = kinesis_stream_arn(stream);
-    let mut trigger = stream_mapping(&MappingSettings::from(kinesis), &arn, push_down)?;
-    trigger.statements.push(access::kinesis_statement(&arn));
-    if let PushDown::Filters(_) = push_down {
-        trigger.notes.push(
-            "Lambda drops records whose data is not JSON before they reach the filter, \
-             KPL aggregates among them: if producers aggregate with the KPL, set \
-             `[deploy] filter_push_down = false`"
-                .to_owned(),
-        );
-    }
-    Ok(trigger)
-}
-
-/// An event source mapping on the DynamoDB table's stream.
-pub(super) fn dynamodb(
-    config: &PipelineConfig,
-    dynamodb: &DynamodbStreamsSourceConfig,
-    push_down: &PushDown,
-) -> Result<Trigger, DeployError> {
-    let table = dynamodb.table.as_deref().ok_or_else(|| {
-        DeployError::source(
-            config,
-            "the `[source]` has no `table`",
-            "set `table` to the table's name or its stream's ARN",
-        )
-    })?;
-    let (arn, table_parameter) = if table.contains(":table/") && table.contains("/stream/") {
-        (json!(table), None)
-    } else if table.starts_with("arn:") {
-        return Err(DeployError::source(
-            config,
-            "`table` is an ARN but not a stream's",
-            "give the stream's ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL) \
-             or the table's name, whose stream `deploy` looks up",
-        ));
-    } else {
-        (json!({ "Ref": SOURCE_STREAM_ARN }), Some(table.to_owned()))
-    };
-    let mut trigger = stream_mapping(&MappingSettings::from(dynamodb), &arn, push_down)?;
-    trigger.statements.push(access::dynamodb_statement(&arn));
-    trigger.table_parameter = table_parameter;
-    Ok(trigger)
-}
-
-/// The Kinesis stream's ARN: as written, or built from its name in the
-/// stack's partition, region and account.
-fn kinesis_stream_arn(stream: &str) -> Value {
-    if stream.starts_with("arn:") {
-        json!(stream)
-    } else {
-        access::arn_here("kinesis", &format!("stream/{stream}"))
-    }
-}
-
-/// The mapping itself, and its on-failure destination's statement.
+/// An event source mapping on a stream, and its on-failure destination's
+/// statement: what the Kinesis and DynamoDB Streams triggers share.
 fn stream_mapping(
     mapping: &MappingSettings,
     stream_arn: &Value,
@@ -176,23 +111,6 @@ fn stream_mapping(
         json!({ "Ref": "EventSourceMapping" }),
     ));
     Ok(trigger)
-}
-
-/// How Lambda retries the rule's asynchronous invocations, and where the
-/// events it gives up on go.
-fn event_invoke_config(eventbridge: &EventbridgeSourceConfig) -> Value {
-    let mut properties = json!({
-        "FunctionName": { "Ref": "Function" },
-        "Qualifier": "$LATEST",
-        "MaximumRetryAttempts": eventbridge.maximum_retry_attempts,
-    });
-    if let Some(age) = eventbridge.maximum_event_age_secs {
-        properties["MaximumEventAgeInSeconds"] = json!(age);
-    }
-    if let Some(destination) = &eventbridge.on_failure_destination {
-        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
-    }
-    json!({ "Type": "AWS::Lambda::EventInvokeConfig", "Properties": properties })
 }
 
 fn event_source_mapping(
@@ -232,4 +150,200 @@ fn event_source_mapping(
         properties["FilterCriteria"] = json!({ "Filters": filters });
     }
     Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::push_down::MAX_PATTERN_CHARS;
+    use tributary::Plan;
+    use tributary_config::SourceFile;
+    use tributary_processors::Registry;
+
+    /// The decision for a pipeline of `source`, `on_error` and `processors`.
+    fn decide(source: &str, on_error: &str, processors: &str) -> PushDown {
+        let text = format!(
+            "[pipeline]\nname = \"p\"\non_error = \"{on_error}\"\n[source]\n{source}\n{processors}\n[sinks.out]\ntype = \"jsonl\"\n"
+        );
+        let config =
+            PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
+        let plan = Plan::from_config(&config, &Registry::builtin()).unwrap();
+        push_down(&config, plan.source(), plan.on_error())
+    }
+
+    fn filter(pattern: &str) -> String {
+        format!("[[processors]]\ntype = \"filter\"\npattern = '{pattern}'")
+    }
+
+    const KINESIS: &str = "type = \"kinesis\"";
+
+    #[test]
+    fn patterns_lambda_runs_alike_are_pushed_under_data() {
+        for pattern in [
+            r#"{"type": ["purchase"]}"#,
+            r#"{"price": [{"numeric": [">=", 100]}], "geo": {"country": ["DE", "FR"]}}"#,
+            r#"{"page": [{"prefix": "/products/"}], "referrer": [null], "coupon": [{"exists": false}]}"#,
+            r#"{"device": {"os": [{"anything-but": ["iOS"]}]}, "name": [{"equals-ignore-case": "x"}]}"#,
+        ] {
+            let pattern_value: Value = serde_json::from_str(pattern).unwrap();
+            assert_eq!(
+                decide(KINESIS, "skip", &filter(pattern)),
+                PushDown::Filters(vec![json!({ "data": pattern_value })]),
+                "{pattern}"
+            );
+        }
+        let several = "[[processors]]\ntype = \"filter\"\npatterns = [{ type = [\"a\"] }, { type = [\"b\"] }]";
+        assert_eq!(
+            decide(KINESIS, "skip", several),
+            PushDown::Filters(vec![
+                json!({ "data": { "type": ["a"] } }),
+                json!({ "data": { "type": ["b"] } })
+            ])
+        );
+    }
+
+    #[test]
+    fn what_lambda_would_decide_otherwise_is_kept_in_the_function_with_the_reason() {
+        let six = format!(
+            "[[processors]]\ntype = \"filter\"\npatterns = [{}]",
+            (0..6)
+                .map(|i| format!("{{ n = [{i}] }}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let huge = filter(&format!(
+            r#"{{"type": ["{}"]}}"#,
+            "x".repeat(MAX_PATTERN_CHARS)
+        ));
+        let cases: Vec<(&str, &str, String, &str)> = vec![
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"$or": [{"type": ["click"]}, {"price": [{"numeric": [">", 0]}]}]}"#),
+                "`$or` is not in Lambda's filter rule syntax; write the alternatives as `patterns`",
+            ),
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"arn": [{"wildcard": "a*b"}]}"#),
+                "`wildcard` (at `arn`) is not in Lambda's filter rule syntax",
+            ),
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"ip": [{"cidr": "10.0.0.0/8"}]}"#),
+                "`cidr` (at `ip`)",
+            ),
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"r": [{"anything-but": {"prefix": "us-"}}]}"#),
+                "`anything-but with prefix` (at `r`)",
+            ),
+            (
+                KINESIS,
+                "skip",
+                filter(r#"{"r": [{"suffix": {"equals-ignore-case": ".PNG"}}]}"#),
+                "`suffix with equals-ignore-case` (at `r`)",
+            ),
+            (
+                KINESIS,
+                "skip",
+                format!("{}\ninvert = true", filter(r#"{"type": ["a"]}"#)),
+                "`invert = true`",
+            ),
+            (
+                KINESIS,
+                "skip",
+                six,
+                "6 patterns, and an event source mapping takes at most 5",
+            ),
+            (KINESIS, "skip", huge, "and Lambda takes at most 4096"),
+            (
+                KINESIS,
+                "retry",
+                filter(r#"{"type": ["a"]}"#),
+                "`on_error = \"retry\"` reports them",
+            ),
+            (
+                KINESIS,
+                "dead-letter\"\ndead_letter = \"dl",
+                format!(
+                    "{}\n[sinks.dl]\ntype = \"jsonl\"",
+                    filter(r#"{"type": ["a"]}"#)
+                ),
+                "`on_error = \"dead-letter\"` reports them",
+            ),
+            (
+                "type = \"kinesis\"\ncodec = \"gzip-json\"",
+                "skip",
+                filter(r#"{"type": ["a"]}"#),
+                "codec is `gzip-json`",
+            ),
+            (
+                "type = \"kinesis\"\ncodec = \"text\"",
+                "skip",
+                filter(r#"{"type": ["a"]}"#),
+                "codec is `text`",
+            ),
+            (
+                "type = \"dynamodb_streams\"",
+                "skip",
+                filter(r#"{"status": ["paid"]}"#),
+                "typed images",
+            ),
+            (
+                KINESIS,
+                "skip",
+                "[[processors]]\ntype = \"sample\"\nrate = 2".to_owned(),
+                "the first processor is `sample`, not `filter`",
+            ),
+            (
+                KINESIS,
+                "skip",
+                String::new(),
+                "the pipeline has no processors",
+            ),
+            (
+                KINESIS,
+                "skip",
+                format!(
+                    "{}\n[deploy]\nfilter_push_down = false",
+                    filter(r#"{"type": ["a"]}"#)
+                ),
+                "filter_push_down = false",
+            ),
+        ];
+        for (source, on_error, processors, reason) in cases {
+            let decision = decide(source, on_error, &processors);
+            let found = decision
+                .reason()
+                .unwrap_or_else(|| panic!("pushed: {processors}"));
+            assert!(
+                found.contains(reason),
+                "{processors}\n  expected: {reason}\n  got: {found}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_eventbridge_rule_takes_the_filter_as_its_pattern() {
+        let source = "type = \"eventbridge\"";
+        assert_eq!(
+            decide(
+                source,
+                "retry",
+                &filter(r#"{"source": ["shop"], "detail": {"ip": [{"cidr": "10.0.0.0/8"}]}}"#)
+            ),
+            PushDown::RulePattern(
+                json!({ "source": ["shop"], "detail": { "ip": [{ "cidr": "10.0.0.0/8" }] } })
+            ),
+            "rules have every operator"
+        );
+        let several = "[[processors]]\ntype = \"filter\"\npatterns = [{ source = [\"a\"] }, { source = [\"b\"] }]";
+        assert_eq!(
+            decide(source, "retry", several),
+            PushDown::RulePattern(json!({ "$or": [{ "source": ["a"] }, { "source": ["b"] }] }))
+        );
+    }
 }
