@@ -8,7 +8,7 @@
 //! 10,000 groups, which is read and written again as Lambda's state requires.
 //! The state's size per group is printed before the runs.
 //!
-//! `cargo bench --bench aggregate`.
+//! `cargo bench -p tributary --bench aggregate`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use tributary::core::{Batch, InputIndex, Origin, Payload, Processor, Record, SourceKind, Window};

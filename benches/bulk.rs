@@ -3,7 +3,7 @@
 //! (an action line with index and id, then the document) as the sink sends
 //! it. Throughput is in bytes of body.
 //!
-//! `cargo bench --bench bulk`.
+//! `cargo bench -p tributary --bench bulk`.
 
 use std::io::Cursor;
 use std::sync::Arc;

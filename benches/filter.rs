@@ -8,7 +8,7 @@
 //! plus five exact patterns on city lots. Both matchers answer "does any
 //! pattern match", and are checked to agree on every event before timing.
 //!
-//! `cargo bench --bench filter`, then `python3 benches/report.py` for the table.
+//! `cargo bench -p tributary --bench filter`, then `python3 benches/report.py` for the table.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use quamina::Quamina;

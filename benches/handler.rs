@@ -4,7 +4,7 @@
 //! Lines to /dev/null; the answer for Lambda built. Beside it, the same work
 //! done the obvious way with serde_json and aws_lambda_events, to compare.
 //!
-//! `cargo bench --bench handler`.
+//! `cargo bench -p tributary --bench handler`.
 
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -103,7 +103,7 @@ def python_handler_ms(body):
 
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "bootstrap"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "tributary", "--bin", "bootstrap"], cwd=ROOT, check=True)
     if not os.path.exists(EVENT):
         os.makedirs(os.path.dirname(EVENT), exist_ok=True)
         subprocess.run([sys.executable, os.path.join(ROOT, "benches/data/kinesis_event.py"), EVENT], check=True)

@@ -2,7 +2,7 @@
 //! no processors, or with a filter, and encode JSON Lines (to /dev/null), on
 //! the bundled clickstream recording (10,000 records, about 450 bytes each).
 //!
-//! `cargo bench --bench replay`; records/s is the "thrpt" line.
+//! `cargo bench -p tributary --bench replay`; records/s is the "thrpt" line.
 
 use std::io::Cursor;
 

@@ -2,7 +2,7 @@
 """Prints the filter benchmark's table: events/s for tributary and quamina per
 row, and their ratio, from criterion's results.
 
-    cargo bench --bench filter && python3 benches/report.py
+    cargo bench -p tributary --bench filter && python3 benches/report.py
 
 With several result folders (copies of target/criterion from repeated runs),
 each figure is the median over the runs, so that one noisy run decides nothing:
@@ -34,7 +34,7 @@ def rates(folder):
 runs = [rates(folder) for folder in folders]
 names = sorted({name for run in runs for (name, _) in run})
 if not names:
-    sys.exit("no results: run `cargo bench --bench filter` first")
+    sys.exit("no results: run `cargo bench -p tributary --bench filter` first")
 print("| data set / operator / patterns | tributary events/s | quamina events/s | ratio |")
 print("|---|---:|---:|---:|")
 for name in names:

@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::handler::pipeline_toml;
 use crate::kpl::aggregated_event;
 use crate::support::events::{kinesis_event_of, sequence};
+use crate::support::handler::pipeline_toml;
 use crate::support::lambda::{Emulator, bootstrap};
 use crate::support::root;
 

@@ -1,19 +1,10 @@
-//! tributary's integration tests: the `tributary` binary run as a user runs
-//! it. One test binary, with a module per command.
+//! The runtime's integration tests: the Lambda handler on real events, KPL
+//! aggregates, tumbling windows, and the `bootstrap` binary against the Lambda
+//! runtime API of `cargo lambda watch`. The command line's tests are in
+//! cli/tests/integration/.
 
-mod aggregate;
-mod declared;
-mod deploy;
 mod handler;
-mod hostile;
-mod invoke;
 mod kpl;
 mod lambda_runtime;
-mod opensearch;
-mod pattern;
-mod record;
-mod replay;
-mod schema;
 mod support;
-mod validate;
 mod windows;

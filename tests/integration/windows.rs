@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::handler::Harness;
 use crate::support::events::{STREAM, kinesis_entry, sequence};
+use crate::support::handler::Harness;
 
 const SOURCE: &str = "type = \"kinesis\"\ntumbling_window_secs = 60";
 const AGGREGATE: &str = "type = \"aggregate\"\nwindow = \"lambda\"\ngroup_by = [\"page\"]\nmetrics.views = { op = \"count\" }\nmetrics.spent = { op = \"sum\", field = \"price\" }";

@@ -1,74 +1,15 @@
-//! Running the `tributary` binary from tests.
+//! What the runtime's integration tests share; `events`, `handler` and
+//! `processors` are the command line's tests' too
+//! (cli/tests/integration/support/).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 /// The repository's root folder.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A `tributary` command, run from the repository's root.
-pub fn tributary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tributary"));
-    command
-        .current_dir(root())
-        .env_remove("TRIBUTARY_OUT")
-        .env("NO_COLOR", "1");
-    command
-}
-
-/// Runs a command and returns its output, with stdout and stderr as text.
-pub fn run(command: &mut Command) -> (Output, String, String) {
-    let output = command.output().expect("the tributary binary runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
-}
-
-/// Every file with the given extension in a folder, sorted.
-pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == extension))
-        .collect();
-    files.sort();
-    files
-}
-
-/// Generates a clickstream recording with examples/clickstream/generate.py
-/// (`extra` are more of its flags) into `dir`; gives its path.
-pub fn generate_recording(
-    dir: &Path,
-    records: u32,
-    shards: u32,
-    seed: u32,
-    extra: &[&str],
-) -> PathBuf {
-    let recording = dir.join(format!("clickstream-{records}.jsonl"));
-    let status = Command::new("python3")
-        .arg(root().join("examples/clickstream/generate.py"))
-        .args([
-            "--records",
-            &records.to_string(),
-            "--shards",
-            &shards.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .args(extra)
-        .arg("--out")
-        .arg(&recording)
-        .status()
-        .expect("python3 runs");
-    assert!(status.success(), "generate.py failed");
-    recording
-}
-
 pub mod events;
-pub mod fault_proxy;
+pub mod handler;
 pub mod lambda;
-pub mod moto;
-pub mod opensearch;
 pub mod processors;

@@ -112,13 +112,13 @@ fn a_recording_with_a_bad_line_puts_nothing_into_a_kinesis_stream() {
     streams(&["kinesis-create", "untouched", "1"]);
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("bad.jsonl");
-    let mut text: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
+    let mut text: Vec<&str> = include_str!("../../../examples/clickstream/recording.jsonl")
         .lines()
         .take(6)
         .collect();
     text.push("not json");
     text.extend(
-        include_str!("../../examples/clickstream/recording.jsonl")
+        include_str!("../../../examples/clickstream/recording.jsonl")
             .lines()
             .skip(6)
             .take(5),

@@ -10,9 +10,12 @@
 //!   environment;
 //! - `template`: the stack, from the pipeline's `[source]` and `[deploy]`
 //!   tables: the function and its role;
-//! - `trigger`: what invokes the function (event source mapping or rule);
-//! - `access`: the role's least-privilege statements and the data access policy;
-//! - `push_down`: whether the first filter can be given to Lambda as well;
+//! - `trigger`: what invokes the function, one file per source (event source
+//!   mapping or rule, the role's right to read the source, whether the first
+//!   filter is pushed down), behind one `match` over the source types;
+//! - `access`: the role's least-privilege statements and the data access
+//!   policy, from the sinks;
+//! - `push_down`: the first filter, as it could be given to Lambda as well;
 //! - `bootstrap` and `elf`: building the executable and checking it starts
 //!   on `provided.al2023`;
 //! - `archive`: the zip;
@@ -32,14 +35,15 @@ pub use access::{ROLE_ARN_PLACEHOLDER, access_policy_name};
 pub use bootstrap::BootstrapSource;
 pub use elf::{AL2023_GLIBC, GlibcVersion, required_glibc};
 pub use push_down::{MAX_FILTERS, MAX_PATTERN_CHARS, PushDown};
-pub use template::{CODE_BUCKET, CODE_KEY, SOURCE_STREAM_ARN, StackTemplate};
+pub use template::{CODE_BUCKET, CODE_KEY, StackTemplate};
+pub use trigger::SOURCE_STREAM_ARN;
 
 use std::path::{Path, PathBuf};
 
 use tributary_config::{ConfigError, PipelineConfig};
 use tributary_processors::Registry;
 
-use crate::Plan;
+use tributary::Plan;
 
 /// Why a pipeline could not be packaged or deployed.
 #[derive(Debug, thiserror::Error)]

@@ -88,9 +88,13 @@ fn build(
             command.env(variable, value);
         }
     }
+    // `--workspace`: the binary is looked for in every package of the
+    // project's workspace, not only its default members. tributary's own
+    // `bootstrap` is the root package's, and `cargo` at the root acts on the
+    // command line (`default-members = ["cli"]`).
     let status = command
         .args(["lambda", "build", "--release", "--output-format", "binary"])
-        .args([target_flag, "--bin", bin, "--lambda-dir"])
+        .args([target_flag, "--workspace", "--bin", bin, "--lambda-dir"])
         .arg(build_dir)
         .current_dir(project)
         .status()
@@ -101,7 +105,7 @@ fn build(
         })?;
     if !status.success() {
         return Err(DeployError::failed(format!(
-            "`cargo lambda build --release --bin {bin}` failed in `{}` ({status}); its output above says why",
+            "`cargo lambda build --release --workspace --bin {bin}` failed in `{}` ({status}); its output above says why",
             project.display()
         )));
     }

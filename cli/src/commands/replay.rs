@@ -8,8 +8,8 @@ use tributary_connectors::recording::RecordingReader;
 use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};
-use crate::Plan;
-use crate::replay::{ReplayOptions, replay};
+use tributary::Plan;
+use tributary::replay::{ReplayOptions, replay};
 
 pub(super) fn run(
     pipeline: &Path,
@@ -53,7 +53,7 @@ fn run_replay(
     reader: RecordingReader,
     recording: &Path,
     options: &ReplayOptions,
-) -> anyhow::Result<crate::replay::ReplayReport> {
+) -> anyhow::Result<tributary::replay::ReplayReport> {
     let total_bytes = std::fs::metadata(recording).ok().map(|m| m.len());
     let mut pipeline = plan.start()?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::handler::{Harness, pipeline_toml};
 use crate::support::events::{STREAM, dynamodb_entry, kinesis_event_of};
+use crate::support::handler::{Harness, pipeline_toml};
 use crate::support::{root, run, tributary};
 
 const PIPELINE: &str = "examples/clickstream/pipeline.toml";
@@ -90,7 +90,7 @@ fn the_clickstream_example_delivers_every_valid_event_and_dead_letters_the_rest(
 fn bad_recording_lines_fail_as_records_and_the_replay_goes_on_to_its_summary() {
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("broken.jsonl");
-    let good: Vec<&str> = include_str!("../../examples/clickstream/recording.jsonl")
+    let good: Vec<&str> = include_str!("../../../examples/clickstream/recording.jsonl")
         .lines()
         .take(11)
         .collect();

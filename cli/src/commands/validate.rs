@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tributary_processors::Registry;
 
 use super::EXIT_INVALID;
-use crate::Plan;
+use tributary::Plan;
 
 pub(super) fn run(files: &[PathBuf], registry: &Registry) -> ExitCode {
     let mut invalid = 0;

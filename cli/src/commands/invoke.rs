@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};
-use crate::lambda::Handler;
+use tributary::lambda::Handler;
 
 /// Runs the handler once on a Lambda event, as Lambda would, and prints the
 /// response Lambda would receive (or, when the invocation fails, the error

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use tributary::Plan;
 use tributary::lambda::{Handler, Invocation};
 
-use crate::handler::identifiers;
 use crate::support::events::{dynamodb_entry, kinesis_entry, kinesis_event};
 use crate::support::fault_proxy::{FaultProxy, Faults};
+use crate::support::handler::identifiers;
 use crate::support::opensearch;
 use crate::support::processors::registry;
 use crate::support::{generate_recording, root, run, tributary};

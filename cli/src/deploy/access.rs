@@ -32,37 +32,6 @@ pub fn logs_statement(function_name: &str) -> Value {
     })
 }
 
-/// The statement that lets Lambda read a Kinesis stream for the function.
-pub fn kinesis_statement(stream_arn: &Value) -> Value {
-    json!({
-        "Sid": "ReadStream",
-        "Effect": "Allow",
-        "Action": [
-            "kinesis:DescribeStream",
-            "kinesis:DescribeStreamSummary",
-            "kinesis:GetRecords",
-            "kinesis:GetShardIterator",
-            "kinesis:ListShards"
-        ],
-        "Resource": stream_arn,
-    })
-}
-
-/// The statement that lets Lambda read a DynamoDB stream for the function.
-pub fn dynamodb_statement(stream_arn: &Value) -> Value {
-    json!({
-        "Sid": "ReadStream",
-        "Effect": "Allow",
-        "Action": [
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams"
-        ],
-        "Resource": stream_arn,
-    })
-}
-
 /// The statement that lets Lambda send what it gave up on to the on-failure
 /// destination (an SQS queue, SNS topic or S3 bucket; for EventBridge
 /// sources also a function or an event bus).
@@ -105,10 +74,14 @@ impl SearchAccess {
     pub fn of_sinks<'a>(sinks: impl IntoIterator<Item = (&'a str, &'a SinkConfig)>) -> Self {
         let mut access = SearchAccess::default();
         for (name, sink) in sinks {
-            if let SinkConfig::Opensearch(config) = sink
-                && config.auth == Auth::AwsSigv4
-            {
-                access.add(name, config);
+            match sink {
+                SinkConfig::Opensearch(config) => {
+                    if config.auth == Auth::AwsSigv4 {
+                        access.add(name, config);
+                    }
+                }
+                // Writes a local file: nothing to grant.
+                SinkConfig::Jsonl(_) => {}
             }
         }
         access

@@ -1,25 +1,22 @@
 //! The CloudFormation template of a deployed pipeline: its parameters, the
 //! function and its least-privilege role, what invokes the function (from
-//! `trigger`), and the outputs `tributary deploy` prints.
+//! `trigger`, which knows the sources), and the outputs `tributary deploy`
+//! prints.
 
 use serde_json::{Map, Value, json};
+use tributary::Plan;
 use tributary_config::PipelineConfig;
 use tributary_connectors::sinks::SinkConfig;
-use tributary_connectors::sources::{DynamodbPayload, SourceConfig};
 
 use super::DeployError;
 use super::access::{self, SearchAccess};
 use super::push_down::PushDown;
 use super::trigger;
-use crate::Plan;
 
 /// The template parameter with the S3 bucket of the code zip.
 pub const CODE_BUCKET: &str = "CodeBucket";
 /// The template parameter with the S3 key of the code zip.
 pub const CODE_KEY: &str = "CodeKey";
-/// The template parameter with a DynamoDB table's stream ARN, when the
-/// pipeline names the table rather than its stream.
-pub const SOURCE_STREAM_ARN: &str = "SourceStreamArn";
 
 /// A pipeline's stack, ready to write.
 #[derive(Debug)]
@@ -47,7 +44,7 @@ impl StackTemplate {
     /// Builds the template of a valid pipeline.
     pub fn new(config: &PipelineConfig, plan: &Plan) -> Result<Self, DeployError> {
         let function_name = function_name(config)?;
-        let push_down = PushDown::decide(config, plan.source(), plan.on_error());
+        let push_down = trigger::push_down(config, plan.source(), plan.on_error());
         let search_access = SearchAccess::of_sinks(plan.sinks());
         let mut notes = search_access.notes.clone();
         notes.extend(local_file_notes(plan));
@@ -63,25 +60,14 @@ impl StackTemplate {
             "FunctionArn": { "Value": { "Fn::GetAtt": ["Function", "Arn"] } },
             "RoleArn": { "Description": "The function's role: the principal of the collection's data access policy", "Value": { "Fn::GetAtt": ["Role", "Arn"] } },
         });
-        let trigger = match plan.source() {
-            SourceConfig::Eventbridge(eventbridge) => {
-                trigger::rule(&config.pipeline.name, eventbridge, &push_down)
-            }
-            SourceConfig::Kinesis(kinesis) => trigger::kinesis(config, kinesis, &push_down)?,
-            SourceConfig::DynamodbStreams(dynamodb) => {
-                trigger::dynamodb(config, dynamodb, &push_down)?
-            }
-        };
+        let trigger = trigger::trigger(config, plan.source(), &push_down)?;
         statements.extend(trigger.statements);
         notes.extend(trigger.notes);
         for (key, value) in trigger.outputs {
             outputs[key] = json!({ "Value": value });
         }
-        if let Some(table) = &trigger.table_parameter {
-            parameters[SOURCE_STREAM_ARN] = json!({
-                "Type": "String",
-                "Description": format!("The ARN of the stream of table `{table}` (`tributary deploy` looks it up)"),
-            });
+        for (name, parameter) in trigger.parameters {
+            parameters[name] = parameter;
         }
 
         let mut resources = Map::new();
@@ -106,10 +92,7 @@ impl StackTemplate {
             push_down,
             search_access,
             table_parameter: trigger.table_parameter,
-            table_needs_new_images: matches!(
-                plan.source(),
-                SourceConfig::DynamodbStreams(dynamodb) if dynamodb.payload == DynamodbPayload::Item
-            ),
+            table_needs_new_images: trigger.table_needs_new_images,
             notes,
         })
     }
@@ -194,7 +177,7 @@ fn local_file_notes(plan: &Plan) -> Vec<String> {
                  writable and it goes with the execution environment (standard output goes to \
                  the logs); keep output in an OpenSearch sink"
             )),
-            _ => None,
+            SinkConfig::Opensearch(_) => None,
         })
         .collect()
 }
@@ -202,6 +185,7 @@ fn local_file_notes(plan: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deploy::SOURCE_STREAM_ARN;
     use tributary_config::SourceFile;
     use tributary_processors::Registry;
 

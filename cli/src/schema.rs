@@ -60,7 +60,7 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
             "tests": {
                 "description": "Tests of the pipeline, run by `tributary test`.",
                 "type": "array",
-                "items": schemars::schema_for!(crate::declared_tests::TestCase)
+                "items": schemars::schema_for!(tributary::declared_tests::TestCase)
             }
         },
         "$defs": defs

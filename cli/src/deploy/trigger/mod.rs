@@ -1,154 +1,162 @@
-//! Filter push-down: giving the pipeline's first filter to Lambda (an event
-//! source mapping's `FilterCriteria`, or an EventBridge rule's pattern), so
-//! records it would drop never invoke the function.
+//! What invokes the function, one file per source: an event source mapping
+//! on a Kinesis stream (`kinesis`) or a DynamoDB table's stream
+//! (`dynamodb_streams`), with every reliability setting of the `[source]`, or
+//! an EventBridge rule with its invoke permission and retry settings
+//! (`eventbridge`). Each comes with what the role needs for it, the stack
+//! parameters and outputs that name it, and whether Lambda can run the
+//! pipeline's first filter for it (filter push-down).
 //!
-//! A filter is pushed down only when Lambda decides every record as the
-//! filter does. The filter stays in the function all the same: it is cheap,
-//! and it keeps `tributary replay` and the deployed function in agreement.
+//! A source's whole deployment is its [`SourceTrigger`] impl; [`of`] is the
+//! one `match` over the source types, so a new source is a new file and one
+//! arm there.
 
-use serde_json::{Value, json};
+mod dynamodb_streams;
+mod eventbridge;
+mod kinesis;
+
+pub use dynamodb_streams::SOURCE_STREAM_ARN;
+
+use serde_json::{Map, Value, json};
 use tributary_config::{OnError, PipelineConfig};
-use tributary_connectors::sources::{Codec, SourceConfig};
-use tributary_processors::filter::{FilterConfig, Pattern, PatternSource};
+use tributary_connectors::sources::{MappingSettings, SourceConfig};
 
-/// The most filters one event source mapping takes (Lambda's default quota).
-pub const MAX_FILTERS: usize = 5;
-/// The longest filter pattern Lambda (and an EventBridge rule) takes, in
-/// characters.
-pub const MAX_PATTERN_CHARS: usize = 4096;
+use super::DeployError;
+use super::access;
+use super::push_down::{self, PushDown};
 
-/// What `tributary package` decided about the filter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PushDown {
-    /// The event source mapping's filter criteria: one pattern per filter
-    /// (for Kinesis, under `data`).
-    Filters(Vec<Value>),
-    /// The EventBridge rule's pattern.
-    RulePattern(Value),
-    /// Kept in the function only, and why.
-    NotPushed(String),
+/// What deploying a pipeline needs from its type of source.
+pub(super) trait SourceTrigger {
+    /// Whether Lambda can run the first filter for this source, given its
+    /// `patterns` as written (one per pattern of the filter), and the
+    /// pipeline's `on_error`.
+    fn push_down(&self, patterns: Vec<Value>, on_error: OnError) -> PushDown;
+
+    /// The resources that invoke the function, and what goes with them.
+    fn trigger(
+        &self,
+        config: &PipelineConfig,
+        push_down: &PushDown,
+    ) -> Result<Trigger, DeployError>;
 }
 
-impl PushDown {
-    /// Decides for a pipeline that is valid.
-    pub fn decide(config: &PipelineConfig, source: &SourceConfig, on_error: OnError) -> Self {
-        match first_filter(config) {
-            Err(reason) => PushDown::NotPushed(reason),
-            Ok(patterns) => match source {
-                SourceConfig::Eventbridge(_) => rule_pattern(patterns),
-                SourceConfig::DynamodbStreams(_) => PushDown::NotPushed(
-                    "Lambda matches DynamoDB changes on their typed images (`NewImage.price.N`, \
-                     numbers as strings), the filter on plain JSON items: they can disagree"
-                        .to_owned(),
-                ),
-                SourceConfig::Kinesis(kinesis) => {
-                    kinesis_criteria(patterns, kinesis.codec, on_error)
-                }
-            },
-        }
-    }
-
-    /// The reason it was not pushed down, if it was not.
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            PushDown::Filters(_) | PushDown::RulePattern(_) => None,
-            PushDown::NotPushed(reason) => Some(reason),
-        }
+/// The deployment of a pipeline's source.
+fn of(source: &SourceConfig) -> &dyn SourceTrigger {
+    match source {
+        SourceConfig::Kinesis(kinesis) => kinesis,
+        SourceConfig::DynamodbStreams(dynamodb) => dynamodb,
+        SourceConfig::Eventbridge(eventbridge) => eventbridge,
     }
 }
 
-/// The patterns of the first processor, when it is a filter that can be
-/// pushed down at all.
-fn first_filter(config: &PipelineConfig) -> Result<Vec<Value>, String> {
-    if !config.deploy.filter_push_down {
-        return Err("`[deploy] filter_push_down = false`".to_owned());
+/// Decides the filter push-down of a pipeline that is valid.
+pub(super) fn push_down(
+    config: &PipelineConfig,
+    source: &SourceConfig,
+    on_error: OnError,
+) -> PushDown {
+    match push_down::first_filter(config) {
+        Err(reason) => PushDown::NotPushed(reason),
+        Ok(patterns) => of(source).push_down(patterns, on_error),
     }
-    let Some(first) = config.processors.first() else {
-        return Err("the pipeline has no processors".to_owned());
-    };
-    if first.kind() != "filter" {
-        return Err(format!(
-            "the first processor is `{}`, not `filter`",
-            first.kind()
-        ));
-    }
-    let filter: FilterConfig = first.options().deserialize().map_err(|d| d.message)?;
-    if filter.invert {
-        return Err(
-            "the filter has `invert = true`, and Lambda's filter criteria only keep what matches"
-                .to_owned(),
-        );
-    }
-    let sources = filter.pattern.into_iter().chain(filter.patterns);
-    sources
-        .map(|source| match source {
-            PatternSource::Json(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-            PatternSource::Table(table) => Ok(Value::Object(table)),
-        })
-        .collect()
 }
 
-/// An EventBridge rule has one pattern: several become one `$or`.
-fn rule_pattern(mut patterns: Vec<Value>) -> PushDown {
-    let pattern = if patterns.len() == 1 {
-        patterns.pop().expect("one pattern")
-    } else {
-        json!({ "$or": patterns })
-    };
-    let length = pattern.to_string().chars().count();
-    if length > MAX_PATTERN_CHARS {
-        return PushDown::NotPushed(format!(
-            "the rule's pattern would be {length} characters, and EventBridge takes at most {MAX_PATTERN_CHARS}"
-        ));
-    }
-    PushDown::RulePattern(pattern)
+/// What invokes the function of a pipeline that is valid, with `push_down`
+/// as [`push_down`] decided it.
+pub(super) fn trigger(
+    config: &PipelineConfig,
+    source: &SourceConfig,
+    push_down: &PushDown,
+) -> Result<Trigger, DeployError> {
+    of(source).trigger(config, push_down)
 }
 
-fn kinesis_criteria(patterns: Vec<Value>, codec: Codec, on_error: OnError) -> PushDown {
-    if codec != Codec::Json {
-        return PushDown::NotPushed(format!(
-            "the source's codec is `{}`, and Lambda filters only data that is JSON",
-            codec.name()
-        ));
+/// The resources that invoke the function, and what goes with them.
+#[derive(Debug, Default)]
+pub(super) struct Trigger {
+    /// The template's resources, by logical id.
+    pub resources: Map<String, Value>,
+    /// The template's parameters the resources take, by name.
+    pub parameters: Map<String, Value>,
+    /// What the function's role needs for them.
+    pub statements: Vec<Value>,
+    /// Stack outputs naming them.
+    pub outputs: Vec<(&'static str, Value)>,
+    /// The table whose stream ARN the `SourceStreamArn` parameter takes.
+    pub table_parameter: Option<String>,
+    /// Whether the table's stream must carry new images.
+    pub table_needs_new_images: bool,
+    /// What the user should know.
+    pub notes: Vec<String>,
+}
+
+/// An event source mapping on a stream, and its on-failure destination's
+/// statement: what the Kinesis and DynamoDB Streams triggers share.
+fn stream_mapping(
+    mapping: &MappingSettings,
+    stream_arn: &Value,
+    push_down: &PushDown,
+) -> Result<Trigger, DeployError> {
+    let mut trigger = Trigger::default();
+    trigger.resources.insert(
+        "EventSourceMapping".into(),
+        event_source_mapping(mapping, stream_arn.clone(), push_down)?,
+    );
+    if let Some(destination) = &mapping.on_failure_destination {
+        trigger
+            .statements
+            .extend(access::destination_statement(destination));
     }
-    if on_error != OnError::Skip {
-        return PushDown::NotPushed(format!(
-            "Lambda's filter drops records whose data is not JSON, where the pipeline's \
-             `on_error = \"{}\"` reports them; set `on_error = \"skip\"` to push the filter down",
-            on_error.name()
-        ));
+    trigger.outputs.push((
+        "EventSourceMappingId",
+        json!({ "Ref": "EventSourceMapping" }),
+    ));
+    Ok(trigger)
+}
+
+fn event_source_mapping(
+    mapping: &MappingSettings,
+    stream_arn: Value,
+    push_down: &PushDown,
+) -> Result<Value, DeployError> {
+    let mut properties = json!({
+        "EventSourceArn": stream_arn,
+        "FunctionName": { "Ref": "Function" },
+        "Enabled": true,
+        "BatchSize": mapping.batch_size,
+        "MaximumBatchingWindowInSeconds": mapping.batching_window_secs,
+        "StartingPosition": mapping.starting_position.as_lambda(),
+        "ParallelizationFactor": mapping.parallelization_factor,
+        "BisectBatchOnFunctionError": mapping.bisect_batch_on_function_error,
+        "MaximumRetryAttempts": mapping.maximum_retry_attempts,
+        "MaximumRecordAgeInSeconds": mapping.maximum_record_age_secs,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    });
+    if let Some(time) = &mapping.starting_position_timestamp {
+        let time = chrono::DateTime::parse_from_rfc3339(time)
+            .map_err(|e| DeployError::invalid(format!("starting_position_timestamp: {e}")))?;
+        properties["StartingPositionTimestamp"] = json!(time.timestamp());
     }
-    if patterns.len() > MAX_FILTERS {
-        return PushDown::NotPushed(format!(
-            "the filter has {} patterns, and an event source mapping takes at most {MAX_FILTERS}",
-            patterns.len()
-        ));
+    if let Some(destination) = &mapping.on_failure_destination {
+        properties["DestinationConfig"] = json!({ "OnFailure": { "Destination": destination } });
     }
-    let mut criteria = Vec::with_capacity(patterns.len());
-    for pattern in patterns {
-        let compiled = match Pattern::from_value(&pattern) {
-            Ok(compiled) => compiled,
-            Err(error) => return PushDown::NotPushed(error.to_string()),
-        };
-        if let Some(reason) = compiled.lambda_unsupported() {
-            return PushDown::NotPushed(reason);
-        }
-        let wrapped = json!({ "data": pattern });
-        let length = wrapped.to_string().chars().count();
-        if length > MAX_PATTERN_CHARS {
-            return PushDown::NotPushed(format!(
-                "a pattern is {length} characters under `data`, and Lambda takes at most {MAX_PATTERN_CHARS}"
-            ));
-        }
-        criteria.push(wrapped);
+    if let Some(secs) = mapping.tumbling_window_secs {
+        properties["TumblingWindowInSeconds"] = json!(secs);
     }
-    PushDown::Filters(criteria)
+    if let PushDown::Filters(patterns) = push_down {
+        let filters: Vec<Value> = patterns
+            .iter()
+            .map(|pattern| json!({ "Pattern": pattern.to_string() }))
+            .collect();
+        properties["FilterCriteria"] = json!({ "Filters": filters });
+    }
+    Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Plan;
+    use crate::deploy::push_down::MAX_PATTERN_CHARS;
+    use tributary::Plan;
     use tributary_config::SourceFile;
     use tributary_processors::Registry;
 
@@ -160,7 +168,7 @@ mod tests {
         let config =
             PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
         let plan = Plan::from_config(&config, &Registry::builtin()).unwrap();
-        PushDown::decide(&config, plan.source(), plan.on_error())
+        push_down(&config, plan.source(), plan.on_error())
     }
 
     fn filter(pattern: &str) -> String {

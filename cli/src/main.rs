@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tributary::cli::run(tributary_processors::Registry::builtin())
+    tributary_cli::run(tributary_processors::Registry::builtin())
 }

@@ -15,6 +15,10 @@
 //! cargo run --example custom_processor -- validate my-pipeline.toml
 //! cargo run --example custom_processor -- replay my-pipeline.toml --recording examples/clickstream/recording.jsonl
 //! ```
+//!
+//! The command line is `tributary_cli::run`; in your project's function, a
+//! binary whose `main` calls `tributary::lambda::run` with the same registry
+//! is the bootstrap (`tributary package --project DIR --bin NAME` builds it).
 
 use std::process::ExitCode;
 
@@ -86,7 +90,7 @@ impl RecordProcessor for Redact {
 fn main() -> ExitCode {
     let mut registry = Registry::builtin();
     registry.register::<RedactConfig>();
-    tributary::cli::run(registry)
+    tributary_cli::run(registry)
 }
 
 #[cfg(test)]
@@ -183,7 +187,7 @@ mod tests {
 
     #[test]
     fn the_schema_documents_the_custom_processor() {
-        let schema = tributary::schema::pipeline_schema(&registry());
+        let schema = tributary_cli::schema::pipeline_schema(&registry());
         let text = schema.to_string();
         assert!(text.contains("\"const\":\"redact\""), "{text}");
         assert!(text.contains("The top-level fields whose values are replaced."));

@@ -275,7 +275,7 @@ pub fn run(registry: Registry) -> ExitCode {
             ..
         } => {
             let pipeline = pipeline.expect("clap requires a pipeline without --to-kinesis");
-            let options = crate::replay::ReplayOptions {
+            let options = tributary::replay::ReplayOptions {
                 batch_size,
                 progress: !no_progress,
                 log_invocations: false,
@@ -318,8 +318,8 @@ pub fn run(registry: Registry) -> ExitCode {
 
 /// Loads a pipeline file; when it is invalid, prints every problem and
 /// gives the exit status to return.
-fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<crate::Plan, ExitCode> {
-    crate::Plan::load(path, registry).map_err(|error| {
+fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<tributary::Plan, ExitCode> {
+    tributary::Plan::load(path, registry).map_err(|error| {
         eprint!("{error}");
         ExitCode::from(EXIT_INVALID)
     })

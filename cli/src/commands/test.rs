@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tributary_processors::Registry;
 
 use super::EXIT_INVALID;
-use crate::declared_tests::run_file;
+use tributary::declared_tests::run_file;
 
 pub(super) fn run(files: &[PathBuf], registry: &Registry) -> ExitCode {
     let (mut passed, mut failed, mut invalid) = (0, 0, 0);

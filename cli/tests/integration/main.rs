@@ -1,0 +1,18 @@
+//! The command line's integration tests: the `tributary` binary run as a
+//! user runs it, against real services where a command needs one. One test
+//! binary, with a module per command. The runtime's own (the handler, and the
+//! `bootstrap` under the Lambda runtime API) are the `tributary` package's,
+//! in tests/integration/ at the repository's root.
+
+mod aggregate;
+mod declared;
+mod deploy;
+mod hostile;
+mod invoke;
+mod opensearch;
+mod pattern;
+mod record;
+mod replay;
+mod schema;
+mod support;
+mod validate;
