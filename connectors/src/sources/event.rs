@@ -1,13 +1,11 @@
 //! Lambda events, decoded into source records: what the sources' decoders
-//! share.
+//! give ([`DecodedEvent`]) and how a whole event fails ([`EventError`]).
 //!
 //! Each source has its event shape, read in its own folder's `event.rs`:
 //! Kinesis and DynamoDB Streams deliver a batch of `Records` (and, on a
 //! tumbling window, the window's properties beside them, read by
-//! `envelope.rs`); EventBridge delivers one event. [`EventDecoder`] picks the
-//! pipeline's source and turns the event's JSON text into [`SourceRecord`]s,
-//! one per user record, each with the origin that names it to Lambda in
-//! `batchItemFailures`.
+//! `envelope.rs`); EventBridge delivers one event. The
+//! [`EventDecoder`](super::EventDecoder) picks the pipeline's source.
 //!
 //! An entry that cannot be read (bad base64, a field of the wrong type) does
 //! not fail the batch: it becomes a record that fails at stage `source` and
@@ -15,10 +13,9 @@
 //! expected shape at all, or an entry with no sequence number to report, is
 //! an [`EventError`]: Lambda then retries the whole batch.
 
-use bytes::BytesMut;
 use tributary_core::{SourceKind, Window};
 
-use super::{SourceConfig, SourceRecord, dynamodb_streams, eventbridge, kinesis};
+use super::SourceRecord;
 
 /// A Lambda event, decoded.
 #[derive(Debug)]
@@ -51,34 +48,6 @@ pub enum EventError {
         /// What is wrong with it.
         reason: String,
     },
-}
-
-/// Decodes Lambda events for one pipeline's source. It keeps one buffer for
-/// the decoded bytes of every record of an invocation, and reuses it once the
-/// previous invocation's records are gone.
-#[derive(Debug, Default)]
-pub struct EventDecoder {
-    buffer: BytesMut,
-}
-
-impl EventDecoder {
-    /// A decoder with an empty buffer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Decodes the event's JSON text as the source's event.
-    pub fn decode(
-        &mut self,
-        source: &SourceConfig,
-        event: &str,
-    ) -> Result<DecodedEvent, EventError> {
-        match source {
-            SourceConfig::Kinesis(_) => kinesis::decode(event, &mut self.buffer),
-            SourceConfig::DynamodbStreams(config) => dynamodb_streams::decode(event, config),
-            SourceConfig::Eventbridge(config) => eventbridge::decode(event, config),
-        }
-    }
 }
 
 pub(super) fn wrong_shape(expected: SourceKind, error: serde_json::Error) -> EventError {

@@ -13,8 +13,9 @@
 //! - this file: [`SourceConfig`] (one variant per source, and what the
 //!   runtime asks of a source: batching, retries, codec, which records a later
 //!   one supersedes, document ids) and [`SourceRecord`];
-//! - `event.rs`: [`EventDecoder`], which decodes a Lambda event with the
-//!   pipeline's source, and [`EventError`]; `envelope.rs`: the window
+//! - `decoder.rs`: [`EventDecoder`], which decodes a Lambda event with the
+//!   pipeline's source; `event.rs`: what the sources' decoders give
+//!   ([`DecodedEvent`]) and [`EventError`]; `envelope.rs`: the window
 //!   properties around a stream event's records;
 //! - `codec.rs`: [`Codec`], record bytes to payloads;
 //! - `mapping.rs`: the event source mapping's settings ([`MappingSettings`]),
@@ -26,6 +27,7 @@
 #[cfg(feature = "aws-clients")]
 mod aws_clients;
 mod codec;
+mod decoder;
 pub mod dynamodb_streams;
 mod envelope;
 mod event;
@@ -36,8 +38,9 @@ mod mapping;
 #[cfg(feature = "aws-clients")]
 pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
+pub use decoder::EventDecoder;
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
-pub use event::{DecodedEvent, EventDecoder, EventError};
+pub use event::{DecodedEvent, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};

@@ -3,9 +3,22 @@
 //! request the sink hands to its layers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::encoder::Operation;
+use super::Action;
 use crate::sinks::layers::Items;
+
+/// One bulk operation, ready to send.
+#[derive(Debug)]
+pub(super) struct Operation {
+    /// The record's index in the slice the sink was given.
+    pub(super) record: usize,
+    pub(super) action: Action,
+    /// The document's id, when the operation names one.
+    pub(super) id: Option<Arc<str>>,
+    /// The action line and the document line, each with its newline.
+    pub(super) lines: Vec<u8>,
+}
 
 /// One bulk request: some of a delivery's operations, by position.
 #[derive(Debug, Clone)]
@@ -103,9 +116,6 @@ pub(super) fn body(operations: &[Operation], positions: &[usize]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use super::super::Action;
     use super::*;
 
     #[test]

@@ -7,10 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_config::{Diagnostic, Options};
 
-use super::encoder::BulkEncoder;
+use super::error::OpensearchError;
 use super::index_name::IndexTemplate;
-use super::service::OpensearchError;
-use super::sink::OpensearchSink;
 use crate::sinks::layers::RequestConfig;
 
 /// Indexes records into OpenSearch Serverless, a managed OpenSearch domain,
@@ -242,7 +240,7 @@ impl OpensearchSinkConfig {
         Ok(())
     }
 
-    fn id_source(&self) -> Result<IdSource, String> {
+    pub(super) fn id_source(&self) -> Result<IdSource, String> {
         match self.document_id.as_deref() {
             None if self.collection_type == CollectionType::Search => Ok(IdSource::Derived),
             None => Ok(IdSource::None),
@@ -255,24 +253,6 @@ impl OpensearchSinkConfig {
                 _ => Err(format!("`{other}` is not an id source")),
             },
         }
-    }
-
-    /// The sink; it connects on first use.
-    pub fn build(&self) -> Result<OpensearchSink, OpensearchError> {
-        Ok(OpensearchSink::new(self.clone(), self.encoder()?))
-    }
-
-    /// What turns records into bulk operations, as the sink does.
-    pub fn encoder(&self) -> Result<BulkEncoder, OpensearchError> {
-        let index = IndexTemplate::parse(&self.index, self.time_field.clone())
-            .map_err(OpensearchError::Index)?;
-        let id = self.id_source().map_err(OpensearchError::DocumentId)?;
-        Ok(BulkEncoder::new(
-            index,
-            id,
-            self.action,
-            self.collection_type,
-        ))
     }
 
     /// How the sink's requests are sent: attempts, backoff, timeout, limits.

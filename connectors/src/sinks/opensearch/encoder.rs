@@ -7,21 +7,25 @@ use serde::Serialize;
 use tributary_core::json::{FieldId, FieldReader, Leaf};
 use tributary_core::{DeliveryFailure, Record, SinkError};
 
-use super::bulk;
+use super::bulk::{self, Operation};
 use super::config::IdSource;
+use super::error::OpensearchError;
 use super::index_name::{IndexTemplate, number_text};
-use super::{Action, CollectionType};
+use super::{Action, CollectionType, OpensearchSinkConfig};
 
-/// One bulk operation, ready to send.
-#[derive(Debug)]
-pub(super) struct Operation {
-    /// The record's index in the slice the sink was given.
-    pub(super) record: usize,
-    pub(super) action: Action,
-    /// The document's id, when the operation names one.
-    pub(super) id: Option<Arc<str>>,
-    /// The action line and the document line, each with its newline.
-    pub(super) lines: Vec<u8>,
+impl OpensearchSinkConfig {
+    /// What turns records into bulk operations, as the sink does.
+    pub fn encoder(&self) -> Result<BulkEncoder, OpensearchError> {
+        let index = IndexTemplate::parse(&self.index, self.time_field.clone())
+            .map_err(OpensearchError::Index)?;
+        let id = self.id_source().map_err(OpensearchError::DocumentId)?;
+        Ok(BulkEncoder::new(
+            index,
+            id,
+            self.action,
+            self.collection_type,
+        ))
+    }
 }
 
 /// Turns records into the bulk request body the sink sends (without

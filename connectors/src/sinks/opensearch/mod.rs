@@ -11,18 +11,21 @@
 //! failed). Every item maps back to its record, so the handler reports
 //! exactly the right records to Lambda.
 //!
-//! - `config.rs`: what the user writes, its checks, what it builds.
+//! - `config.rs`: what the user writes and its checks; the sink and the
+//!   encoder it builds are made in `sink.rs` and `encoder.rs`.
 //! - `sink.rs`: the [`Sink`](tributary_core::Sink): rounds of changes per
 //!   document, requests handed to the layers.
 //! - `encoder.rs`: records into bulk operations; `index_name.rs`: index
 //!   names from templates.
 //! - `bulk.rs`: operations into rounds and requests.
-//! - `service.rs`: sends one bulk request, knows nothing of retries.
+//! - `service.rs`: sends one bulk request, knows nothing of retries;
+//!   `error.rs`: what goes wrong, from the settings to one request.
 //! - `response.rs`: reads a bulk response; `retry.rs`: what is sent again.
 
 mod bulk;
 mod config;
 mod encoder;
+mod error;
 mod index_name;
 mod response;
 mod retry;
@@ -31,5 +34,5 @@ mod sink;
 
 pub use config::{Action, Auth, CollectionType, OpensearchSinkConfig};
 pub use encoder::BulkEncoder;
-pub use service::OpensearchError;
+pub use error::OpensearchError;
 pub use sink::OpensearchSink;

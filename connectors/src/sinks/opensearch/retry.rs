@@ -9,8 +9,9 @@ use tributary_core::SinkError;
 
 use super::Action;
 use super::bulk::BulkRequest;
+use super::error::OpensearchError;
 use super::response::{self, Item};
-use super::service::{BulkAnswer, OpensearchError};
+use super::service::BulkAnswer;
 use crate::sinks::layers::{Items as _, Outcome, RetryLogic};
 
 /// Reads each bulk answer into what became of each operation.
@@ -84,7 +85,7 @@ fn outcome(item: Item, action: Action) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::encoder::Operation;
+    use super::super::bulk::Operation;
     use super::*;
 
     fn request(actions: &[Action]) -> Vec<Operation> {

@@ -12,8 +12,9 @@ use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, 
 use super::OpensearchSinkConfig;
 use super::bulk::{self, BulkRequest};
 use super::encoder::BulkEncoder;
+use super::error::OpensearchError;
 use super::retry::OpensearchRetryLogic;
-use super::service::{OpensearchError, OpensearchService};
+use super::service::OpensearchService;
 use crate::sinks::layers::{self, ItemFailure, Service as _};
 
 /// The bulk service in every layer.
@@ -28,13 +29,14 @@ pub struct OpensearchSink {
     stack: OnceCell<Stack>,
 }
 
-impl OpensearchSink {
-    pub(super) fn new(config: OpensearchSinkConfig, encoder: BulkEncoder) -> Self {
-        OpensearchSink {
-            config,
-            encoder,
+impl OpensearchSinkConfig {
+    /// The sink; it connects on first use.
+    pub fn build(&self) -> Result<OpensearchSink, OpensearchError> {
+        Ok(OpensearchSink {
+            config: self.clone(),
+            encoder: self.encoder()?,
             stack: OnceCell::new(),
-        }
+        })
     }
 }
 
