@@ -14,9 +14,9 @@
 //!
 //! It is not the command line: `tributary validate`, `replay`, `package`,
 //! `deploy` and the rest live in the `tributary-cli` crate (folder `cli/`),
-//! with clap, the CloudFormation and S3 SDKs, zip and object. Nothing here
-//! depends on them, so the function's zip carries none of them; `scripts/test`
-//! checks it. Nor does it hold processors or connectors: those live in
+//! with clap, the CloudFormation, S3, Kinesis and DynamoDB Streams SDKs, zip
+//! and object. Nothing here depends on them, so the function's zip carries
+//! none of them; `scripts/test` checks it. Nor does it hold processors or connectors: those live in
 //! `tributary-processors` and `tributary-connectors`, the file format in
 //! `tributary-config`, the record model in `tributary-core`.
 //!

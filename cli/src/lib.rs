@@ -12,7 +12,8 @@
 //! and the function behave alike.
 //!
 //! The design decision to know: clap, the CloudFormation and S3 SDKs, zip and
-//! object live here and only here, so the `bootstrap` (package `tributary`)
+//! object live here and only here, and so does the connectors' `aws-clients`
+//! feature (the Kinesis and DynamoDB Streams SDKs), so the `bootstrap` (package `tributary`)
 //! stays small and starts fast; `scripts/test` fails if one of them reaches
 //! it again.
 //!
