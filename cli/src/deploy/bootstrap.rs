@@ -88,13 +88,13 @@ fn build(
             command.env(variable, value);
         }
     }
-    // `--workspace`: the binary is looked for in every package of the
-    // project's workspace, not only its default members. tributary's own
-    // `bootstrap` is the root package's, and `cargo` at the root acts on the
-    // command line (`default-members = ["cli"]`).
+    // Only the package that owns the binary is built (`-p`): building the
+    // whole workspace would unify its features, and the bootstrap would link
+    // what only the command line needs (the connectors' `aws-clients`).
+    let package = package_of_bin(project, bin)?;
     let status = command
         .args(["lambda", "build", "--release", "--output-format", "binary"])
-        .args([target_flag, "--workspace", "--bin", bin, "--lambda-dir"])
+        .args([target_flag, "--package", &package, "--bin", bin, "--lambda-dir"])
         .arg(build_dir)
         .current_dir(project)
         .status()
@@ -105,11 +105,57 @@ fn build(
         })?;
     if !status.success() {
         return Err(DeployError::failed(format!(
-            "`cargo lambda build --release --workspace --bin {bin}` failed in `{}` ({status}); its output above says why",
+            "`cargo lambda build --release --package {package} --bin {bin}` failed in `{}` ({status}); its output above says why",
             project.display()
         )));
     }
     Ok(build_dir.join(bin).join("bootstrap"))
+}
+
+/// The package of the project's workspace that has the binary `bin`, as
+/// `cargo metadata` tells it.
+fn package_of_bin(project: &Path, bin: &str) -> Result<String, DeployError> {
+    let output = Command::new("cargo")
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(project)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|error| DeployError::failed(format!("cannot run `cargo metadata` ({error})")))?;
+    if !output.status.success() {
+        return Err(DeployError::failed(format!(
+            "`cargo metadata` failed in `{}` ({}); its output above says why",
+            project.display(),
+            output.status
+        )));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|error| {
+        DeployError::failed(format!("`cargo metadata` gave what is not JSON: {error}"))
+    })?;
+    let owns_bin = |target: &serde_json::Value| {
+        target["name"] == bin
+            && target["kind"]
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))
+    };
+    metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|package| {
+            package["targets"]
+                .as_array()
+                .is_some_and(|targets| targets.iter().any(owns_bin))
+        })
+        .and_then(|package| package["name"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            DeployError::failed(format!(
+                "no package of the Cargo project in `{}` has a binary named `{bin}`: name the \
+                 function's binary with `--bin`, or give an executable already built with \
+                 `--bootstrap FILE`",
+                project.display()
+            ))
+        })
 }
 
 /// Fails unless the Rust standard library for `target` is installed in the
@@ -171,4 +217,21 @@ fn check_architecture(path: &Path, binary: &[u8], wanted: Architecture) -> Resul
         found.map_or("another machine", Architecture::as_str),
         wanted.as_str()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_is_built_from_the_package_that_owns_it_alone() {
+        // The repository's own workspace: `bootstrap` is the runtime's,
+        // `tributary` the command line's.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert_eq!(package_of_bin(&root, "bootstrap").unwrap(), "tributary");
+        assert_eq!(package_of_bin(&root, "tributary").unwrap(), "tributary-cli");
+        let missing = package_of_bin(&root, "no-such-binary").unwrap_err().to_string();
+        assert!(missing.contains("no package"), "{missing}");
+        assert!(missing.contains("`no-such-binary`"), "{missing}");
+    }
 }
