@@ -230,7 +230,9 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         assert_eq!(package_of_bin(&root, "bootstrap").unwrap(), "tributary");
         assert_eq!(package_of_bin(&root, "tributary").unwrap(), "tributary-cli");
-        let missing = package_of_bin(&root, "no-such-binary").unwrap_err().to_string();
+        let missing = package_of_bin(&root, "no-such-binary")
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("no package"), "{missing}");
         assert!(missing.contains("`no-such-binary`"), "{missing}");
     }
