@@ -93,6 +93,9 @@ impl Pipeline {
             fates.upgrade(*input, Fate::Aggregated);
         }
 
+        // The batch stopped shards for the failures before delivery; the
+        // sinks' failures stop them here.
+        let failed_before_delivery = parts.failed.len();
         let sink_failed = deliver(
             &mut self.sinks,
             &mut parts.records,
@@ -105,7 +108,7 @@ impl Pipeline {
                 fates.upgrade(record.input, Fate::Delivered);
             }
         }
-        for failure in &parts.failed {
+        for failure in &parts.failed[failed_before_delivery..] {
             if self.policy.retries(failure.kind) {
                 parts.stops.stop_at(&failure.record);
             }
