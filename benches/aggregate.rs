@@ -30,6 +30,7 @@ fn aggregate(window: &str) -> Box<dyn Processor> {
         label: "aggregate".into(),
         source: SourceKind::Kinesis,
         tumbling_window_secs: Some(60),
+        directory: std::path::PathBuf::new(),
     };
     Registry::builtin()
         .build(&config.processors[0], &context)

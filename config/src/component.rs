@@ -16,6 +16,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::explain_serde_message;
+use crate::string_place::offset_in_literal;
 use crate::{ConfigError, Diagnostic, SourceFile, did_you_mean};
 
 /// A source, processor or sink table: its `type`, its `id`, and its options.
@@ -140,6 +141,33 @@ impl Options {
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         let span = self.span_of(key).unwrap_or_else(|| self.table.span());
         Diagnostic::new(message).at(&self.file, span)
+    }
+
+    /// A diagnostic about byte `offset` of the string value at `key`, such
+    /// as the line of a program that does not compile: it points into the
+    /// string, at that line and column of the file. When the value is not a
+    /// string written in the file, it points at the value.
+    pub fn error_in_string(
+        &self,
+        key: &str,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let Some(span) = self.span_of(key) else {
+            return self.error_at(key, message);
+        };
+        let inside = self
+            .file
+            .text()
+            .get(span.clone())
+            .and_then(|literal| offset_in_literal(literal, offset));
+        match inside {
+            Some(inside) => {
+                let at = span.start + inside;
+                Diagnostic::new(message).at(&self.file, at..at + 1)
+            }
+            None => Diagnostic::new(message).at(&self.file, span),
+        }
     }
 
     /// Where the value at a dotted `key` path stands, if it is there.

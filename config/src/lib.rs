@@ -27,6 +27,7 @@ mod diagnostic;
 mod interpolate;
 mod pipeline;
 mod source_file;
+mod string_place;
 
 pub use component::{Component, Options};
 pub use deploy::{Architecture, DeploySection, LAMBDA_VARIABLES, is_function_name};

@@ -69,6 +69,15 @@ impl SourceFile {
         }
     }
 
+    /// A file taken as written, with no `${...}` interpolation: a file that
+    /// a pipeline names for its own use (a program), whose errors are
+    /// placed in it as in a pipeline file.
+    pub fn plain(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut file = SourceFile::as_written(name.into(), text.into());
+        file.text = file.original.clone();
+        file
+    }
+
     /// Reads a file's bytes, which must be UTF-8 text, and interpolates them
     /// as [`SourceFile::new`] does. Bytes that are not UTF-8 are an error at
     /// the line and column of the first bad byte.

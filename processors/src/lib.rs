@@ -20,9 +20,14 @@ pub mod aggregate;
 pub mod dedupe;
 pub mod filter;
 mod key;
+mod origin_field;
 pub mod project;
+#[cfg(feature = "remap")]
+pub mod remap;
 pub mod sample;
 pub mod throttle;
+#[cfg(not(feature = "remap"))]
+mod without_remap;
 
 mod registry;
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The registry of processor types.
 
+use std::path::PathBuf;
+
 use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
-use tributary_config::{Component, Diagnostic};
+use tributary_config::{Component, Diagnostic, Options};
 use tributary_core::{Processor, SourceKind};
 
 /// What a processor may need to know about the pipeline it is built for.
@@ -16,6 +18,9 @@ pub struct BuildContext {
     pub source: SourceKind,
     /// The source's tumbling window, in seconds, when it has one.
     pub tumbling_window_secs: Option<u32>,
+    /// The folder of the pipeline file: a file an option names (a `remap`
+    /// program) is read from there.
+    pub directory: PathBuf,
 }
 
 /// A config that is well-formed TOML but cannot be built into a processor,
@@ -30,6 +35,12 @@ pub struct BuildError {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// Where inside the string value at `key` the problem is, in bytes of
+    /// the value: an option holding a program points at the program's line.
+    pub offset: Option<usize>,
+    /// A problem in another file the option names (a program file), placed
+    /// in that file; it replaces the place at `key`.
+    pub elsewhere: Option<Box<Diagnostic>>,
 }
 
 impl BuildError {
@@ -39,6 +50,18 @@ impl BuildError {
             key: key.into(),
             message: message.into(),
             hint: None,
+            offset: None,
+            elsewhere: None,
+        }
+    }
+
+    /// An error in another file, placed there by `diagnostic`.
+    pub fn in_file(diagnostic: Diagnostic) -> Self {
+        BuildError {
+            message: diagnostic.message.clone(),
+            hint: diagnostic.hint.clone(),
+            elsewhere: Some(Box::new(diagnostic)),
+            ..BuildError::at("", "")
         }
     }
 
@@ -46,6 +69,28 @@ impl BuildError {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Places the error at byte `offset` of the string value at its key.
+    pub fn inside(mut self, offset: usize) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// The diagnostic, placed in the file the options stand in (or in the
+    /// other file it names).
+    fn into_diagnostic(self, options: &Options) -> Diagnostic {
+        if let Some(diagnostic) = self.elsewhere {
+            return *diagnostic;
+        }
+        let diagnostic = match self.offset {
+            Some(offset) => options.error_in_string(&self.key, offset, self.message),
+            None => options.error_at(&self.key, self.message),
+        };
+        match self.hint {
+            Some(hint) => diagnostic.hint(hint),
+            None => diagnostic,
+        }
     }
 }
 
@@ -100,6 +145,10 @@ impl Registry {
         registry.register::<crate::dedupe::DedupeConfig>();
         registry.register::<crate::filter::FilterConfig>();
         registry.register::<crate::project::ProjectConfig>();
+        #[cfg(feature = "remap")]
+        registry.register::<crate::remap::RemapConfig>();
+        #[cfg(not(feature = "remap"))]
+        registry.register::<crate::without_remap::RemapConfig>();
         registry.register::<crate::sample::SampleConfig>();
         registry.register::<crate::throttle::ThrottleConfig>();
         registry
@@ -150,13 +199,9 @@ fn build<C: ProcessorConfig>(
 ) -> Result<Box<dyn Processor>, Diagnostic> {
     let options = component.options();
     let config: C = options.deserialize()?;
-    config.build(context).map_err(|error| {
-        let diagnostic = options.error_at(&error.key, error.message);
-        match error.hint {
-            Some(hint) => diagnostic.hint(hint),
-            None => diagnostic,
-        }
-    })
+    config
+        .build(context)
+        .map_err(|error| error.into_diagnostic(options))
 }
 
 #[cfg(test)]
@@ -212,6 +257,7 @@ mod tests {
             label: "p".into(),
             source: SourceKind::Kinesis,
             tumbling_window_secs: None,
+            directory: PathBuf::new(),
         }
     }
 

@@ -23,6 +23,7 @@ pub(crate) fn build_with(
         label: "agg".into(),
         source,
         tumbling_window_secs: tumbling,
+        directory: std::path::PathBuf::new(),
     };
     Registry::builtin()
         .build(&config.processors[0], &context)

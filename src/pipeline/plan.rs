@@ -48,6 +48,10 @@ impl Plan {
         let source_kind = source
             .as_ref()
             .map_or(tributary_core::SourceKind::Kinesis, SourceConfig::kind);
+        let directory = Path::new(config.file.name())
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut processors = Vec::with_capacity(config.processors.len());
         for (index, component) in config.processors.iter().enumerate() {
             let label = config.processor_label(index);
@@ -56,6 +60,7 @@ impl Plan {
                 label: label.clone(),
                 source: source_kind,
                 tumbling_window_secs: source.as_ref().and_then(SourceConfig::tumbling_window_secs),
+                directory: directory.clone(),
             };
             match registry.build(component, &context) {
                 Ok(processor) => processors.push((Arc::from(label), processor)),

@@ -1,5 +1,6 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `test`, `test-pattern`, `grep`, `package` and `deploy`.
+//! `invoke`, `record`, `test`, `test-pattern`, `grep`, `remap`, `package` and
+//! `deploy`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
@@ -8,6 +9,7 @@ mod invoke;
 mod package;
 mod pattern;
 mod record;
+mod remap;
 mod replay;
 mod test;
 mod validate;
@@ -135,6 +137,21 @@ enum Command {
         #[arg(short = 'v', long)]
         invert_match: bool,
     },
+    /// Try a remap (VRL) program on events, without a pipeline: print each
+    /// result as a JSON line; exit 2 when the program does not compile, 1
+    /// when an event failed.
+    Remap {
+        /// The program file.
+        #[arg(long, required_unless_present = "source", conflicts_with = "source")]
+        program: Option<PathBuf>,
+        /// The program's text.
+        #[arg(long)]
+        source: Option<String>,
+        /// An event as JSON text, or a file of JSON lines; default: JSON
+        /// lines on standard input.
+        #[arg(long)]
+        event: Option<String>,
+    },
     /// Build the Lambda function of a pipeline: its zip, its CloudFormation
     /// template and its OpenSearch Serverless data access policy.
     Package {
@@ -232,6 +249,17 @@ pub fn run(registry: Registry) -> ExitCode {
             file,
             invert_match,
         } => pattern::grep(&event_pattern, file.as_ref(), invert_match),
+        Command::Remap {
+            program,
+            source,
+            event,
+        } => {
+            let program = match (program, source) {
+                (Some(file), _) => remap::ProgramText::File(file),
+                (None, text) => remap::ProgramText::Inline(text.unwrap_or_default()),
+            };
+            remap::run(program, event.as_deref())
+        }
         Command::Package {
             pipeline,
             out,

@@ -29,15 +29,19 @@ pub enum BootstrapSource {
 impl BootstrapSource {
     /// The executable's bytes and the glibc it needs, checked to start on
     /// `provided.al2023`: built into `build_dir` if need be.
+    ///
+    /// `features` are tributary's cargo features the pipeline needs (such
+    /// as `remap`); a bootstrap already built is taken as it is.
     pub fn load(
         &self,
         architecture: Architecture,
+        features: &[&str],
         build_dir: &Path,
     ) -> Result<(Vec<u8>, Option<GlibcVersion>), DeployError> {
         let path = match self {
             BootstrapSource::Prebuilt(path) => path.clone(),
             BootstrapSource::Build { project, bin } => {
-                build(project, bin, architecture, build_dir)?
+                build(project, bin, architecture, features, build_dir)?
             }
         };
         let binary = std::fs::read(&path).map_err(|error| {
@@ -56,6 +60,7 @@ fn build(
     project: &Path,
     bin: &str,
     architecture: Architecture,
+    features: &[&str],
     build_dir: &Path,
 ) -> Result<PathBuf, DeployError> {
     let target_flag = match architecture {
@@ -92,9 +97,15 @@ fn build(
     // whole workspace would unify its features, and the bootstrap would link
     // what only the command line needs (the connectors' `aws-clients`).
     let package = package_of_bin(project, bin)?;
-    let status = command
+    let features = cargo_features(&package, features);
+    command
         .args(["lambda", "build", "--release", "--output-format", "binary"])
-        .args([target_flag, "--package", &package, "--bin", bin, "--lambda-dir"])
+        .args([target_flag, "--package", &package, "--bin", bin]);
+    if !features.is_empty() {
+        command.args(["--features", &features]);
+    }
+    let status = command
+        .arg("--lambda-dir")
         .arg(build_dir)
         .current_dir(project)
         .status()
@@ -110,6 +121,20 @@ fn build(
         )));
     }
     Ok(build_dir.join(bin).join("bootstrap"))
+}
+
+/// The `--features` value that turns tributary's `features` on for
+/// `package`: its own when it is tributary, else through its dependency on
+/// tributary (a user's bootstrap depends on it as `tributary`).
+fn cargo_features(package: &str, features: &[&str]) -> String {
+    features
+        .iter()
+        .map(|feature| match package {
+            "tributary" => (*feature).to_owned(),
+            _ => format!("tributary/{feature}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The package of the project's workspace that has the binary `bin`, as
@@ -222,6 +247,13 @@ fn check_architecture(path: &Path, binary: &[u8], wanted: Architecture) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn features_are_turned_on_through_the_package_that_owns_the_bootstrap() {
+        assert_eq!(cargo_features("tributary", &["remap"]), "remap");
+        assert_eq!(cargo_features("my-lambda", &["remap"]), "tributary/remap");
+        assert_eq!(cargo_features("tributary", &[]), "");
+    }
 
     #[test]
     fn a_binary_is_built_from_the_package_that_owns_it_alone() {

@@ -19,6 +19,8 @@
 //! - `bootstrap` and `elf`: building the executable and checking it starts
 //!   on `provided.al2023`;
 //! - `archive`: the zip;
+//! - `remap`: a bootstrap with VRL, and the program files, for pipelines
+//!   that use `remap`;
 //! - `stack`: talking to S3 and CloudFormation.
 
 mod access;
@@ -27,6 +29,7 @@ mod bootstrap;
 mod elf;
 mod lambda_view;
 mod push_down;
+mod remap;
 pub mod stack;
 mod template;
 mod trigger;
@@ -128,11 +131,19 @@ pub fn package(
     std::fs::create_dir_all(&options.out).map_err(|e| {
         DeployError::failed(format!("cannot create `{}`: {e}", options.out.display()))
     })?;
-    let (bootstrap, glibc) = options
-        .bootstrap
-        .load(config.deploy.architecture, &options.out.join("build"))?;
+    let features: &[&str] = if remap::uses_remap(&config) {
+        &[remap::FEATURE]
+    } else {
+        &[]
+    };
+    let programs = remap::program_files(&local)?;
+    let (bootstrap, glibc) = options.bootstrap.load(
+        config.deploy.architecture,
+        features,
+        &options.out.join("build"),
+    )?;
     // The file as written: the function interpolates it with its own environment.
-    let zip_bytes = archive::function_zip(&bootstrap, local.file.original())
+    let zip_bytes = archive::function_zip(&bootstrap, local.file.original(), &programs)
         .map_err(|e| DeployError::failed(format!("cannot zip the function: {e}")))?;
     let zip = options.out.join(ZIP_FILE);
     write(&zip, &zip_bytes)?;

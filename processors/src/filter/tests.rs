@@ -389,6 +389,7 @@ mod as_a_processor {
             label: "f".into(),
             source: SourceKind::Kinesis,
             tumbling_window_secs: None,
+            directory: std::path::PathBuf::new(),
         };
         Registry::builtin().build(&config.processors[0], &context)
     }

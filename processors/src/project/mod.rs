@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tributary_core::time::rfc3339_millis;
-use tributary_core::{Origin, Payload, PayloadError, Processor, Record, RecordProcessor, Verdict};
+use serde_json::Value;
+use tributary_core::{Payload, PayloadError, Processor, Record, RecordProcessor, Verdict};
 
 use tree::{Members, Node, OpenError};
 
+pub use crate::origin_field::OriginField;
 use crate::{BuildContext, BuildError, ProcessorConfig};
 
 /// Selects, drops, renames and sets fields of each payload (a JSON object),
@@ -50,49 +50,6 @@ pub struct ProjectConfig {
     /// `removed_by_ttl`. Default: none.
     #[serde(default)]
     pub origin: BTreeMap<String, OriginField>,
-}
-
-/// A fact about a record's origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OriginField {
-    /// When the record arrived in the stream, RFC 3339.
-    ArrivalTime,
-    /// When the record arrived, in milliseconds since the epoch.
-    ArrivalMs,
-    /// The shard id.
-    Shard,
-    /// The sequence number.
-    Sequence,
-    /// The sub-sequence number of a KPL user record (null otherwise).
-    SubSequence,
-    /// The Kinesis partition key.
-    PartitionKey,
-    /// The stream or table stream ARN.
-    Stream,
-    /// The DynamoDB change (`INSERT`, `MODIFY`, `REMOVE`).
-    EventName,
-    /// The source kind (`kinesis`, `dynamodb_streams`, `eventbridge`).
-    Source,
-    /// Whether Time to Live removed the DynamoDB item.
-    RemovedByTtl,
-}
-
-impl OriginField {
-    fn value(self, origin: &Origin) -> Value {
-        match self {
-            OriginField::ArrivalTime => json!(rfc3339_millis(origin.arrival_ms)),
-            OriginField::ArrivalMs => json!(origin.arrival_ms),
-            OriginField::Shard => json!(&*origin.shard),
-            OriginField::Sequence => json!(origin.sequence),
-            OriginField::SubSequence => json!(origin.sub_sequence),
-            OriginField::PartitionKey => json!(origin.partition_key),
-            OriginField::Stream => json!(&*origin.stream),
-            OriginField::EventName => json!(origin.event_name),
-            OriginField::Source => json!(origin.source.as_str()),
-            OriginField::RemovedByTtl => json!(origin.removed_by_ttl),
-        }
-    }
 }
 
 struct Project(ProjectConfig);

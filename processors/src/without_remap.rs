@@ -1,0 +1,54 @@
+//! `type = "remap"` in a build without VRL (the crate's `remap` feature
+//! off, as in a Lambda bootstrap for a pipeline with no remap): a pipeline
+//! that uses it is an error that says how to get a build with it, not an
+//! unknown processor type.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tributary_core::Processor;
+
+use crate::{BuildContext, BuildError, ProcessorConfig};
+
+/// Transforms each record with a VRL program; this build has no VRL.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RemapConfig {
+    /// The options, unread.
+    #[serde(flatten)]
+    pub options: Map<String, Value>,
+}
+
+impl ProcessorConfig for RemapConfig {
+    const TYPE: &'static str = "remap";
+
+    fn build(self, _: &BuildContext) -> Result<Box<dyn Processor>, BuildError> {
+        Err(BuildError::at(
+            "",
+            "this build of tributary has no `remap`: it was built without its `remap` feature",
+        )
+        .hint(
+            "`tributary package` builds the function with it for pipelines that use `remap`; \
+             with cargo, build with `--features remap` (`--features tributary/remap` from your own crate)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::build_with;
+
+    #[test]
+    fn a_remap_says_the_build_lacks_it() {
+        let error = build_with(
+            "type = \"remap\"\nsource = '.a = 1'",
+            tributary_core::SourceKind::Kinesis,
+            None,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            error.starts_with("p.toml:5:1: this build of tributary has no `remap`"),
+            "{error}"
+        );
+    }
+}
