@@ -13,7 +13,8 @@
 //!
 //! Adding a processor is one file and one line in [`Registry::builtin`]. A
 //! user's own processor registers through the same [`Registry::register`]
-//! and gets the same checked config and precise errors.
+//! and gets the same checked config and precise errors, and the condition
+//! every processor takes, `when` ([`when`]).
 #![warn(missing_docs)]
 
 pub mod aggregate;
@@ -23,6 +24,7 @@ mod key;
 pub mod project;
 pub mod sample;
 pub mod throttle;
+pub mod when;
 
 mod registry;
 #[cfg(test)]
