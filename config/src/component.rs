@@ -128,12 +128,45 @@ impl Options {
     /// Deserializes the options into `T`. Unknown keys, missing keys and
     /// values of the wrong type come back as a [`Diagnostic`] at their place.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
-        let value = self.value()?;
-        T::deserialize(value.into_deserializer()).map_err(|error| {
-            let span = error.span().unwrap_or_else(|| self.table.span());
-            let (message, hint) = explain_serde_message(error.message());
-            Diagnostic::new(message).at(&self.file, span).hint(hint)
-        })
+        if !matches!(self.table.get_ref(), Node::Table(_)) {
+            return Err(Diagnostic::new("expected a table").at(&self.file, self.table.span()));
+        }
+        self.deserialize_node(&self.table)
+    }
+
+    /// Deserializes the value at a dotted `key` path into `T`, whatever its
+    /// TOML type (a table, a string, an array...), or `None` when the
+    /// options lack it. Errors come back at their place, as with
+    /// [`Options::deserialize`].
+    ///
+    /// With [`Options::without`], it lets a key that all components of a
+    /// kind share (a processor's `when`) be read apart from each
+    /// component's own config.
+    pub fn deserialize_at<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Diagnostic> {
+        self.node_at(key)
+            .map(|node| self.deserialize_node(node))
+            .transpose()
+    }
+
+    /// The options without the top-level `key`, for a key read apart with
+    /// [`Options::deserialize_at`]: the component's own config, which
+    /// denies unknown keys, then never sees it. Spans stay those of the file.
+    pub fn without(&self, key: &str) -> Options {
+        let Node::Table(entries) = self.table.get_ref() else {
+            return self.clone();
+        };
+        if !entries.iter().any(|(k, _)| k.get_ref() == key) {
+            return self.clone();
+        }
+        let kept = entries
+            .iter()
+            .filter(|(k, _)| k.get_ref() != key)
+            .cloned()
+            .collect();
+        Options {
+            file: self.file.clone(),
+            table: Arc::new(Spanned::new(self.table.span(), Node::Table(kept))),
+        }
     }
 
     /// A diagnostic about the value at `key` (a dotted path such as
@@ -172,6 +205,11 @@ impl Options {
 
     /// Where the value at a dotted `key` path stands, if it is there.
     pub fn span_of(&self, key: &str) -> Option<Range<usize>> {
+        self.node_at(key).map(Spanned::span)
+    }
+
+    /// The value at a dotted `key` path (the whole table for an empty one).
+    fn node_at(&self, key: &str) -> Option<&Spanned<Node>> {
         let mut current = &*self.table;
         for part in key.split('.').filter(|p| !p.is_empty()) {
             current = match current.get_ref() {
@@ -183,17 +221,19 @@ impl Options {
                 Node::Scalar => return None,
             };
         }
-        Some(current.span())
+        Some(current)
     }
 
-    /// The options as a value: the component's table without `type` and `id`.
-    fn value(&self) -> Result<Spanned<DeValue<'_>>, Diagnostic> {
-        if !matches!(self.table.get_ref(), Node::Table(_)) {
-            return Err(Diagnostic::new("expected a table").at(&self.file, self.table.span()));
-        }
-        to_value(&self.table, self.file.text()).ok_or_else(|| {
+    /// Deserializes one of the options' values, read again from the file.
+    fn deserialize_node<T: DeserializeOwned>(&self, node: &Spanned<Node>) -> Result<T, Diagnostic> {
+        let value = to_value(node, self.file.text()).ok_or_else(|| {
             Diagnostic::new("the pipeline file changed while it was read")
-                .at(&self.file, self.table.span())
+                .at(&self.file, node.span())
+        })?;
+        T::deserialize(value.into_deserializer()).map_err(|error| {
+            let span = error.span().unwrap_or_else(|| node.span());
+            let (message, hint) = explain_serde_message(error.message());
+            Diagnostic::new(message).at(&self.file, span).hint(hint)
         })
     }
 }
@@ -250,4 +290,80 @@ fn to_value<'t>(node: &'t Spanned<Node>, text: &'t str) -> Option<Spanned<DeValu
         }
     };
     Some(Spanned::new(span, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        rate: u32,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(untagged)]
+    enum Condition {
+        Text(String),
+        Table(toml::Table),
+    }
+
+    fn options(text: &str) -> Options {
+        Options::from_toml("p.toml", text).unwrap()
+    }
+
+    #[test]
+    fn a_key_set_apart_is_read_alone_and_the_rest_never_sees_it() {
+        let options = options("rate = 2\nwhen = { type = [\"a\"] }\n");
+        assert!(
+            options.deserialize::<Sample>().is_err(),
+            "`when` is unknown to Sample"
+        );
+        assert_eq!(
+            options.without("when").deserialize::<Sample>().unwrap(),
+            Sample { rate: 2 }
+        );
+        let Some(Condition::Table(table)) = options.deserialize_at::<Condition>("when").unwrap()
+        else {
+            panic!("an inline table")
+        };
+        assert_eq!(table["type"][0].as_str(), Some("a"));
+        // The rest keeps the file's spans.
+        let error = options.without("when").error_at("rate", "wrong");
+        assert_eq!(error.position().unwrap(), "p.toml:1:8");
+    }
+
+    #[test]
+    fn a_key_set_apart_may_be_a_string_or_absent() {
+        let options = options("when = '{\"a\": [null]}'\nrate = 1\n");
+        assert_eq!(
+            options.deserialize_at::<Condition>("when").unwrap(),
+            Some(Condition::Text("{\"a\": [null]}".into()))
+        );
+        let bare = self::options("rate = 1\n");
+        assert_eq!(bare.deserialize_at::<Condition>("when").unwrap(), None);
+        assert_eq!(
+            bare.without("when").deserialize::<Sample>().unwrap(),
+            Sample { rate: 1 }
+        );
+    }
+
+    #[test]
+    fn a_key_set_apart_reports_its_errors_at_its_place() {
+        let options = options("rate = 1\nwhen = { type = 3 }\n");
+        let error = options
+            .deserialize_at::<toml::Table>("when.type")
+            .unwrap_err();
+        assert_eq!(error.position().unwrap(), "p.toml:2:17");
+        assert_eq!(options.deserialize_at::<u32>("rate").unwrap(), Some(1));
+        let error = options.deserialize_at::<String>("rate").unwrap_err();
+        assert_eq!(error.position().unwrap(), "p.toml:1:8");
+        assert!(
+            error.message.contains("expected a string"),
+            "{}",
+            error.message
+        );
+    }
 }

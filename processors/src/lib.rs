@@ -13,7 +13,8 @@
 //!
 //! Adding a processor is one file and one line in [`Registry::builtin`]. A
 //! user's own processor registers through the same [`Registry::register`]
-//! and gets the same checked config and precise errors.
+//! and gets the same checked config and precise errors, and the condition
+//! every processor takes, `when` ([`when`]).
 #![warn(missing_docs)]
 
 pub mod aggregate;
@@ -26,6 +27,7 @@ pub mod project;
 pub mod remap;
 pub mod sample;
 pub mod throttle;
+pub mod when;
 #[cfg(not(feature = "remap"))]
 mod without_remap;
 

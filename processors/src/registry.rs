@@ -7,6 +7,9 @@ use serde::de::DeserializeOwned;
 use tributary_config::{Component, Diagnostic, Options};
 use tributary_core::{Processor, SourceKind};
 
+use crate::filter::{self, PatternSource};
+use crate::when::{self, WHEN, When};
+
 /// What a processor may need to know about the pipeline it is built for.
 #[derive(Debug, Clone)]
 pub struct BuildContext {
@@ -96,9 +99,11 @@ impl BuildError {
 
 /// A processor's config: what the user writes under `[[processors]]`.
 ///
-/// The struct is deserialized from the processor's table without its `type`
-/// and `id` keys; put `#[serde(deny_unknown_fields)]` on it so typos are
-/// errors. Its doc comments feed `tributary schema`.
+/// The struct is deserialized from the processor's table without its `type`,
+/// `id` and `when` keys; put `#[serde(deny_unknown_fields)]` on it so typos
+/// are errors. Its doc comments feed `tributary schema`. `when` is the
+/// registry's: every processor takes it (see [`crate::when`]'s docs), so a
+/// config cannot have a field of that name.
 pub trait ProcessorConfig: DeserializeOwned + JsonSchema + 'static {
     /// The `type` that selects this processor in pipeline TOML.
     const TYPE: &'static str;
@@ -120,7 +125,7 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The JSON Schema of the processor's options.
+    /// The JSON Schema of the processor's options, `when` included.
     pub fn schema(&self) -> Schema {
         (self.schema)()
     }
@@ -160,7 +165,7 @@ impl Registry {
         let registration = Registration {
             kind: C::TYPE,
             build: build::<C>,
-            schema: || schemars::schema_for!(C),
+            schema: when::schema::<C>,
         };
         match self.entries.iter_mut().find(|r| r.kind == C::TYPE) {
             Some(existing) => *existing = registration,
@@ -193,15 +198,26 @@ impl Registry {
     }
 }
 
+/// Builds a processor of type `C` from its options: its config without
+/// `when`, then, if there is a `when`, the processor wrapped in [`When`].
 fn build<C: ProcessorConfig>(
     component: &Component,
     context: &BuildContext,
 ) -> Result<Box<dyn Processor>, Diagnostic> {
     let options = component.options();
-    let config: C = options.deserialize()?;
-    config
+    let when: Option<PatternSource> = options.deserialize_at(WHEN)?;
+    let config: C = options.without(WHEN).deserialize()?;
+    let when = when
+        .map(|source| filter::compile(WHEN, source))
+        .transpose()
+        .map_err(|error| error.into_diagnostic(options))?;
+    let processor = config
         .build(context)
-        .map_err(|error| error.into_diagnostic(options))
+        .map_err(|error| error.into_diagnostic(options))?;
+    Ok(match when {
+        Some(pattern) => Box::new(When::new(pattern, processor)),
+        None => processor,
+    })
 }
 
 #[cfg(test)]
@@ -306,5 +322,46 @@ mod tests {
             text.contains("The largest payload kept, in bytes."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_processor_takes_when_and_its_schema_says_so() {
+        let mut registry = Registry::empty();
+        registry.register::<MaxSizeConfig>();
+        let table = "type = \"max_size\"\nmax_bytes = 3\nwhen = { type = [\"a\"] }";
+        let mut processor = registry
+            .build(&config(table).processors[0], &context())
+            .unwrap();
+        let mut batch = tributary_core::Batch::new(
+            [r#"{"type":"a"}"#, r#"{"type":"b"}"#]
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let origin = tributary_core::Origin::new(SourceKind::Kinesis, "s", "0", "1");
+                    let payload = tributary_core::Payload::from_bytes(p.to_string());
+                    Record::new(origin, payload, tributary_core::InputIndex(i as u32))
+                })
+                .collect(),
+        );
+        processor.process(&mut batch).unwrap();
+        // Only the matching record was too long for `max_size`.
+        assert_eq!(batch.dropped(), 1);
+        assert_eq!(batch.records()[0].input.0, 1);
+
+        let schema = registry.registrations()[0].schema().to_value();
+        let when = &schema["properties"]["when"];
+        assert!(
+            when["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Apply this processor only to records matching"),
+            "{schema}"
+        );
+        let name = when["$ref"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("#/$defs/");
+        assert!(schema["$defs"][name]["anyOf"].is_array(), "{schema}");
+        assert_eq!(schema["additionalProperties"], false);
     }
 }

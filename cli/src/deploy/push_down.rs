@@ -54,6 +54,12 @@ pub(super) fn first_filter(config: &PipelineConfig) -> Result<Vec<Value>, String
             first.kind()
         ));
     }
+    if first.options().span_of("when").is_some() {
+        return Err(
+            "the filter has `when`, and Lambda's filter criteria cannot pass on the records `when` leaves out"
+                .to_owned(),
+        );
+    }
     let filter: FilterConfig = first.options().deserialize().map_err(|d| d.message)?;
     if filter.invert {
         return Err(

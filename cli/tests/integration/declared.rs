@@ -35,3 +35,13 @@ fn a_broken_expectation_fails_with_a_readable_diff() {
     assert!(stdout.contains("dropped: expected 2, got 1"), "{stdout}");
     assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
 }
+
+/// A pipeline with no filter, whose project, dedupe and aggregate each carry
+/// `when`: its test expects the exact outputs, in order, and counts that add
+/// up to the inputs.
+#[test]
+fn processors_with_when_apply_to_their_records_only() {
+    let (output, stdout, stderr) = run(tributary().args(["test", "tests/pipelines/when.toml"]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
+}

@@ -61,7 +61,10 @@ pub struct FilterConfig {
 
 /// An event pattern as written in TOML.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected an event pattern, as an inline table or a JSON string"
+)]
 pub enum PatternSource {
     /// The pattern as JSON text.
     Json(String),
@@ -82,18 +85,6 @@ impl Filter {
         Filter {
             patterns: PatternSet::new(patterns),
             invert,
-        }
-    }
-
-    /// Whether a record's payload matches any pattern: from its parsed tree
-    /// when a processor before parsed it, else from its raw bytes.
-    fn matches(&mut self, record: &mut Record) -> Result<bool, tributary_core::BoxError> {
-        if let Some(event) = record.payload.parsed() {
-            return Ok(self.patterns.matches_value(event)?);
-        }
-        match record.payload.raw() {
-            Some(bytes) => Ok(self.patterns.matches_bytes(bytes)?),
-            None => Ok(self.patterns.matches_value(record.payload.json()?)?),
         }
     }
 }
@@ -129,7 +120,9 @@ impl ProcessorConfig for FilterConfig {
     }
 }
 
-fn compile(key: &str, source: PatternSource) -> Result<Pattern, BuildError> {
+/// Compiles the pattern written at `key`; an error names the option at
+/// fault, down to the operator inside an inline table (`key.price.0.numeric`).
+pub(crate) fn compile(key: &str, source: PatternSource) -> Result<Pattern, BuildError> {
     let (compiled, inline) = match source {
         PatternSource::Json(text) => (Pattern::parse(&text), false),
         PatternSource::Table(table) => (Pattern::from_value(&Value::Object(table)), true),
@@ -151,7 +144,7 @@ fn compile(key: &str, source: PatternSource) -> Result<Pattern, BuildError> {
 
 impl RecordProcessor for Filter {
     fn process_record(&mut self, record: &mut Record) -> Verdict {
-        match self.matches(record) {
+        match self.patterns.matches_record(record) {
             Ok(matched) if matched != self.invert => Verdict::Keep,
             Ok(_) => Verdict::Drop,
             Err(error) => Verdict::Fail(error),

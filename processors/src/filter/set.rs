@@ -7,6 +7,7 @@ use super::pattern::{PathGoal, Pattern};
 use super::solve::{Goal, Search};
 use tributary_core::json::FieldTable;
 use tributary_core::json::{Collected, ScanError, Step};
+use tributary_core::{BoxError, Record};
 
 /// Patterns compiled together, matched with one read of each event.
 ///
@@ -78,6 +79,19 @@ impl PatternSet {
     pub fn matches_value(&mut self, event: &Value) -> Result<bool, ScanError> {
         self.collected.walk(&self.fields, event)?;
         Ok(self.any_holds(&[]))
+    }
+
+    /// Whether any pattern matches a record's payload: from its parsed tree
+    /// when a processor before parsed it, else from its raw bytes. An error
+    /// means the payload is not JSON where a pattern looks.
+    pub fn matches_record(&mut self, record: &mut Record) -> Result<bool, BoxError> {
+        if let Some(event) = record.payload.parsed() {
+            return Ok(self.matches_value(event)?);
+        }
+        match record.payload.raw() {
+            Some(bytes) => Ok(self.matches_bytes(bytes)?),
+            None => Ok(self.matches_value(record.payload.json()?)?),
+        }
     }
 
     fn any_holds(&mut self, bytes: &[u8]) -> bool {

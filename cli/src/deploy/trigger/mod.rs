@@ -255,6 +255,15 @@ mod tests {
             (
                 KINESIS,
                 "skip",
+                format!(
+                    "{}\nwhen = {{ source = [\"shop\"] }}",
+                    filter(r#"{"type": ["a"]}"#)
+                ),
+                "the filter has `when`",
+            ),
+            (
+                KINESIS,
+                "skip",
                 six,
                 "6 patterns, and an event source mapping takes at most 5",
             ),
