@@ -49,6 +49,7 @@ pub const CLOCK_START_MS: i64 = 1_767_225_600_000;
 
 /// A pipeline under test.
 pub struct PipelineTest {
+    name: String,
     text: String,
     registry: Registry,
 }
@@ -74,16 +75,33 @@ impl PipelineTest {
         toml: &str,
         registry: Registry,
     ) -> Result<Self, tributary_config::ConfigError> {
-        Plan::parse("test.toml", toml, &registry)?;
+        Self::named("test.toml", toml, registry)
+    }
+
+    /// A test of the pipeline file `name` (a path), whose text is `toml`:
+    /// errors name the file, and the files it names (remap programs) are
+    /// read beside it.
+    pub fn named(
+        name: &str,
+        toml: &str,
+        registry: Registry,
+    ) -> Result<Self, tributary_config::ConfigError> {
+        Plan::parse(name, toml, &registry)?;
         Ok(PipelineTest {
+            name: name.to_owned(),
             text: toml.to_owned(),
             registry,
         })
     }
 
+    /// The pipeline, checked by the constructor.
+    fn plan(&self) -> Plan {
+        Plan::parse(&self.name, &self.text, &self.registry).expect("checked by `new`")
+    }
+
     /// Replays `records`, in order, through a fresh start of the pipeline.
     pub fn replay(&mut self, records: Vec<SourceRecord>) -> TestRun {
-        let plan = Plan::parse("test.toml", &self.text, &self.registry).expect("checked by `new`");
+        let plan = self.plan();
         let source = plan.source().kind();
         let captured: Arc<Mutex<BTreeMap<String, Vec<Value>>>> = Arc::default();
         let mut pipeline = plan.start_with(|name| {
@@ -109,7 +127,7 @@ impl PipelineTest {
     /// before it). A line that is not a record is an error, and then nothing
     /// is replayed.
     pub fn replay_file(&mut self, recording: &Path) -> Result<TestRun, RecordingError> {
-        let plan = Plan::parse("test.toml", &self.text, &self.registry).expect("checked by `new`");
+        let plan = self.plan();
         let records = RecordingReader::open(recording)?
             .map(|record| record.map(|record| plan.source().recorded(record)))
             .collect::<Result<Vec<_>, _>>()?;

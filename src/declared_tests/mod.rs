@@ -135,8 +135,8 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
                 records.push(plan.source().recorded(record));
             }
         }
-        let mut test =
-            PipelineTest::with_registry(&text, registry.clone()).map_err(|e| e.diagnostics)?;
+        let mut test = PipelineTest::named(&path.to_string_lossy(), &text, registry.clone())
+            .map_err(|e| e.diagnostics)?;
         let run = test.replay(records);
         outcomes.push(Outcome {
             problems: check(&case.expect, &run),

@@ -12,9 +12,10 @@ fn the_example_pipelines_tests_pass() {
         "examples/search/pipeline.toml",
         "examples/orders/pipeline.toml",
         "examples/alerts/pipeline.toml",
+        "examples/cloudwatch-logs/pipeline.toml",
     ]));
     assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("6 passed, 0 failed\n"), "{stdout}");
+    assert!(stdout.ends_with("7 passed, 0 failed\n"), "{stdout}");
 }
 
 #[test]
