@@ -142,6 +142,14 @@ fn functions_that_reach_the_network_or_the_host_are_not_built() {
             "{call}: {error}"
         );
     }
+    // The hash functions compute from their arguments alone, and are in.
+    let mut processor = remap(".h = sha2(string!(.a), variant: \"SHA-256\")");
+    let mut batch = batch(&[r#"{"a": "abc"}"#]);
+    processor.process(&mut batch).unwrap();
+    assert_eq!(
+        payloads(&batch)[0]["h"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }
 
 #[test]
