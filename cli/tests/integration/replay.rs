@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::events::{STREAM, dynamodb_entry, kinesis_event_of};
 use crate::support::handler::{Harness, pipeline_toml};
-use crate::support::{root, run, tributary};
+use crate::support::{root, run, summary_counts, tributary};
 
 const PIPELINE: &str = "examples/clickstream/pipeline.toml";
 const RECORDING: &str = "examples/clickstream/recording.jsonl";
@@ -23,7 +23,7 @@ fn the_clickstream_example_delivers_every_valid_event_and_dead_letters_the_rest(
     assert!(output.status.success(), "{stdout}{stderr}");
 
     // The summary accounts for every record.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["records in"], 10_000, "{stderr}");
     assert_eq!(summary["delivered"], 9_990, "{stderr}");
     assert_eq!(summary["dead-lettered"], 10, "{stderr}");
@@ -138,7 +138,7 @@ fn bad_recording_lines_fail_as_records_and_the_replay_goes_on_to_its_summary() {
     // Every line is accounted for: each bad one is a record that failed
     // under `on_error` (here, dead-lettered); the good ones after them are
     // delivered.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["lines read"], 16, "{stderr}");
     assert_eq!(summary["unreadable"], 5, "{stderr}");
     assert_eq!(summary["records in"], 15, "{stderr}");
@@ -193,7 +193,7 @@ fn a_gzip_recording_cut_short_is_replayed_as_far_as_it_reads_and_says_where_it_s
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The summary is printed, accounts for every line read, and says where
     // reading stopped.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     let lines = summary["lines read"];
     assert!(lines > 1000 && lines < 10_000, "{stderr}");
     assert_eq!(summary["records in"], lines - 1, "{stderr}");
@@ -209,20 +209,6 @@ fn a_gzip_recording_cut_short_is_replayed_as_far_as_it_reads_and_says_where_it_s
     let error = stderr.lines().last().unwrap();
     assert!(error.starts_with("error: "), "{stderr}");
     assert!(error.contains(&stopped), "{stderr}");
-}
-
-/// The `name   N` lines of the summary.
-fn counts(summary: &str) -> HashMap<String, u64> {
-    summary
-        .lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let split = line.find(|c: char| c.is_ascii_digit())?;
-            let name = line[..split].trim().to_owned();
-            let number = line[split..].split_whitespace().next()?.parse().ok()?;
-            Some((name, number))
-        })
-        .collect()
 }
 
 #[test]
@@ -274,7 +260,7 @@ fn the_purchases_example_keeps_exactly_the_large_purchases() {
 
     // Every record is accounted for: the rest were dropped by the filter, and
     // the ten malformed ones were dead-lettered by the filter itself.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["records in"], 10_000);
     assert_eq!(summary["delivered"], expected.len() as u64);
     assert_eq!(summary["dead-lettered"], 10, "{stderr}");
