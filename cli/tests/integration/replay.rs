@@ -279,6 +279,62 @@ fn the_purchases_example_keeps_exactly_the_large_purchases() {
     );
 }
 
+/// A record a remap program fails on at run time goes to the dead-letter
+/// file as it came, with VRL's message; the others meet their own fates.
+#[test]
+fn a_remap_runtime_error_is_dead_lettered_with_vrls_message() {
+    let out = tempfile::tempdir().unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .args([
+            "replay",
+            "tests/pipelines/remap/dead-letter.toml",
+            "--recording",
+            "tests/pipelines/remap/fates.jsonl",
+        ])
+        .env("TRIBUTARY_OUT", out.path()));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let summary = summary_counts(&stderr);
+    assert_eq!(
+        (
+            summary["records in"],
+            summary["delivered"],
+            summary["dropped"],
+            summary["dead-lettered"],
+            summary["failed"]
+        ),
+        (5, 2, 2, 1, 0),
+        "{stderr}"
+    );
+    let delivered: Vec<Value> = std::fs::read_to_string(out.path().join("out.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        delivered,
+        [
+            json!({"op": "keep", "n": 7}),
+            json!({"part": 1}),
+            json!({"part": 2}),
+            json!({"part": 3})
+        ]
+    );
+    let rejected = std::fs::read_to_string(out.path().join("rejected.jsonl")).unwrap();
+    let letters: Vec<Value> = rejected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1, "{rejected}");
+    assert_eq!(letters[0]["sequence"], "5");
+    assert_eq!(letters[0]["data"], json!({"op": "keep", "n": "x"}));
+    assert_eq!(letters[0]["error"]["stage"], "fates");
+    let message = letters[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("to_int") && message.contains("invalid digit"),
+        "VRL's message: {message}"
+    );
+}
+
 /// Dead letters of a Lambda invocation, as a recording: a header line, then
 /// the letters as the dead-letter sink wrote them.
 fn dead_letter_recording(
