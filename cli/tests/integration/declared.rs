@@ -46,3 +46,19 @@ fn processors_with_when_apply_to_their_records_only() {
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
 }
+
+/// One program (tests/pipelines/remap/fates.vrl) on one recording, under
+/// each `on_error`: each test expects the exact outputs and every count,
+/// which add up to the records in. And a remap with `when`.
+#[test]
+fn a_remaps_fates_are_counted_under_each_on_error() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "test",
+        "tests/pipelines/remap/retry.toml",
+        "tests/pipelines/remap/skip.toml",
+        "tests/pipelines/remap/dead-letter.toml",
+        "tests/pipelines/remap/when.toml",
+    ]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.ends_with("4 passed, 0 failed\n"), "{stdout}");
+}

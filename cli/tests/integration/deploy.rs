@@ -458,3 +458,99 @@ fn outside_a_cargo_project_package_says_how_to_get_a_bootstrap() {
     assert!(stderr.contains("is not in a Cargo project"), "{stderr}");
     assert!(stderr.contains("--bootstrap FILE"), "{stderr}");
 }
+
+/// A stand-in for a bootstrap, for packaging without `cargo lambda`: the
+/// 64-byte header of an x86-64 Linux executable that links no glibc, all
+/// `tributary package` reads of a bootstrap. It would not run.
+fn stand_in_bootstrap(dir: &Path) -> PathBuf {
+    let mut header = vec![0u8; 64];
+    header[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00"); // 64-bit, little-endian, version 1
+    header[16..18].copy_from_slice(&2u16.to_le_bytes()); // an executable
+    header[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86-64
+    header[20..24].copy_from_slice(&1u32.to_le_bytes()); // version 1
+    header[52..54].copy_from_slice(&64u16.to_le_bytes()); // the header's size
+    header[58..60].copy_from_slice(&64u16.to_le_bytes()); // a section header's size
+    let path = dir.join("bootstrap");
+    std::fs::write(&path, header).unwrap();
+    path
+}
+
+/// The bytes of each entry of a zip, by name.
+fn zip_entries(zip: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let bytes = std::fs::read(zip).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().unwrap().to_string(), content)
+        })
+        .collect()
+}
+
+#[test]
+fn the_zip_holds_each_remap_program_beside_the_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = stand_in_bootstrap(dir.path());
+    let example = root().join("examples/cloudwatch-logs");
+    let (output, stdout, stderr) = run(tributary()
+        .arg("package")
+        .arg(example.join("pipeline.toml"))
+        .arg("--bootstrap")
+        .arg(&bootstrap)
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let entries = zip_entries(&dir.path().join("out/bootstrap.zip"));
+    assert_eq!(
+        entries.keys().collect::<Vec<_>>(),
+        ["bootstrap", "parse.vrl", "pipeline.toml"]
+    );
+    assert_eq!(entries["bootstrap"], std::fs::read(&bootstrap).unwrap());
+    assert_eq!(
+        entries["pipeline.toml"],
+        std::fs::read(example.join("pipeline.toml")).unwrap()
+    );
+    assert_eq!(
+        entries["parse.vrl"],
+        std::fs::read(example.join("parse.vrl")).unwrap()
+    );
+}
+
+#[test]
+fn a_remap_program_outside_the_pipelines_folder_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = stand_in_bootstrap(dir.path());
+    std::fs::write(dir.path().join("shared.vrl"), ".seen = true\n").unwrap();
+    let folder = dir.path().join("pipelines");
+    std::fs::create_dir(&folder).unwrap();
+    let pipeline = folder.join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[pipeline]\nname = \"p\"\n[source]\ntype = \"kinesis\"\nstream = \"s\"\n\
+         [[processors]]\ntype = \"remap\"\nfile = \"../shared.vrl\"\n\
+         [sinks.out]\ntype = \"jsonl\"\n",
+    )
+    .unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .arg("package")
+        .arg(&pipeline)
+        .arg("--bootstrap")
+        .arg(&bootstrap)
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("--> {}:8:8", pipeline.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`../shared.vrl` is outside the pipeline file's folder"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("out/bootstrap.zip").exists(),
+        "nothing is zipped"
+    );
+}

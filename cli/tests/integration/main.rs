@@ -5,6 +5,7 @@
 //! in tests/integration/ at the repository's root.
 
 mod aggregate;
+mod cloudwatch_logs;
 mod declared;
 mod deploy;
 mod hostile;
@@ -12,6 +13,7 @@ mod invoke;
 mod opensearch;
 mod pattern;
 mod record;
+mod remap;
 mod replay;
 mod schema;
 mod support;

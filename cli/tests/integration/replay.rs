@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::events::{STREAM, dynamodb_entry, kinesis_event_of};
 use crate::support::handler::{Harness, pipeline_toml};
-use crate::support::{root, run, tributary};
+use crate::support::{root, run, summary_counts, tributary};
 
 const PIPELINE: &str = "examples/clickstream/pipeline.toml";
 const RECORDING: &str = "examples/clickstream/recording.jsonl";
@@ -23,7 +23,7 @@ fn the_clickstream_example_delivers_every_valid_event_and_dead_letters_the_rest(
     assert!(output.status.success(), "{stdout}{stderr}");
 
     // The summary accounts for every record.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["records in"], 10_000, "{stderr}");
     assert_eq!(summary["delivered"], 9_990, "{stderr}");
     assert_eq!(summary["dead-lettered"], 10, "{stderr}");
@@ -138,7 +138,7 @@ fn bad_recording_lines_fail_as_records_and_the_replay_goes_on_to_its_summary() {
     // Every line is accounted for: each bad one is a record that failed
     // under `on_error` (here, dead-lettered); the good ones after them are
     // delivered.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["lines read"], 16, "{stderr}");
     assert_eq!(summary["unreadable"], 5, "{stderr}");
     assert_eq!(summary["records in"], 15, "{stderr}");
@@ -193,7 +193,7 @@ fn a_gzip_recording_cut_short_is_replayed_as_far_as_it_reads_and_says_where_it_s
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The summary is printed, accounts for every line read, and says where
     // reading stopped.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     let lines = summary["lines read"];
     assert!(lines > 1000 && lines < 10_000, "{stderr}");
     assert_eq!(summary["records in"], lines - 1, "{stderr}");
@@ -209,20 +209,6 @@ fn a_gzip_recording_cut_short_is_replayed_as_far_as_it_reads_and_says_where_it_s
     let error = stderr.lines().last().unwrap();
     assert!(error.starts_with("error: "), "{stderr}");
     assert!(error.contains(&stopped), "{stderr}");
-}
-
-/// The `name   N` lines of the summary.
-fn counts(summary: &str) -> HashMap<String, u64> {
-    summary
-        .lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let split = line.find(|c: char| c.is_ascii_digit())?;
-            let name = line[..split].trim().to_owned();
-            let number = line[split..].split_whitespace().next()?.parse().ok()?;
-            Some((name, number))
-        })
-        .collect()
 }
 
 #[test]
@@ -274,7 +260,7 @@ fn the_purchases_example_keeps_exactly_the_large_purchases() {
 
     // Every record is accounted for: the rest were dropped by the filter, and
     // the ten malformed ones were dead-lettered by the filter itself.
-    let summary = counts(&stderr);
+    let summary = summary_counts(&stderr);
     assert_eq!(summary["records in"], 10_000);
     assert_eq!(summary["delivered"], expected.len() as u64);
     assert_eq!(summary["dead-lettered"], 10, "{stderr}");
@@ -290,6 +276,62 @@ fn the_purchases_example_keeps_exactly_the_large_purchases() {
             .lines()
             .all(|l| l.contains(r#""stage":"large-purchases""#)),
         "{rejected}"
+    );
+}
+
+/// A record a remap program fails on at run time goes to the dead-letter
+/// file as it came, with VRL's message; the others meet their own fates.
+#[test]
+fn a_remap_runtime_error_is_dead_lettered_with_vrls_message() {
+    let out = tempfile::tempdir().unwrap();
+    let (output, stdout, stderr) = run(tributary()
+        .args([
+            "replay",
+            "tests/pipelines/remap/dead-letter.toml",
+            "--recording",
+            "tests/pipelines/remap/fates.jsonl",
+        ])
+        .env("TRIBUTARY_OUT", out.path()));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let summary = summary_counts(&stderr);
+    assert_eq!(
+        (
+            summary["records in"],
+            summary["delivered"],
+            summary["dropped"],
+            summary["dead-lettered"],
+            summary["failed"]
+        ),
+        (5, 2, 2, 1, 0),
+        "{stderr}"
+    );
+    let delivered: Vec<Value> = std::fs::read_to_string(out.path().join("out.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        delivered,
+        [
+            json!({"op": "keep", "n": 7}),
+            json!({"part": 1}),
+            json!({"part": 2}),
+            json!({"part": 3})
+        ]
+    );
+    let rejected = std::fs::read_to_string(out.path().join("rejected.jsonl")).unwrap();
+    let letters: Vec<Value> = rejected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1, "{rejected}");
+    assert_eq!(letters[0]["sequence"], "5");
+    assert_eq!(letters[0]["data"], json!({"op": "keep", "n": "x"}));
+    assert_eq!(letters[0]["error"]["stage"], "fates");
+    let message = letters[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("to_int") && message.contains("invalid digit"),
+        "VRL's message: {message}"
     );
 }
 

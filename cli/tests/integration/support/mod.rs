@@ -1,5 +1,6 @@
 //! Running the `tributary` binary from tests.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,6 +29,21 @@ pub fn run(command: &mut Command) -> (Output, String, String) {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (output, stdout, stderr)
+}
+
+/// The `name   N` lines of a replay's summary (`delivered      2974`), by
+/// name.
+pub fn summary_counts(summary: &str) -> HashMap<String, u64> {
+    summary
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let split = line.find(|c: char| c.is_ascii_digit())?;
+            let name = line[..split].trim().to_owned();
+            let number = line[split..].split_whitespace().next()?.parse().ok()?;
+            Some((name, number))
+        })
+        .collect()
 }
 
 /// Every file with the given extension in a folder, sorted.

@@ -127,3 +127,30 @@ pub fn ids(pattern: &str) -> Vec<String> {
         .1;
     }
 }
+
+/// Makes what was indexed searchable, then counts the documents of an
+/// index pattern that match a query (the query DSL's `query`).
+pub fn count_matching(pattern: &str, query: Value) -> u64 {
+    call("POST", &format!("/{pattern}/_refresh"), None);
+    let (status, answer) = call(
+        "POST",
+        &format!("/{pattern}/_count"),
+        Some(json!({ "query": query })),
+    );
+    assert_eq!(status, 200, "{query}: {answer}");
+    answer["count"].as_u64().unwrap()
+}
+
+/// The names of the indices an index pattern matches, sorted.
+pub fn indices(pattern: &str) -> Vec<String> {
+    let (status, answer) = call("GET", &format!("/_cat/indices/{pattern}?format=json"), None);
+    assert_eq!(status, 200, "{answer}");
+    let mut names: Vec<String> = answer
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|index| index["index"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
