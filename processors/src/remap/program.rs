@@ -128,17 +128,27 @@ impl CompileError {
             .filter(|d| d.is_problem())
             .map(|d| {
                 let primary = d.labels.iter().find(|l| l.primary).or(d.labels.first());
-                let mut detail: Vec<String> = primary
+                // What VRL says at the place, then its other labels (they
+                // hold the fix: "add a `!`"), then its notes.
+                let labels = d.labels.iter().filter(|l| l.primary);
+                let labels = labels.chain(d.labels.iter().filter(|l| !l.primary));
+                let detail = labels
                     .map(|l| l.message.clone())
+                    .chain(d.notes.iter().map(ToString::to_string))
                     .filter(|m| !m.is_empty())
-                    .into_iter()
-                    .collect();
-                detail.extend(d.notes.iter().map(ToString::to_string));
+                    .fold(String::new(), |mut detail, part| {
+                        // "change this to ...:" runs on into its example.
+                        if !detail.is_empty() {
+                            detail.push_str(if detail.ends_with(':') { " " } else { "; " });
+                        }
+                        detail.push_str(&part);
+                        detail
+                    });
                 let problem = Problem {
                     message: d.message.clone(),
                     code: (d.code > 0).then(|| format!("E{:03}", d.code)),
                     offset: primary.map_or(0, |l| l.span.start()),
-                    detail: detail.join("; "),
+                    detail,
                 };
                 (!d.is_error(), problem)
             })
