@@ -6,10 +6,12 @@
 //!
 //! - `remap/parse.vrl`: the processor on every log event, in batches of the
 //!   events of 100 Kinesis records (the example's `batch_size`).
-//! - `remap/bridge`: payload bytes to a VRL value and back to JSON text, no
-//!   program, per log event: "before" the way VRL's documentation shows
-//!   (through a `serde_json::Value` tree both ways), "after" the processor's
-//!   own ([`bridge`]).
+//! - `remap/bridge before` and `remap/bridge after`: payload bytes to a VRL
+//!   value and back to JSON text, no program, per log event: before, the
+//!   way VRL's documentation shows (through a `serde_json::Value` tree both
+//!   ways); after, the processor's own ([`bridge`]).
+//! - `remap/compile parse.vrl`: compiling the program, as a cold start
+//!   does once.
 //! - `remap/handler`: a Lambda event of the recording's first 1,000 Kinesis
 //!   records through the handler, with benches/data/remap-pipeline.toml (the
 //!   same program; JSON Lines to /dev/null).
@@ -203,6 +205,13 @@ fn remap(c: &mut Criterion) {
                 std::hint::black_box(bridge_after(&event.payload));
             }
         })
+    });
+    group.finish();
+
+    // Once per cold start: VRL's compiler, its type checking most of all.
+    let mut group = c.benchmark_group("remap");
+    group.bench_function("compile parse.vrl", |b| {
+        b.iter(|| RemapProgram::compile(&source).unwrap())
     });
     group.finish();
 
