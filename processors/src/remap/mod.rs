@@ -18,12 +18,13 @@
 //! `vrl` features); this module is only built with the crate's `remap`
 //! feature.
 
-mod bridge;
+pub mod bridge;
 mod metadata;
 mod program;
 
 pub use program::{CompileError, Problem, RemapProgram, Remapped};
 pub use vrl::compiler::runtime::Runtime;
+pub use vrl::value::Value;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

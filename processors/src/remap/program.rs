@@ -17,6 +17,9 @@ use super::metadata::{Metadata, UnknownMetadata};
 pub struct RemapProgram {
     program: Program,
     metadata: Metadata,
+    /// UTC, the time zone programs run in, found once rather than by name
+    /// on every record.
+    timezone: TimeZone,
 }
 
 /// A program that does not compile: VRL's diagnostics, each at its byte
@@ -79,7 +82,11 @@ impl RemapProgram {
         let program = compiled.program;
         let metadata = Metadata::read_by(program.info())
             .map_err(|unknown| CompileError::unknown_metadata(source, &unknown))?;
-        Ok(RemapProgram { program, metadata })
+        Ok(RemapProgram {
+            program,
+            metadata,
+            timezone: utc(),
+        })
     }
 
     /// Runs the program on one payload from `origin`. `runtime` holds the
@@ -94,7 +101,7 @@ impl RemapProgram {
             metadata: self.metadata.of(origin),
             secrets: Secrets::default(),
         };
-        let resolved = runtime.resolve(&mut target, &self.program, &utc());
+        let resolved = runtime.resolve(&mut target, &self.program, &self.timezone);
         runtime.clear();
         match resolved {
             Ok(_) => match target.value {
