@@ -5,18 +5,14 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use tributary_core::Processor;
 
 use crate::{BuildContext, BuildError, ProcessorConfig};
 
-/// Transforms each record with a VRL program; this build has no VRL.
+/// Transforms each record with a VRL program; this build has no VRL. Its
+/// options are not read (serde passes over keys a struct does not name).
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct RemapConfig {
-    /// The options, unread.
-    #[serde(flatten)]
-    pub options: Map<String, Value>,
-}
+pub struct RemapConfig {}
 
 impl ProcessorConfig for RemapConfig {
     const TYPE: &'static str = "remap";
