@@ -9,7 +9,7 @@
 use schemars::Schema;
 use serde_json::{Map, Value, json};
 use tributary_config::{DeploySection, PipelineSection};
-use tributary_connectors::sinks::SinkConfig;
+use tributary_connectors::sinks::{ROUTE, SinkConfig};
 use tributary_connectors::sources::SourceConfig;
 use tributary_processors::Registry;
 
@@ -32,7 +32,8 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
             .collect(),
         true,
     );
-    let sinks = variants(SinkConfig::schemas(), false);
+    let mut sinks = variants(SinkConfig::schemas(), false);
+    add_route(&mut sinks, &mut defs);
     let pipeline = lift_defs(schemars::schema_for!(PipelineSection), &mut defs);
     let deploy = lift_defs(schemars::schema_for!(DeploySection), &mut defs);
     json!({
@@ -51,7 +52,7 @@ pub fn pipeline_schema(registry: &Registry) -> Value {
                 "items": processors
             },
             "sinks": {
-                "description": "The sinks, by name. Every sink receives the pipeline's output, except the dead-letter sink.",
+                "description": "The sinks, by name. Every sink receives the pipeline's output (or, with `when`, the records it picks), except the dead-letter sink.",
                 "type": "object",
                 "minProperties": 1,
                 "additionalProperties": sinks
@@ -99,6 +100,28 @@ fn component_variant(
         required.insert(0, json!("type"));
     }
     value
+}
+
+/// Gives each sink variant its route, `when`: the pipeline reads it, not
+/// the sink's config.
+fn add_route(sinks: &mut Value, defs: &mut Map<String, Value>) {
+    let mut route = lift_defs(
+        schemars::schema_for!(tributary_processors::filter::PatternSource),
+        defs,
+    );
+    if let Some(object) = route.as_object_mut() {
+        object.remove("title");
+        object.insert(
+            "description".into(),
+            json!("Take only the records matching this EventBridge event pattern (an inline table, or a JSON string); a sink without `when` takes every record. `[pipeline] unrouted` decides what becomes of a record no sink takes. Not on the dead-letter sink."),
+        );
+    }
+    let variants = sinks["oneOf"].as_array_mut().into_iter().flatten();
+    for variant in variants {
+        if let Some(properties) = variant["properties"].as_object_mut() {
+            properties.insert(ROUTE.into(), route.clone());
+        }
+    }
 }
 
 /// Moves a schema's `$defs` into the shared ones, dropping its `$schema`.

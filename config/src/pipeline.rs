@@ -53,6 +53,18 @@ impl OnError {
     }
 }
 
+/// What happens to a record that no sink's `when` takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unrouted {
+    /// Count it as dropped, on purpose (a debug log line gives the reason,
+    /// `unrouted`).
+    #[default]
+    Drop,
+    /// Send it to the sink named by `dead_letter`, with the reason.
+    DeadLetter,
+}
+
 /// The `[pipeline]` table: the pipeline's name and its error policy.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +82,10 @@ pub struct PipelineSection {
     /// `on_error = "dead-letter"`; that sink then receives only dead letters.
     #[serde(default)]
     pub dead_letter: Option<String>,
+    /// What happens to a record that no sink takes, when sinks have `when`:
+    /// `drop` (the default) or `dead-letter`.
+    #[serde(default)]
+    pub unrouted: Unrouted,
     /// In Lambda, how long before the invocation's deadline the handler
     /// stops work and reports what is left as failed, in milliseconds.
     /// Default 1000: enough to answer Lambda in time.
@@ -220,7 +236,7 @@ impl Parser<'_> {
                 self.error(
                     format!("unknown field `{key}` in [pipeline]"),
                     span,
-                    "[pipeline] takes `name`, `description`, `on_error` and `dead_letter`",
+                    "[pipeline] takes `name`, `description`, `on_error`, `dead_letter`, `unrouted` and `deadline_margin_ms`",
                 );
                 return None;
             }
@@ -351,6 +367,16 @@ impl Parser<'_> {
                 .unwrap_or(0..0)
         };
         let names: Vec<&str> = sinks.iter().map(|(name, _)| name.as_str()).collect();
+        if pipeline.dead_letter.is_none() && pipeline.unrouted == Unrouted::DeadLetter {
+            self.error(
+                "`unrouted = \"dead-letter\"` needs a `dead_letter` sink".to_owned(),
+                span_of("unrouted"),
+                format!(
+                    "name the sink that receives dead letters: `dead_letter = \"...\"`, one of {}",
+                    names.join(", ")
+                ),
+            );
+        }
         match (&pipeline.dead_letter, pipeline.on_error) {
             (None, OnError::DeadLetter) => self.error(
                 "`on_error = \"dead-letter\"` needs a `dead_letter` sink".to_owned(),

@@ -7,7 +7,6 @@ use serde::de::DeserializeOwned;
 use tributary_config::{Component, Diagnostic, Options};
 use tributary_core::{Processor, SourceKind};
 
-use crate::filter::{self, PatternSource};
 use crate::when::{self, WHEN, When};
 
 /// What a processor may need to know about the pipeline it is built for.
@@ -82,7 +81,7 @@ impl BuildError {
 
     /// The diagnostic, placed in the file the options stand in (or in the
     /// other file it names).
-    fn into_diagnostic(self, options: &Options) -> Diagnostic {
+    pub(crate) fn into_diagnostic(self, options: &Options) -> Diagnostic {
         if let Some(diagnostic) = self.elsewhere {
             return *diagnostic;
         }
@@ -205,12 +204,8 @@ fn build<C: ProcessorConfig>(
     context: &BuildContext,
 ) -> Result<Box<dyn Processor>, Diagnostic> {
     let options = component.options();
-    let when: Option<PatternSource> = options.deserialize_at(WHEN)?;
+    let when = when::read_when(options)?;
     let config: C = options.without(WHEN).deserialize()?;
-    let when = when
-        .map(|source| filter::compile(WHEN, source))
-        .transpose()
-        .map_err(|error| error.into_diagnostic(options))?;
     let processor = config
         .build(context)
         .map_err(|error| error.into_diagnostic(options))?;

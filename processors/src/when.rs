@@ -9,12 +9,13 @@
 //! config, so every processor type, a user's own included, takes it.
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
+use tributary_config::{Diagnostic, Options};
 use tributary_core::{Batch, BoxError, Processor, Record};
 
 use crate::filter::{Pattern, PatternSet, PatternSource};
 
-/// The option every processor takes.
-pub(crate) const WHEN: &str = "when";
+/// The option every processor, and every sink but the dead-letter sink, takes.
+pub const WHEN: &str = "when";
 
 /// What `tributary schema` says of `when`, on every processor.
 const DESCRIPTION: &str = "Apply this processor only to records matching this EventBridge \
@@ -36,6 +37,18 @@ pub(crate) fn schema<C: JsonSchema>() -> Schema {
         .expect("a config's properties are an object")
         .insert(WHEN.into(), when.to_value());
     schema
+}
+
+/// Reads the `when` of a component's options (a processor's, or a sink's
+/// route): the pattern, compiled, or `None` without one; a bad pattern is
+/// an error at its place.
+pub fn read_when(options: &Options) -> Result<Option<Pattern>, Diagnostic> {
+    let Some(source) = options.deserialize_at::<PatternSource>(WHEN)? else {
+        return Ok(None);
+    };
+    crate::filter::compile(WHEN, source)
+        .map(Some)
+        .map_err(|error| error.into_diagnostic(options))
 }
 
 /// A processor applied only to the records that match a pattern.

@@ -6,13 +6,16 @@ use std::time::Instant;
 use tributary_core::{BoxError, Delivery, FailedRecord, FailureKind, Record, Sink};
 
 use super::deadline::{deadline_error, is_past, past_deadline};
+use super::route::{SinkSet, takes};
 
-/// Hands the records to every sink; gives, by record, whether some sink did
-/// not take it, and adds what each sink refused to `failed`. Past the
+/// Hands the records to every sink (or, with routes, each record to the
+/// sinks in its [`SinkSet`]); gives, by record, whether some sink did not
+/// take it, and adds what each sink refused to `failed`. Past the
 /// deadline, no sink is tried.
 pub(super) async fn deliver(
     sinks: &mut [(Arc<str>, Box<dyn Sink>)],
     records: &mut Vec<Record>,
+    routes: Option<&[SinkSet]>,
     failed: &mut Vec<FailedRecord>,
     deadline: Option<Instant>,
 ) -> Vec<bool> {
@@ -27,23 +30,45 @@ pub(super) async fn deliver(
     if records.is_empty() {
         return sink_failed;
     }
-    for (name, sink) in sinks {
-        let delivery = deliver_within(sink.as_mut(), records, deadline, deadline_error).await;
-        for failure in delivery.failures {
-            if let Some(slot) = sink_failed.get_mut(failure.index) {
-                *slot = true;
-                let kind = if failure.transient() {
-                    FailureKind::Transient
-                } else {
-                    FailureKind::Rejected
-                };
-                failed.push(FailedRecord {
-                    record: records[failure.index].clone(),
-                    stage: name.clone(),
-                    error: failure.error.into(),
-                    kind,
-                });
+    for (sink_index, (name, sink)) in sinks.iter_mut().enumerate() {
+        // The records this sink takes, by their index in `records`: all of
+        // them, or a copy of those its route picks.
+        let picked: Option<Vec<usize>> = routes
+            .map(|sinks_of| {
+                (0..records.len())
+                    .filter(|&i| takes(sinks_of[i], sink_index))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|picked| picked.len() < records.len());
+        let delivery = match &picked {
+            None => deliver_within(sink.as_mut(), records, deadline, deadline_error).await,
+            Some(picked) if picked.is_empty() => continue,
+            Some(picked) => {
+                let mut subset: Vec<Record> = picked.iter().map(|&i| records[i].clone()).collect();
+                deliver_within(sink.as_mut(), &mut subset, deadline, deadline_error).await
             }
+        };
+        for failure in delivery.failures {
+            // The failed record's index in `records`.
+            let index = match &picked {
+                None => Some(failure.index),
+                Some(picked) => picked.get(failure.index).copied(),
+            };
+            let Some(index) = index.filter(|&i| i < sink_failed.len()) else {
+                continue;
+            };
+            sink_failed[index] = true;
+            let kind = if failure.transient() {
+                FailureKind::Transient
+            } else {
+                FailureKind::Rejected
+            };
+            failed.push(FailedRecord {
+                record: records[index].clone(),
+                stage: name.clone(),
+                error: failure.error.into(),
+                kind,
+            });
         }
     }
     sink_failed

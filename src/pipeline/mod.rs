@@ -8,7 +8,7 @@
 //!
 //! A batch goes through four stages, each in its own module, in this order:
 //! [`decode`] (source records to records), [`process`] (the processors),
-//! [`deliver`] (the sinks) and [`settle`] (the error policy and dead
+//! [`route`] and [`deliver`] (the sinks) and [`settle`] (the error policy and dead
 //! letters). [`run`] calls them; none of them calls back.
 
 mod dead_letter;
@@ -19,6 +19,7 @@ mod failure_log;
 mod outcome;
 mod plan;
 mod process;
+mod route;
 mod run;
 mod settle;
 

@@ -5,13 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tributary_config::{ConfigError, OnError, PipelineConfig, SourceFile};
-use tributary_connectors::sinks::SinkConfig;
+use tributary_config::{
+    Component, ConfigError, Diagnostic, OnError, PipelineConfig, SourceFile, Unrouted,
+};
+use tributary_connectors::sinks::{ROUTE, SinkConfig};
 use tributary_connectors::sources::{DecompressionBudget, SourceConfig};
 use tributary_core::{Disposition, ErrorPolicy, Processor, Sink};
+use tributary_processors::filter::Pattern;
+use tributary_processors::when::read_when;
 use tributary_processors::{BuildContext, Registry};
 
 use super::Pipeline;
+use super::route::{MAX_ROUTED_SINKS, Routes};
 
 /// A pipeline whose file is valid: the source and sinks read, the processors
 /// built. Nothing is opened yet.
@@ -22,6 +27,9 @@ pub struct Plan {
     pub(super) source: SourceConfig,
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, SinkConfig)>,
+    /// Each sink's route (its `when`), in the order of `sinks`.
+    pub(super) routes: Vec<Option<Pattern>>,
+    pub(super) unrouted: Unrouted,
     pub(super) dead_letter: Option<(Arc<str>, SinkConfig)>,
     pub(super) decompression_budget: DecompressionBudget,
 }
@@ -68,8 +76,15 @@ impl Plan {
             }
         }
         let mut sinks = Vec::with_capacity(config.sinks.len());
+        let mut routes = Vec::with_capacity(config.sinks.len());
         let mut dead_letter = None;
         for (name, component) in &config.sinks {
+            let is_dead_letter = config.pipeline.dead_letter.as_deref() == Some(name.as_str());
+            match route_of(component, is_dead_letter) {
+                Ok(route) if !is_dead_letter => routes.push(route),
+                Ok(_) => {}
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
             let sink = SinkConfig::from_component(component).and_then(|sink| {
                 mirrors_with_deletes(source.as_ref(), &sink, component)?;
                 Ok(sink)
@@ -83,6 +98,14 @@ impl Plan {
             }
         }
         match source {
+            Some(_) if routes.len() > MAX_ROUTED_SINKS && routes.iter().any(Option::is_some) => {
+                Err(Diagnostic::new(format!(
+                    "{} sinks, and at most {MAX_ROUTED_SINKS} when sinks have `when`",
+                    routes.len()
+                ))
+                .at(&config.file, 0..0)
+                .into())
+            }
             Some(source) if diagnostics.is_empty() => Ok(Plan {
                 name: config.pipeline.name.clone(),
                 on_error: config.pipeline.on_error,
@@ -90,6 +113,8 @@ impl Plan {
                 source,
                 processors,
                 sinks,
+                routes,
+                unrouted: config.pipeline.unrouted,
                 dead_letter,
                 decompression_budget: DecompressionBudget::for_memory_mb(memory_mb(config)),
             }),
@@ -132,6 +157,7 @@ impl Plan {
             name: self.name,
             deadline_margin: self.deadline_margin,
             sinks: self.sinks.into_iter().map(&mut open).collect(),
+            routes: Routes::new(self.routes, self.unrouted),
             dead_letter: self.dead_letter.map(&mut open),
             source: self.source,
             processors: self.processors,
@@ -162,11 +188,25 @@ impl Plan {
             source: self.source,
             processors: self.processors,
             sinks,
+            routes: Routes::new(self.routes, self.unrouted),
             dead_letter,
             failure_log: Default::default(),
             decompression_budget: self.decompression_budget,
         })
     }
+}
+
+/// A sink's route, its `when`. The dead-letter sink takes every dead letter
+/// and has none.
+fn route_of(component: &Component, is_dead_letter: bool) -> Result<Option<Pattern>, Diagnostic> {
+    let route = read_when(component.options())?;
+    if route.is_some() && is_dead_letter {
+        return Err(component
+            .options()
+            .error_at(ROUTE, "the dead-letter sink takes every dead letter, and has no `when`")
+            .hint("route records with `when` on the other sinks; `unrouted = \"dead-letter\"` sends those no sink takes to the dead-letter sink"));
+    }
+    Ok(route)
 }
 
 /// The error policy of a pipeline with this `on_error`, with or without a

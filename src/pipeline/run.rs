@@ -14,6 +14,7 @@ use super::deliver::deliver;
 use super::failure_log::FailureLog;
 use super::outcome::{Fate, Fates};
 use super::process::process;
+use super::route::Routes;
 use super::settle::Settlement;
 
 /// A started pipeline: processors built, sinks open.
@@ -24,6 +25,7 @@ pub struct Pipeline {
     pub(super) source: SourceConfig,
     pub(super) processors: Vec<(Arc<str>, Box<dyn Processor>)>,
     pub(super) sinks: Vec<(Arc<str>, Box<dyn Sink>)>,
+    pub(super) routes: Routes,
     pub(super) dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
     pub(super) failure_log: FailureLog,
     pub(super) decompression_budget: DecompressionBudget,
@@ -96,9 +98,14 @@ impl Pipeline {
         // The batch stopped shards for the failures before delivery; the
         // sinks' failures stop them here.
         let failed_before_delivery = parts.failed.len();
+        let sinks_of = self
+            .routes
+            .any()
+            .then(|| self.routes.route(&mut parts.records, &mut parts.failed));
         let sink_failed = deliver(
             &mut self.sinks,
             &mut parts.records,
+            sinks_of.as_deref(),
             &mut parts.failed,
             context.deadline,
         )

@@ -62,3 +62,17 @@ fn a_remaps_fates_are_counted_under_each_on_error() {
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.ends_with("4 passed, 0 failed\n"), "{stdout}");
 }
+
+/// Sinks with `when`: each gets what its route picks, a record two sinks
+/// take goes to both, and what no sink takes is dropped or dead-lettered as
+/// `unrouted` says; the counts add up to the inputs.
+#[test]
+fn sinks_with_when_take_their_records_only() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "test",
+        "tests/pipelines/routing.toml",
+        "tests/pipelines/routing-unrouted.toml",
+    ]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.ends_with("2 passed, 0 failed\n"), "{stdout}");
+}

@@ -23,6 +23,11 @@ use serde::de::DeserializeOwned;
 use tributary_config::{Component, Diagnostic, Options};
 use tributary_core::{BoxError, Sink};
 
+/// The option every sink takes besides its own: its route, an event
+/// pattern that picks the records it takes. The pipeline reads it; a sink's
+/// config never sees it.
+pub const ROUTE: &str = "when";
+
 /// What the registry needs of a sink type's config: the user's settings,
 /// checked, and the sink they start.
 trait SinkType: DeserializeOwned + JsonSchema {
@@ -69,7 +74,7 @@ macro_rules! registry {
         impl SinkConfig {
             /// Reads a `[sinks.NAME]` table.
             pub fn from_component(component: &Component) -> Result<Self, Diagnostic> {
-                let options = component.options();
+                let options = &component.options().without(ROUTE);
                 match component.kind() {
                     $( $kind => {
                         let config: $config = options.deserialize()?;
