@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use chrono::DateTime;
 use tributary_core::Origin;
 use vrl::compiler::ProgramInfo;
-use vrl::path::OwnedSegment;
+use vrl::path::{OwnedSegment, OwnedTargetPath, PathPrefix};
 use vrl::value::{KeyString, Value};
 
-use super::program::is_metadata;
 use crate::origin_field::OriginField;
 
 /// The origin facts a program reads.
@@ -97,4 +96,9 @@ fn fact(field: OriginField, origin: &Origin) -> Value {
         OriginField::Source => text(origin.source.as_str()),
         OriginField::RemovedByTtl => Value::Boolean(origin.removed_by_ttl),
     }
+}
+
+/// Whether a target path reads the record's origin.
+fn is_metadata(path: &OwnedTargetPath) -> bool {
+    path.prefix == PathPrefix::Metadata
 }

@@ -6,7 +6,7 @@ use tributary_core::{Origin, Payload, PayloadError};
 use vrl::compiler::runtime::{Runtime, Terminate};
 use vrl::compiler::{CompileConfig, Program, TargetValue, TimeZone};
 use vrl::diagnostic::{DiagnosticList, Formatter};
-use vrl::path::{OwnedTargetPath, PathPrefix};
+use vrl::path::OwnedTargetPath;
 use vrl::value::{Secrets, Value};
 
 use super::bridge;
@@ -190,9 +190,4 @@ impl CompileError {
     pub fn first(&self) -> Option<&Problem> {
         self.problems.first()
     }
-}
-
-/// Whether a target path reads the record's origin.
-pub(super) fn is_metadata(path: &OwnedTargetPath) -> bool {
-    path.prefix == PathPrefix::Metadata
 }
