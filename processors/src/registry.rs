@@ -327,17 +327,7 @@ mod tests {
         let mut processor = registry
             .build(&config(table).processors[0], &context())
             .unwrap();
-        let mut batch = tributary_core::Batch::new(
-            [r#"{"type":"a"}"#, r#"{"type":"b"}"#]
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let origin = tributary_core::Origin::new(SourceKind::Kinesis, "s", "0", "1");
-                    let payload = tributary_core::Payload::from_bytes(p.to_string());
-                    Record::new(origin, payload, tributary_core::InputIndex(i as u32))
-                })
-                .collect(),
-        );
+        let mut batch = crate::test_support::batch(&[r#"{"type":"a"}"#, r#"{"type":"b"}"#]);
         processor.process(&mut batch).unwrap();
         // Only the matching record was too long for `max_size`.
         assert_eq!(batch.dropped(), 1);

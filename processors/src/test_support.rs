@@ -35,6 +35,15 @@ pub(crate) fn build(table: &str) -> Box<dyn Processor> {
     build_with(table, SourceKind::Kinesis, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The error of building a processor for a Kinesis source without a
+/// window: `file:line:column: message`.
+pub(crate) fn build_error(table: &str) -> String {
+    match build_with(table, SourceKind::Kinesis, None) {
+        Ok(_) => panic!("`{table}` built"),
+        Err(error) => error,
+    }
+}
+
 /// Record `i` of shard `shardId-0`, arriving `i` ms after 2026-11-28T10:00Z.
 pub(crate) fn record(i: u32, payload: &str) -> Record {
     let mut origin = Origin::new(

@@ -127,7 +127,7 @@ mod tests {
     use tributary_core::{Batch, BoxError, InputIndex, Processor};
 
     use super::{Pattern, When};
-    use crate::test_support::{batch, build, build_with, payloads};
+    use crate::test_support::{batch, build, build_error, build_with, payloads};
 
     /// The inputs of the records left in the batch, in order.
     fn inputs(batch: &Batch) -> Vec<u32> {
@@ -309,50 +309,30 @@ mod tests {
 
     #[test]
     fn a_bad_condition_is_reported_where_it_is_written() {
-        let error = build_with(
+        let error = build_error(
             "type = \"project\"\nselect = [\"a\"]\nwhen = { price = [{ numeric = [\">\", \"x\"] }] }",
-            tributary_core::SourceKind::Kinesis,
-            None,
-        )
-        .err()
-        .unwrap();
+        );
         assert!(
             error.starts_with("p.toml:8:31: invalid event pattern at `price.0.numeric`"),
             "{error}"
         );
 
-        let error = build_with(
+        let error = build_error(
             "type = \"project\"\nselect = [\"a\"]\nwhen = '{\"price\": [{\"numeric\": 1}]'",
-            tributary_core::SourceKind::Kinesis,
-            None,
-        )
-        .err()
-        .unwrap();
+        );
         assert!(
             error.starts_with("p.toml:8:8: invalid event pattern"),
             "{error}"
         );
 
-        let error = build_with(
-            "type = \"project\"\nselect = [\"a\"]\nwhen = 3",
-            tributary_core::SourceKind::Kinesis,
-            None,
-        )
-        .err()
-        .unwrap();
+        let error = build_error("type = \"project\"\nselect = [\"a\"]\nwhen = 3");
         assert_eq!(
             error,
             "p.toml:8:8: expected an event pattern, as an inline table or a JSON string"
         );
 
         // The processor's own options are still checked, with `when` set apart.
-        let error = build_with(
-            "type = \"project\"\nselekt = [\"a\"]\nwhen = { type = [\"a\"] }",
-            tributary_core::SourceKind::Kinesis,
-            None,
-        )
-        .err()
-        .unwrap();
+        let error = build_error("type = \"project\"\nselekt = [\"a\"]\nwhen = { type = [\"a\"] }");
         assert!(
             error.starts_with("p.toml:7:1: unknown field `selekt`"),
             "{error}"

@@ -31,17 +31,11 @@ impl ProcessorConfig for RemapConfig {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::build_with;
+    use crate::test_support::build_error;
 
     #[test]
     fn a_remap_says_the_build_lacks_it() {
-        let error = build_with(
-            "type = \"remap\"\nsource = '.a = 1'",
-            tributary_core::SourceKind::Kinesis,
-            None,
-        )
-        .err()
-        .unwrap();
+        let error = build_error("type = \"remap\"\nsource = '.a = 1'");
         assert!(
             error.starts_with("p.toml:5:1: this build of tributary has no `remap`"),
             "{error}"

@@ -4,18 +4,18 @@ use crate::support::{run, tributary};
 
 #[test]
 fn the_example_pipelines_tests_pass() {
-    let (output, stdout, stderr) = run(tributary().args([
-        "test",
-        "examples/clickstream/pipeline.toml",
-        "examples/clickstream/aggregates.toml",
-        "examples/purchases/pipeline.toml",
-        "examples/search/pipeline.toml",
-        "examples/orders/pipeline.toml",
-        "examples/alerts/pipeline.toml",
-        "examples/cloudwatch-logs/pipeline.toml",
-    ]));
-    assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("7 passed, 0 failed\n"), "{stdout}");
+    assert_all_pass(
+        &[
+            "examples/clickstream/pipeline.toml",
+            "examples/clickstream/aggregates.toml",
+            "examples/purchases/pipeline.toml",
+            "examples/search/pipeline.toml",
+            "examples/orders/pipeline.toml",
+            "examples/alerts/pipeline.toml",
+            "examples/cloudwatch-logs/pipeline.toml",
+        ],
+        7,
+    );
 }
 
 #[test]
@@ -42,9 +42,7 @@ fn a_broken_expectation_fails_with_a_readable_diff() {
 /// up to the inputs.
 #[test]
 fn processors_with_when_apply_to_their_records_only() {
-    let (output, stdout, stderr) = run(tributary().args(["test", "tests/pipelines/when.toml"]));
-    assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
+    assert_all_pass(&["tests/pipelines/when.toml"], 1);
 }
 
 /// One program (tests/pipelines/remap/fates.vrl) on one recording, under
@@ -52,15 +50,15 @@ fn processors_with_when_apply_to_their_records_only() {
 /// which add up to the records in. And a remap with `when`.
 #[test]
 fn a_remaps_fates_are_counted_under_each_on_error() {
-    let (output, stdout, stderr) = run(tributary().args([
-        "test",
-        "tests/pipelines/remap/retry.toml",
-        "tests/pipelines/remap/skip.toml",
-        "tests/pipelines/remap/dead-letter.toml",
-        "tests/pipelines/remap/when.toml",
-    ]));
-    assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("4 passed, 0 failed\n"), "{stdout}");
+    assert_all_pass(
+        &[
+            "tests/pipelines/remap/retry.toml",
+            "tests/pipelines/remap/skip.toml",
+            "tests/pipelines/remap/dead-letter.toml",
+            "tests/pipelines/remap/when.toml",
+        ],
+        4,
+    );
 }
 
 /// Sinks with `when`: each gets what its route picks, a record two sinks
@@ -68,11 +66,20 @@ fn a_remaps_fates_are_counted_under_each_on_error() {
 /// `unrouted` says; the counts add up to the inputs.
 #[test]
 fn sinks_with_when_take_their_records_only() {
-    let (output, stdout, stderr) = run(tributary().args([
-        "test",
-        "tests/pipelines/routing.toml",
-        "tests/pipelines/routing-unrouted.toml",
-    ]));
+    assert_all_pass(
+        &[
+            "tests/pipelines/routing.toml",
+            "tests/pipelines/routing-unrouted.toml",
+        ],
+        2,
+    );
+}
+
+/// Runs `tributary test` on `files` and checks that all `passed` tests
+/// passed.
+fn assert_all_pass(files: &[&str], passed: usize) {
+    let (output, stdout, stderr) = run(tributary().arg("test").args(files));
     assert!(output.status.success(), "{stdout}{stderr}");
-    assert!(stdout.ends_with("2 passed, 0 failed\n"), "{stdout}");
+    let summary = format!("{passed} passed, 0 failed\n");
+    assert!(stdout.ends_with(&summary), "{stdout}");
 }

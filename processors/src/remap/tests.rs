@@ -4,14 +4,10 @@ use serde_json::json;
 use tributary_core::SourceKind;
 
 use super::*;
-use crate::test_support::{batch, build, build_with, payloads, record};
+use crate::test_support::{batch, build, build_error, payloads, record};
 
 fn remap(source: &str) -> Box<dyn Processor> {
     build(&format!("type = \"remap\"\nsource = '''\n{source}\n'''"))
-}
-
-fn build_error(table: &str) -> String {
-    build_with(table, SourceKind::Kinesis, None).err().unwrap()
 }
 
 #[test]
