@@ -353,6 +353,13 @@ fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<tributary::P
     })
 }
 
+/// Now, in milliseconds since the Unix epoch (0 on a clock before it).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Human-readable logs on standard error; `TRIBUTARY_LOG` sets the filter
 /// (default `warn`).
 fn init_logging() {

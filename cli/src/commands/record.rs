@@ -15,7 +15,7 @@ use tributary_connectors::sources::kinesis::record_stream;
 use tributary_connectors::sources::{Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 use tributary_core::SourceKind;
 
-use super::{EXIT_FAILED, EXIT_INVALID};
+use super::{EXIT_FAILED, EXIT_INVALID, now_ms};
 
 /// What to record, and how.
 pub(super) struct RecordArgs<'a> {
@@ -140,10 +140,4 @@ fn progress_bar() -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

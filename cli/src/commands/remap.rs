@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tributary_core::{InputIndex, Origin, Payload, Record, SourceKind};
 use tributary_processors::remap::{Remap, RemapProgram, Remapped};
 
-use super::EXIT_INVALID;
+use super::{EXIT_INVALID, now_ms};
 
 /// Exit status for a program that does not compile.
 const EXIT_DOES_NOT_COMPILE: u8 = 2;
@@ -135,8 +135,6 @@ fn origin(number: usize) -> Arc<Origin> {
         "shardId-000000000000",
         number.to_string(),
     );
-    origin.arrival_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    origin.arrival_ms = now_ms();
     Arc::new(origin)
 }
