@@ -90,22 +90,23 @@ impl Plan {
                 Ok(sink)
             });
             match sink {
-                Ok(sink) if config.pipeline.dead_letter.as_deref() == Some(name.as_str()) => {
+                Ok(sink) if is_dead_letter => {
                     dead_letter = Some((Arc::from(name.as_str()), sink));
                 }
                 Ok(sink) => sinks.push((Arc::from(name.as_str()), sink)),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
         }
-        match source {
-            Some(_) if routes.len() > MAX_ROUTED_SINKS && routes.iter().any(Option::is_some) => {
-                Err(Diagnostic::new(format!(
+        if routes.len() > MAX_ROUTED_SINKS && routes.iter().any(Option::is_some) {
+            diagnostics.push(
+                Diagnostic::new(format!(
                     "{} sinks, and at most {MAX_ROUTED_SINKS} when sinks have `when`",
                     routes.len()
                 ))
-                .at(&config.file, 0..0)
-                .into())
-            }
+                .at(&config.file, 0..0),
+            );
+        }
+        match source {
             Some(source) if diagnostics.is_empty() => Ok(Plan {
                 name: config.pipeline.name.clone(),
                 on_error: config.pipeline.on_error,
