@@ -54,7 +54,7 @@ pub(super) fn push_down(
     source: &SourceConfig,
     on_error: OnError,
 ) -> PushDown {
-    match push_down::first_filter(config) {
+    match push_down::pushable_patterns(config) {
         Err(reason) => PushDown::NotPushed(reason),
         Ok(patterns) => of(source).push_down(patterns, on_error),
     }
@@ -162,9 +162,13 @@ mod tests {
 
     /// The decision for a pipeline of `source`, `on_error` and `processors`.
     fn decide(source: &str, on_error: &str, processors: &str) -> PushDown {
-        let text = format!(
+        decide_text(format!(
             "[pipeline]\nname = \"p\"\non_error = \"{on_error}\"\n[source]\n{source}\n{processors}\n[sinks.out]\ntype = \"jsonl\"\n"
-        );
+        ))
+    }
+
+    /// The decision for the pipeline file `text`.
+    fn decide_text(text: String) -> PushDown {
         let config =
             PipelineConfig::parse(SourceFile::new("p.toml", text, |_| None).unwrap()).unwrap();
         let plan = Plan::from_config(&config, &Registry::builtin()).unwrap();
@@ -354,5 +358,69 @@ mod tests {
             decide(source, "retry", several),
             PushDown::RulePattern(json!({ "$or": [{ "source": ["a"] }, { "source": ["b"] }] }))
         );
+    }
+
+    /// A Kinesis pipeline with no processors, `pipeline` under
+    /// `[pipeline]`, and `sinks`.
+    fn routed(pipeline: &str, sinks: &str) -> PushDown {
+        decide_text(format!(
+            "[pipeline]\nname = \"p\"\non_error = \"skip\"\n{pipeline}\n[source]\n{KINESIS}\n{sinks}"
+        ))
+    }
+
+    #[test]
+    fn with_no_processors_the_union_of_the_routes_is_pushed_each_pattern_once() {
+        let sinks = "[sinks.errors]\ntype = \"jsonl\"\nwhen = '{\"level\": [\"error\"]}'\n\
+             [sinks.metrics]\ntype = \"jsonl\"\nwhen = { kind = [\"metric\"] }\n\
+             [sinks.audit]\ntype = \"jsonl\"\nwhen = { kind = [\"metric\"] }\n\
+             [sinks.dl]\ntype = \"jsonl\"\n";
+        assert_eq!(
+            routed("dead_letter = \"dl\"", sinks),
+            PushDown::Filters(vec![
+                json!({ "data": { "kind": ["metric"] } }),
+                json!({ "data": { "level": ["error"] } }),
+            ]),
+            "in the order of the sinks' names; the dead-letter sink has no route and is left out"
+        );
+    }
+
+    #[test]
+    fn routes_stay_in_the_function_when_lambda_would_drop_what_the_pipeline_keeps() {
+        let routed_sink = "[sinks.errors]\ntype = \"jsonl\"\nwhen = { level = [\"error\"] }\n";
+        let cases = [
+            (
+                String::new(),
+                format!("{routed_sink}[sinks.all]\ntype = \"jsonl\"\n"),
+                "sink `all` has no `when`: it takes every record",
+            ),
+            (
+                "dead_letter = \"dl\"\nunrouted = \"dead-letter\"".to_owned(),
+                format!("{routed_sink}[sinks.dl]\ntype = \"jsonl\"\n"),
+                "`unrouted = \"dead-letter\"`",
+            ),
+            (
+                "[deploy]\nfilter_push_down = false".to_owned(),
+                routed_sink.to_owned(),
+                "filter_push_down = false",
+            ),
+            (
+                String::new(),
+                "[sinks.ips]\ntype = \"jsonl\"\nwhen = { ip = [{ cidr = \"10.0.0.0/8\" }] }\n"
+                    .to_owned(),
+                "`cidr` (at `ip`)",
+            ),
+        ];
+        for (pipeline, sinks, reason) in cases {
+            // `[deploy]` closes `[pipeline]`, so it goes after the sinks.
+            let (pipeline, sinks) = match pipeline.strip_prefix("[deploy]") {
+                Some(deploy) => (String::new(), format!("{sinks}[deploy]{deploy}")),
+                None => (pipeline, sinks),
+            };
+            let decision = routed(&pipeline, &sinks);
+            let found = decision
+                .reason()
+                .unwrap_or_else(|| panic!("pushed: {sinks}"));
+            assert!(found.contains(reason), "expected: {reason}\n  got: {found}");
+        }
     }
 }
