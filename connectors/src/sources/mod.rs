@@ -20,9 +20,9 @@
 //! - `codec.rs`: [`Codec`], record bytes to payloads;
 //! - `mapping.rs`: the event source mapping's settings ([`MappingSettings`]),
 //!   declared once for the stream sources;
-//! - `aws_clients.rs` (feature `aws-clients`): what the recorders and the
-//!   writer share: where to reach AWS, where to start and stop, where a
-//!   recording goes.
+//! - `aws_clients.rs` (feature `aws-clients`): what the recorders, the
+//!   range readers and the writer share: where to reach AWS, where to start
+//!   and stop, where a recording goes, re-reading a `SequenceRange`.
 
 #[cfg(feature = "aws-clients")]
 mod aws_clients;
@@ -36,7 +36,10 @@ pub mod kinesis;
 mod mapping;
 
 #[cfg(feature = "aws-clients")]
-pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
+pub use aws_clients::{
+    AwsError, Endpoint, MAX_EMPTY_PAGES, RangeEnd, RangeRead, Recorded, RecordingOutput,
+    SequenceRange, StartAt, StopWhen,
+};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use decoder::EventDecoder;
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};

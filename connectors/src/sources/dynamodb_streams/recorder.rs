@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{
-    AttributeValue, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
+    AttributeValue, Record, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
 };
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
@@ -83,45 +83,15 @@ pub async fn record_table(
                 if stop.reached(recorded.records, started) {
                     break;
                 }
-                let Some(change) = record.dynamodb() else {
+                let Some((origin, data)) = recorded_change(record, &arn, &shard_id) else {
                     continue;
                 };
                 // DynamoDB Streams has no AT_TIMESTAMP: read from the start and skip.
-                let created = change
-                    .approximate_creation_date_time()
-                    .and_then(|t| t.to_millis().ok())
-                    .unwrap_or(0);
                 if let StartAt::Timestamp(from) = start
-                    && created < from
+                    && origin.arrival_ms < from
                 {
                     continue;
                 }
-                let event_name = record
-                    .event_name()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default();
-                let mut origin = Origin::new(
-                    SourceKind::DynamodbStreams,
-                    arn.clone(),
-                    shard_id.clone(),
-                    change.sequence_number().unwrap_or_default(),
-                );
-                origin.arrival_ms = created;
-                origin.removed_by_ttl = event_name == "REMOVE"
-                    && record.user_identity().is_some_and(|u| {
-                        is_time_to_live(
-                            u.r#type().unwrap_or_default(),
-                            u.principal_id().unwrap_or_default(),
-                        )
-                    });
-                let keys = dynamodb_to_json(item(change.keys()));
-                origin.item_keys = keys
-                    .as_object()
-                    .is_some_and(|k| !k.is_empty())
-                    .then_some(keys);
-                origin.change = change_of(Some(&event_name));
-                origin.event_name = Some(event_name);
-                let data = stream_record_json(change);
                 write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;
                 recorded.records += 1;
                 recorded.bytes += data.len() as u64;
@@ -150,6 +120,47 @@ pub async fn record_table(
         }
     }
     Ok(recorded)
+}
+
+/// A change GetRecords gave, as a recording holds it: its origin (stream,
+/// shard, sequence number, arrival time, keys as plain JSON, event name,
+/// TTL mark) and its stream record in DynamoDB JSON. `None` for a record
+/// without a stream record.
+pub(super) fn recorded_change(
+    record: &Record,
+    stream: &Arc<str>,
+    shard: &Arc<str>,
+) -> Option<(Origin, Vec<u8>)> {
+    let change = record.dynamodb()?;
+    let event_name = record
+        .event_name()
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_default();
+    let mut origin = Origin::new(
+        SourceKind::DynamodbStreams,
+        stream.clone(),
+        shard.clone(),
+        change.sequence_number().unwrap_or_default(),
+    );
+    origin.arrival_ms = change
+        .approximate_creation_date_time()
+        .and_then(|t| t.to_millis().ok())
+        .unwrap_or(0);
+    origin.removed_by_ttl = event_name == "REMOVE"
+        && record.user_identity().is_some_and(|u| {
+            is_time_to_live(
+                u.r#type().unwrap_or_default(),
+                u.principal_id().unwrap_or_default(),
+            )
+        });
+    let keys = dynamodb_to_json(item(change.keys()));
+    origin.item_keys = keys
+        .as_object()
+        .is_some_and(|k| !k.is_empty())
+        .then_some(keys);
+    origin.change = change_of(Some(&event_name));
+    origin.event_name = Some(event_name);
+    Some((origin, stream_record_json(change)))
 }
 
 fn item(image: Option<&HashMap<String, AttributeValue>>) -> serde_dynamo::Item {

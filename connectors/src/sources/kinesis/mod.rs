@@ -5,6 +5,8 @@
 //! - `kpl.rs`: splitting KPL-aggregated records into their user records.
 //! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
 //!   with the `aws-clients` feature).
+//! - `range.rs`: re-reading one shard's records between two sequence
+//!   numbers (`KinesisRangeReader`, with the `aws-clients` feature).
 //! - `writer.rs`: putting records into a stream (`put_records`, with the
 //!   `aws-clients` feature).
 
@@ -12,12 +14,16 @@ mod config;
 mod event;
 mod kpl;
 #[cfg(feature = "aws-clients")]
+mod range;
+#[cfg(feature = "aws-clients")]
 mod recorder;
 #[cfg(feature = "aws-clients")]
 mod writer;
 
 pub use config::KinesisSourceConfig;
 pub(super) use event::decode;
+#[cfg(feature = "aws-clients")]
+pub use range::KinesisRangeReader;
 #[cfg(feature = "aws-clients")]
 pub use recorder::record_stream;
 #[cfg(feature = "aws-clients")]
