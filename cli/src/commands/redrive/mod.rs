@@ -144,16 +144,10 @@ async fn redrive(args: &RedriveArgs, locations: &[Location], filters: &Filters) 
     let mut skipped = Skipped::default();
     let mut kept = Vec::with_capacity(collector.found.len());
     let mut skipped_by_input = vec![0_usize; collector.inputs.len()];
-    let mut stages: BTreeMap<String, usize> = BTreeMap::new();
     let agreed = output::agreed_stream(&collector.found, &collector.inputs);
     for found in std::mem::take(&mut collector.found) {
         match filters.verdict(found.origin.arrival_ms, found.stage.as_deref()) {
-            Verdict::Keep => {
-                if let Some(stage) = &found.stage {
-                    *stages.entry(stage.clone()).or_default() += 1;
-                }
-                kept.push(found);
-            }
+            Verdict::Keep => kept.push(found),
             Verdict::OutsideTimes => {
                 skipped.by_times += 1;
                 skipped_by_input[found.input] += 1;
@@ -183,6 +177,10 @@ async fn redrive(args: &RedriveArgs, locations: &[Location], filters: &Filters) 
     let (kept, duplicates) =
         output::in_stream_order(kept, &collector.inputs, &mut |w| eprintln!("warning: {w}"));
     skipped.duplicates = duplicates;
+    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+    for stage in kept.iter().filter_map(|found| found.stage.as_deref()) {
+        *stages.entry(stage).or_default() += 1;
+    }
 
     let destination = Destination::new(&args.output);
     let mut header = Header::new(source, &*stream);
@@ -356,7 +354,7 @@ fn read_from(collector: &Collector) -> String {
 fn summary(
     collector: &Collector,
     kept: &[collect::Found],
-    stages: &BTreeMap<String, usize>,
+    stages: &BTreeMap<&str, usize>,
     skipped: &Skipped,
     destination: &Destination,
 ) -> String {

@@ -65,8 +65,11 @@ impl KinesisRangeReader {
         let page = |iterator: String| {
             let (stream, shard) = (stream.clone(), shard.clone());
             async move {
+                // The stream's ARN on each read too: an iterator opened by ARN
+                // names no stream to moto, and AWS takes it alike.
                 let answer = client
                     .get_records()
+                    .stream_arn(&*stream)
                     .shard_iterator(iterator)
                     .limit(1000)
                     .send()
