@@ -20,9 +20,12 @@
 //! - `codec.rs`: [`Codec`], record bytes to payloads;
 //! - `mapping.rs`: the event source mapping's settings ([`MappingSettings`]),
 //!   declared once for the stream sources;
-//! - `aws_clients.rs` (feature `aws-clients`): what the recorders, the
-//!   range readers and the writer share: where to reach AWS, where to start
-//!   and stop, where a recording goes, re-reading a `SequenceRange`.
+//! - `aws_clients.rs` (feature `aws-clients`): what the recorders and the
+//!   writer share: where to reach AWS, where to start and stop, where a
+//!   recording goes;
+//! - `sequence_range.rs` (feature `aws-clients`): re-reading one shard's
+//!   records between two sequence numbers, as Lambda's on-failure records
+//!   name failed batches.
 
 #[cfg(feature = "aws-clients")]
 mod aws_clients;
@@ -34,12 +37,11 @@ mod event;
 pub mod eventbridge;
 pub mod kinesis;
 mod mapping;
+#[cfg(feature = "aws-clients")]
+mod sequence_range;
 
 #[cfg(feature = "aws-clients")]
-pub use aws_clients::{
-    AwsError, Endpoint, MAX_EMPTY_PAGES, RangeEnd, RangeRead, Recorded, RecordingOutput,
-    SequenceRange, StartAt, StopWhen,
-};
+pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use decoder::EventDecoder;
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
@@ -47,6 +49,8 @@ pub use event::{DecodedEvent, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
+#[cfg(feature = "aws-clients")]
+pub use sequence_range::{MAX_EMPTY_PAGES, RangeEnd, RangeRead, RangeReader, SequenceRange};
 
 use std::sync::Arc;
 

@@ -7,12 +7,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tributary_connectors::sources::{Endpoint, SourceRecord};
+use tributary_connectors::sources::{Endpoint, RangeReader, SourceRecord};
 use tributary_core::Origin;
 
 use super::contents::{self, Contents};
 use super::on_failure::{self, OnFailureRecord};
-use super::stream_reread::StreamRereader;
+use super::stream_reread;
 
 /// How many problems are printed as they are met; the rest are counted.
 const PROBLEMS_SHOWN: usize = 20;
@@ -50,7 +50,7 @@ pub(super) struct Input {
 
 /// The records and problems found so far.
 pub(super) struct Collector {
-    rereader: StreamRereader,
+    ranges: RangeReader,
     pub(super) inputs: Vec<Input>,
     pub(super) found: Vec<Found>,
     /// Problems that belong to no one input (a bucket that cannot be
@@ -61,7 +61,7 @@ pub(super) struct Collector {
 impl Collector {
     pub(super) fn new(endpoint: Endpoint) -> Self {
         Collector {
-            rereader: StreamRereader::new(endpoint),
+            ranges: RangeReader::new(endpoint),
             inputs: Vec::new(),
             found: Vec::new(),
             problems: 0,
@@ -146,7 +146,7 @@ impl Collector {
             Some(Err(message)) => {
                 return self.problem(Some(input), &format!("{name}: {message}"));
             }
-            None => match self.rereader.read(failed).await {
+            None => match stream_reread::reread(&mut self.ranges, failed).await {
                 Ok(reread) => {
                     if let Some(missing) = &reread.missing {
                         self.problem(Some(input), &format!("{name}: {missing}"));

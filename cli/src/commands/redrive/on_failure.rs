@@ -200,6 +200,19 @@ mod tests {
     const DYNAMODB_S3: &str =
         include_str!("../../../tests/fixtures/on-failure/dynamodb-s3-object.json");
 
+    /// The records of the Kinesis S3 object with its `payload` replaced by
+    /// what `payload` makes of the original (a JSON string).
+    fn with_payload(
+        payload: impl FnOnce(&str) -> serde_json::Value,
+    ) -> Result<Vec<SourceRecord>, String> {
+        let mut object: serde_json::Value = serde_json::from_str(KINESIS_S3).unwrap();
+        object["payload"] = payload(object["payload"].as_str().unwrap());
+        parse(&object.to_string())
+            .unwrap()
+            .payload_records()
+            .unwrap()
+    }
+
     fn kinesis_range() -> SequenceRange {
         SequenceRange {
             stream: "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks".to_owned(),
@@ -265,19 +278,12 @@ mod tests {
 
     #[test]
     fn a_payload_written_as_an_object_reads_alike() {
-        let mut object: serde_json::Value = serde_json::from_str(KINESIS_S3).unwrap();
-        let payload = object["payload"].as_str().unwrap().to_owned();
-        object["payload"] = serde_json::from_str(&payload).unwrap();
-        let record = parse(&object.to_string()).unwrap();
-        let as_string = parse(KINESIS_S3)
-            .unwrap()
-            .payload_records()
-            .unwrap()
-            .unwrap();
-        let as_object = record.payload_records().unwrap().unwrap();
+        let as_object = with_payload(|text| serde_json::from_str(text).unwrap()).unwrap();
+        let as_string = with_payload(|text| text.into()).unwrap();
         let bytes = |records: &[SourceRecord]| -> Vec<Bytes> {
             records.iter().map(|r| r.data.clone()).collect()
         };
+        assert_eq!(bytes(&as_object).len(), 3);
         assert_eq!(bytes(&as_object), bytes(&as_string));
     }
 
@@ -344,28 +350,13 @@ mod tests {
 
     #[test]
     fn a_payload_record_that_cannot_be_read_whole_is_an_error_naming_it() {
-        let mut object: serde_json::Value = serde_json::from_str(KINESIS_S3).unwrap();
-        let payload = object["payload"]
-            .as_str()
-            .unwrap()
-            .replace("eyJwYWdlIjoiLyIsInVzZXIiOiJ1LTEifQ==", "!!");
-        object["payload"] = payload.into();
-        let error = parse(&object.to_string())
-            .unwrap()
-            .payload_records()
-            .unwrap()
-            .unwrap_err();
+        let first_data = "eyJwYWdlIjoiLyIsInVzZXIiOiJ1LTEifQ==";
+        let error = with_payload(|text| text.replace(first_data, "!!").into()).unwrap_err();
         assert!(
             error.contains("shard shardId-000000000002, sequence 49658000000000000000000000000000000000000000000000000021"),
             "{error}"
         );
-        let mut object: serde_json::Value = serde_json::from_str(KINESIS_S3).unwrap();
-        object["payload"] = "{\"nothing\":true}".into();
-        let error = parse(&object.to_string())
-            .unwrap()
-            .payload_records()
-            .unwrap()
-            .unwrap_err();
+        let error = with_payload(|_| "{\"nothing\":true}".into()).unwrap_err();
         assert!(
             error.starts_with("its `payload`: the event is not a kinesis event"),
             "{error}"

@@ -1,24 +1,13 @@
 //! Reading a failed batch again from its stream, when its on-failure record
 //! carries only the batch's range (an SQS or SNS destination): from
 //! `GetShardIterator AT_SEQUENCE_NUMBER` the first sequence number through
-//! the last, with the connectors' range readers. A range the stream no
+//! the last, with the connectors' [`RangeReader`]. A range the stream no
 //! longer holds whole (records expire after the retention period) gives
 //! what it still has, and says what is missing.
 
-use tributary_connectors::sources::dynamodb_streams::DynamodbRangeReader;
-use tributary_connectors::sources::kinesis::KinesisRangeReader;
-use tributary_connectors::sources::{Endpoint, RangeEnd, RangeRead, SourceRecord};
-use tributary_core::SourceKind;
+use tributary_connectors::sources::{RangeEnd, RangeRead, RangeReader, SourceRecord};
 
 use super::on_failure::OnFailureRecord;
-
-/// Re-reads ranges of Kinesis streams and DynamoDB tables' streams, each
-/// client made when first needed.
-pub(super) struct StreamRereader {
-    endpoint: Endpoint,
-    kinesis: Option<KinesisRangeReader>,
-    dynamodb: Option<DynamodbRangeReader>,
-}
 
 /// What re-reading a batch gave.
 #[derive(Debug)]
@@ -32,37 +21,17 @@ pub(super) struct Reread {
     pub(super) note: Option<String>,
 }
 
-impl StreamRereader {
-    pub(super) fn new(endpoint: Endpoint) -> Self {
-        StreamRereader {
-            endpoint,
-            kinesis: None,
-            dynamodb: None,
-        }
-    }
-
-    /// Reads the batch `failed` names again; an error when the stream
-    /// cannot be read at all.
-    pub(super) async fn read(&mut self, failed: &OnFailureRecord) -> Result<Reread, String> {
-        let range = &failed.range;
-        let mut records = Vec::new();
-        let mut write = |record| records.push(record);
-        let read = match failed.kind {
-            SourceKind::DynamodbStreams => {
-                if self.dynamodb.is_none() {
-                    self.dynamodb = Some(DynamodbRangeReader::new(&self.endpoint).await);
-                }
-                let reader = self.dynamodb.as_ref().expect("made above");
-                reader.read(range, &mut write).await
-            }
-            _ => {
-                if self.kinesis.is_none() {
-                    self.kinesis = Some(KinesisRangeReader::new(&self.endpoint).await);
-                }
-                let reader = self.kinesis.as_ref().expect("made above");
-                reader.read(range, &mut write).await
-            }
-        }
+/// Reads the batch `failed` names again with `reader`; an error when the
+/// stream cannot be read at all.
+pub(super) async fn reread(
+    reader: &mut RangeReader,
+    failed: &OnFailureRecord,
+) -> Result<Reread, String> {
+    let range = &failed.range;
+    let mut records = Vec::new();
+    let read = reader
+        .read(failed.kind, range, &mut |record| records.push(record))
+        .await
         .map_err(|error| {
             format!(
                 "cannot re-read shard {} of {} from {} to {}: {error}; check the stream still \
@@ -70,14 +39,13 @@ impl StreamRereader {
                 range.shard, range.stream, range.first, range.last
             )
         })?;
-        let missing = missing(failed, &read);
-        let note = batch_size_note(failed, &records).filter(|_| missing.is_none());
-        Ok(Reread {
-            records,
-            missing,
-            note,
-        })
-    }
+    let missing = missing(failed, &read);
+    let note = batch_size_note(failed, &records).filter(|_| missing.is_none());
+    Ok(Reread {
+        records,
+        missing,
+        note,
+    })
 }
 
 /// What of the range the read did not find, if anything.
@@ -141,7 +109,7 @@ fn batch_size_note(failed: &OnFailureRecord, records: &[SourceRecord]) -> Option
 mod tests {
     use bytes::Bytes;
     use tributary_connectors::sources::SequenceRange;
-    use tributary_core::Origin;
+    use tributary_core::{Origin, SourceKind};
 
     use super::*;
 

@@ -9,7 +9,8 @@
 //! - `recorder.rs`: recording a table's stream with the AWS SDK
 //!   (`record_table`, with the `aws-clients` feature).
 //! - `range.rs`: re-reading one shard's changes between two sequence
-//!   numbers (`DynamodbRangeReader`, with the `aws-clients` feature).
+//!   numbers: the SDK calls `RangeReader` makes (with the `aws-clients`
+//!   feature).
 
 mod collapse;
 mod config;
@@ -28,7 +29,5 @@ use event::is_time_to_live;
 pub(super) use event::{decode, rebuild};
 pub(super) use item::item_id;
 pub use item::{dynamodb_to_json, item_document_id};
-#[cfg(feature = "aws-clients")]
-pub use range::DynamodbRangeReader;
 #[cfg(feature = "aws-clients")]
 pub use recorder::{TableStream, record_table, table_stream};

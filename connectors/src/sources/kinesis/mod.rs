@@ -6,7 +6,8 @@
 //! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
 //!   with the `aws-clients` feature).
 //! - `range.rs`: re-reading one shard's records between two sequence
-//!   numbers (`KinesisRangeReader`, with the `aws-clients` feature).
+//!   numbers: the SDK calls `RangeReader` makes (with the `aws-clients`
+//!   feature).
 //! - `writer.rs`: putting records into a stream (`put_records`, with the
 //!   `aws-clients` feature).
 
@@ -22,8 +23,6 @@ mod writer;
 
 pub use config::KinesisSourceConfig;
 pub(super) use event::decode;
-#[cfg(feature = "aws-clients")]
-pub use range::KinesisRangeReader;
 #[cfg(feature = "aws-clients")]
 pub use recorder::record_stream;
 #[cfg(feature = "aws-clients")]
