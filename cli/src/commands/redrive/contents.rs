@@ -27,7 +27,7 @@ pub(super) enum Contents {
 /// whole of it.
 pub(super) fn read(name: &str, bytes: Vec<u8>) -> Result<Contents, String> {
     let bytes = if bytes.starts_with(&GZIP_MAGIC) {
-        let mut plain = Vec::with_capacity(bytes.len() * 4);
+        let mut plain = Vec::with_capacity(bytes.len());
         flate2::read::MultiGzDecoder::new(&bytes[..])
             .read_to_end(&mut plain)
             .map_err(|error| {
@@ -55,6 +55,10 @@ pub(super) fn read(name: &str, bytes: Vec<u8>) -> Result<Contents, String> {
             error.utf8_error().valid_up_to()
         )
     })?;
+    if text.trim().is_empty() {
+        // Nothing to redrive, and nothing lost.
+        return Ok(Contents::OnFailure(Vec::new()));
+    }
     Ok(Contents::OnFailure(on_failure_records(&text)))
 }
 
@@ -148,6 +152,13 @@ mod tests {
                 Contents::DeadLetters(letters) => assert_eq!(letters.letters.len(), 1),
                 other => panic!("dead letters, not {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn an_empty_object_holds_nothing_and_is_no_error() {
+        for bytes in [Vec::new(), b"\n \n".to_vec(), gzip(b"")] {
+            assert!(on_failure(read("k", bytes).unwrap()).is_empty());
         }
     }
 

@@ -17,7 +17,7 @@ pub(super) async fn client(endpoint: &Endpoint) -> Client {
     Client::from_conf(config.build())
 }
 
-/// The keys under `prefix`, in key order.
+/// The keys of the objects under `prefix`, in key order.
 pub(super) async fn list(
     client: &Client,
     bucket: &str,
@@ -38,12 +38,10 @@ pub(super) async fn list(
                 DisplayErrorContext(error)
             )
         })?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|object| object.key())
-                .map(str::to_owned),
-        );
+        // A key ending in `/` is a folder's marker (the console makes
+        // them), not an object to read.
+        let objects = page.contents().iter().filter_map(|object| object.key());
+        keys.extend(objects.filter(|key| !key.ends_with('/')).map(str::to_owned));
     }
     keys.sort();
     Ok(keys)
