@@ -10,6 +10,8 @@
 
 use chrono::{DateTime, NaiveDate};
 
+use super::collect::Found;
+
 /// What the command line asked to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Filters {
@@ -24,7 +26,7 @@ pub(super) struct Filters {
 
 /// Whether a record is redriven, and if not, which filter skipped it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verdict {
+enum Verdict {
     Keep,
     /// Outside `--since`/`--until`.
     OutsideTimes,
@@ -62,24 +64,59 @@ impl Filters {
         })
     }
 
-    /// Whether `--stage` was given.
-    pub(super) fn has_stages(&self) -> bool {
-        !self.stages.is_empty()
-    }
-
     /// The verdict on a record that arrived at `arrival_ms`, a dead letter
     /// of `stage` (`None` for a record that is not a dead letter: it has no
     /// stage, so no `--stage` keeps it).
-    pub(super) fn verdict(&self, arrival_ms: i64, stage: Option<&str>) -> Verdict {
+    fn verdict(&self, arrival_ms: i64, stage: Option<&str>) -> Verdict {
         if self.since_ms.is_some_and(|since| arrival_ms < since)
             || self.until_ms.is_some_and(|until| arrival_ms >= until)
         {
             return Verdict::OutsideTimes;
         }
-        if self.has_stages() && !stage.is_some_and(|stage| self.stages.iter().any(|s| s == stage)) {
+        if !self.stages.is_empty()
+            && !stage.is_some_and(|stage| self.stages.iter().any(|s| s == stage))
+        {
             return Verdict::OtherStage;
         }
         Verdict::Keep
+    }
+}
+
+/// The records the filters kept, and what they skipped.
+#[derive(Debug, Default)]
+pub(super) struct Filtered {
+    pub(super) kept: Vec<Found>,
+    /// Records outside `--since`/`--until`.
+    pub(super) by_times: usize,
+    /// Records no `--stage` keeps.
+    pub(super) by_stage: usize,
+    /// Records skipped, by input (an index in the collector's inputs).
+    pub(super) skipped_by_input: Vec<usize>,
+}
+
+impl Filters {
+    /// Keeps the records of `found` the filters keep; `inputs` is how many
+    /// inputs they came from.
+    pub(super) fn apply(&self, found: Vec<Found>, inputs: usize) -> Filtered {
+        let mut filtered = Filtered {
+            kept: Vec::with_capacity(found.len()),
+            skipped_by_input: vec![0; inputs],
+            ..Filtered::default()
+        };
+        for record in found {
+            match self.verdict(record.origin.arrival_ms, record.stage.as_deref()) {
+                Verdict::Keep => {
+                    filtered.kept.push(record);
+                    continue;
+                }
+                Verdict::OutsideTimes => filtered.by_times += 1,
+                Verdict::OtherStage => filtered.by_stage += 1,
+            }
+            if let Some(count) = filtered.skipped_by_input.get_mut(record.input) {
+                *count += 1;
+            }
+        }
+        filtered
     }
 }
 
@@ -171,6 +208,38 @@ mod tests {
     fn times_outside_win_over_stages() {
         let filters = Filters::new(Some("2026-11-28"), None, vec!["search".into()]).unwrap();
         assert_eq!(filters.verdict(0, Some("other")), Verdict::OutsideTimes);
+    }
+
+    #[test]
+    fn apply_keeps_what_the_filters_keep_and_counts_the_rest_by_input() {
+        let record = |arrival_ms, stage: Option<&str>, input| {
+            let mut origin = tributary_core::Origin::new(
+                tributary_core::SourceKind::Kinesis,
+                "arn:s",
+                "shard-0",
+                "1",
+            );
+            origin.arrival_ms = arrival_ms;
+            Found {
+                origin,
+                data: bytes::Bytes::new(),
+                stage: stage.map(str::to_owned),
+                input,
+            }
+        };
+        let filters = Filters::new(Some("2026-11-28"), None, vec!["search".into()]).unwrap();
+        let filtered = filters.apply(
+            vec![
+                record(NOV_28, Some("search"), 0),
+                record(NOV_28 - 1, Some("search"), 1),
+                record(NOV_28, Some("source"), 1),
+                record(NOV_28, None, 2),
+            ],
+            3,
+        );
+        assert_eq!(filtered.kept.len(), 1);
+        assert_eq!((filtered.by_times, filtered.by_stage), (1, 2));
+        assert_eq!(filtered.skipped_by_input, [0, 2, 1]);
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! gathers the records and the problems, input by input; `filters.rs`
 //! keeps those `--since`, `--until` and `--stage` ask for; `output.rs`
 //! checks they are of one stream, orders them per shard, drops duplicates
-//! and writes the recording.
+//! and writes the recording; `summary.rs` says what was done.
 //!
 //! The design decision to know: nothing one input gets wrong stops the
 //! others. A problem is printed where it is met, naming the object, file,
@@ -38,8 +38,8 @@ mod output;
 mod s3_objects;
 mod sqs_messages;
 mod stream_reread;
+mod summary;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,10 +48,11 @@ use tributary_connectors::sources::Endpoint;
 
 use super::{EXIT_FAILED, EXIT_INVALID, now_ms};
 use collect::{Collector, InputKind};
-use filters::{Filters, Verdict};
+use filters::Filters;
 use locations::Location;
 use output::Destination;
-use sqs_messages::{Message, Queue};
+use sqs_messages::{Queue, Received};
+use summary::{Summary, exit_status, inputs_read};
 
 /// What the command line asked of `redrive`.
 pub(super) struct RedriveArgs {
@@ -63,20 +64,6 @@ pub(super) struct RedriveArgs {
     pub(super) stages: Vec<String>,
     pub(super) delete_messages: bool,
     pub(super) endpoint: Endpoint,
-}
-
-/// The messages received from one queue, each with its input's index.
-struct Received {
-    queue: Queue,
-    messages: Vec<(Message, usize)>,
-}
-
-/// How many records each filter skipped, and how many duplicates were dropped.
-#[derive(Debug, Default)]
-struct Skipped {
-    by_times: usize,
-    by_stage: usize,
-    duplicates: usize,
 }
 
 pub(super) fn run(args: RedriveArgs) -> ExitCode {
@@ -141,32 +128,18 @@ async fn redrive(args: &RedriveArgs, locations: &[Location], filters: &Filters) 
         }
     }
 
-    let mut skipped = Skipped::default();
-    let mut kept = Vec::with_capacity(collector.found.len());
-    let mut skipped_by_input = vec![0_usize; collector.inputs.len()];
     let agreed = output::agreed_stream(&collector.found, &collector.inputs);
-    for found in std::mem::take(&mut collector.found) {
-        match filters.verdict(found.origin.arrival_ms, found.stage.as_deref()) {
-            Verdict::Keep => kept.push(found),
-            Verdict::OutsideTimes => {
-                skipped.by_times += 1;
-                skipped_by_input[found.input] += 1;
-            }
-            Verdict::OtherStage => {
-                skipped.by_stage += 1;
-                skipped_by_input[found.input] += 1;
-            }
-        }
-    }
+    let found = std::mem::take(&mut collector.found);
+    let filtered = filters.apply(found, collector.inputs.len());
     let (source, stream) = match agreed {
         Ok(Some(agreed)) => agreed,
         Ok(None) => {
             release_all(&received).await;
             eprintln!(
                 "redrive: nothing to redrive: no records in {}; nothing was written",
-                read_from(&collector)
+                inputs_read(&collector.inputs)
             );
-            return exit_status(&collector);
+            return exit_status(collector.problems);
         }
         Err(message) => {
             release_all(&received).await;
@@ -174,13 +147,9 @@ async fn redrive(args: &RedriveArgs, locations: &[Location], filters: &Filters) 
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let (kept, duplicates) =
-        output::in_stream_order(kept, &collector.inputs, &mut |w| eprintln!("warning: {w}"));
-    skipped.duplicates = duplicates;
-    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
-    for stage in kept.iter().filter_map(|found| found.stage.as_deref()) {
-        *stages.entry(stage).or_default() += 1;
-    }
+    let (kept, duplicates) = output::in_stream_order(filtered.kept, &collector.inputs, &mut |w| {
+        eprintln!("warning: {w}")
+    });
 
     let destination = Destination::new(&args.output);
     let mut header = Header::new(source, &*stream);
@@ -194,18 +163,37 @@ async fn redrive(args: &RedriveArgs, locations: &[Location], filters: &Filters) 
         );
         return ExitCode::from(EXIT_FAILED);
     }
-    eprintln!(
-        "{}",
-        summary(&collector, &kept, &stages, &skipped, &destination)
-    );
-    settle_messages(
-        args.delete_messages,
-        &received,
-        &skipped_by_input,
-        &mut collector,
-    )
-    .await;
-    exit_status(&collector)
+    let mut summary = Summary {
+        records: kept.len(),
+        destination: destination.name(),
+        read_from: inputs_read(&collector.inputs),
+        skipped_by_stage: filtered.by_stage,
+        skipped_by_times: filtered.by_times,
+        duplicates,
+        ..Summary::default()
+    };
+    for stage in kept.iter().filter_map(|found| found.stage.as_deref()) {
+        *summary.stages.entry(stage.to_owned()).or_default() += 1;
+    }
+    eprintln!("{summary}");
+
+    for queue in &received {
+        let redriven_whole = |input: usize| {
+            collector.inputs[input].problems == 0 && filtered.skipped_by_input[input] == 0
+        };
+        let problems = queue.settle(args.delete_messages, redriven_whole).await;
+        for problem in &problems {
+            collector.problem(None, problem);
+        }
+    }
+    exit_status(collector.problems)
+}
+
+/// Makes every message received visible again: nothing was written.
+async fn release_all(received: &[Received]) {
+    for queue in received {
+        queue.release_all().await;
+    }
 }
 
 /// Reads every object under `s3://bucket/prefix`.
@@ -279,124 +267,4 @@ async fn read_local(path: &std::path::Path, collector: &mut Collector) {
             Err(error) => collector.problem(None, &format!("{name}: cannot read it: {error}")),
         }
     }
-}
-
-/// Once the output is written: with `--delete-messages`, deletes the
-/// messages redriven whole (no problem, no record skipped by a filter);
-/// every other message is made visible again.
-async fn settle_messages(
-    delete: bool,
-    received: &[Received],
-    skipped_by_input: &[usize],
-    collector: &mut Collector,
-) {
-    for queue in received {
-        let mut whole: Vec<&Message> = Vec::new();
-        let mut rest: Vec<&Message> = Vec::new();
-        for (message, input) in &queue.messages {
-            let redriven_whole =
-                collector.inputs[*input].problems == 0 && skipped_by_input[*input] == 0;
-            if delete && redriven_whole {
-                whole.push(message);
-            } else {
-                rest.push(message);
-            }
-        }
-        if delete {
-            let (deleted, problems) = queue.queue.delete(&whole).await;
-            for problem in &problems {
-                collector.problem(None, problem);
-            }
-            eprintln!(
-                "redrive: deleted {deleted} message(s) from {}; {} left in it (not redriven whole)",
-                queue.queue.url,
-                queue.messages.len() - deleted,
-            );
-        }
-        for warning in queue.queue.release(&rest).await {
-            eprintln!("warning: {warning}");
-        }
-    }
-}
-
-/// Makes every message received visible again: nothing was written.
-async fn release_all(received: &[Received]) {
-    for queue in received {
-        let messages: Vec<&Message> = queue.messages.iter().map(|(message, _)| message).collect();
-        for warning in queue.queue.release(&messages).await {
-            eprintln!("warning: {warning}");
-        }
-    }
-}
-
-/// `3 objects, 1 file and 2 messages`.
-fn read_from(collector: &Collector) -> String {
-    let count = |kind: InputKind| collector.inputs.iter().filter(|i| i.kind == kind).count();
-    let parts: Vec<String> = [
-        (InputKind::S3Object, "object"),
-        (InputKind::File, "file"),
-        (InputKind::Message, "message"),
-    ]
-    .into_iter()
-    .map(|(kind, name)| (count(kind), name))
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, name)| format!("{n} {name}{}", if n == 1 { "" } else { "s" }))
-    .collect();
-    match parts.as_slice() {
-        [] => "no object, file or message".to_owned(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// `redrive: 42 records into out.jsonl from 3 objects and 2 messages
-/// (dead letters by stage: search 40, source 2); skipped 5 by --stage ...`
-fn summary(
-    collector: &Collector,
-    kept: &[collect::Found],
-    stages: &BTreeMap<&str, usize>,
-    skipped: &Skipped,
-    destination: &Destination,
-) -> String {
-    let mut text = format!(
-        "redrive: {} record(s) into {} from {}",
-        kept.len(),
-        destination.name(),
-        read_from(collector)
-    );
-    if !stages.is_empty() {
-        let stages: Vec<String> = stages
-            .iter()
-            .map(|(stage, n)| format!("{stage} {n}"))
-            .collect();
-        text.push_str(&format!(" (dead letters by stage: {})", stages.join(", ")));
-    }
-    let mut dropped = Vec::new();
-    if skipped.by_stage > 0 {
-        dropped.push(format!("{} skipped by --stage", skipped.by_stage));
-    }
-    if skipped.by_times > 0 {
-        dropped.push(format!("{} skipped by --since/--until", skipped.by_times));
-    }
-    if skipped.duplicates > 0 {
-        dropped.push(format!("{} duplicate(s) dropped", skipped.duplicates));
-    }
-    if !dropped.is_empty() {
-        text.push_str("; ");
-        text.push_str(&dropped.join(", "));
-    }
-    text
-}
-
-/// 0 when every input was read whole; 2, with the count, when some were not.
-fn exit_status(collector: &Collector) -> ExitCode {
-    if collector.problems == 0 {
-        return ExitCode::SUCCESS;
-    }
-    eprintln!(
-        "error: {} problem(s), printed above: what they name was not redriven (whole); \
-         everything else was. Fix them, and redrive what they name again",
-        collector.problems
-    );
-    ExitCode::from(EXIT_FAILED)
 }

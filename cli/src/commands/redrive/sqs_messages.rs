@@ -29,6 +29,56 @@ pub(super) struct Queue {
     pub(super) url: String,
 }
 
+/// The messages received from one queue, each with its input's index in
+/// the collector.
+pub(super) struct Received {
+    pub(super) queue: Queue,
+    pub(super) messages: Vec<(Message, usize)>,
+}
+
+impl Received {
+    /// Once the output is written: with `delete`, deletes the messages
+    /// whose input `redriven_whole` says was (no problem, no record skipped
+    /// by a filter), and says how many; every other message is made visible
+    /// again. Gives a problem for each message that could not be deleted.
+    pub(super) async fn settle(
+        &self,
+        delete: bool,
+        redriven_whole: impl Fn(usize) -> bool,
+    ) -> Vec<String> {
+        let (whole, rest): (Vec<_>, Vec<_>) = self
+            .messages
+            .iter()
+            .partition(|(_, input)| delete && redriven_whole(*input));
+        let mut problems = Vec::new();
+        if delete {
+            let whole: Vec<&Message> = whole.iter().map(|(message, _)| message).collect();
+            let deleted;
+            (deleted, problems) = self.queue.delete(&whole).await;
+            eprintln!(
+                "redrive: deleted {deleted} message(s) from {}; {} left in it (not redriven whole)",
+                self.queue.url,
+                self.messages.len() - deleted,
+            );
+        }
+        self.release(rest.iter().map(|(message, _)| message)).await;
+        problems
+    }
+
+    /// Makes every message visible again: nothing was written.
+    pub(super) async fn release_all(&self) {
+        self.release(self.messages.iter().map(|(message, _)| message))
+            .await;
+    }
+
+    async fn release(&self, messages: impl Iterator<Item = &Message>) {
+        let messages: Vec<&Message> = messages.collect();
+        for warning in self.queue.release(&messages).await {
+            eprintln!("warning: {warning}");
+        }
+    }
+}
+
 /// One message received.
 #[derive(Debug, Clone)]
 pub(super) struct Message {
