@@ -23,7 +23,8 @@
 //! `aws-sdk-dynamodbstreams`) are behind the `aws-clients` feature, off by
 //! default: the Lambda function decodes the events Lambda gives it and never
 //! calls the streams itself, so it links neither SDK. The command line turns
-//! the feature on to record and write streams.
+//! the feature on to record and write streams, and to re-read the ranges
+//! Lambda's on-failure records name.
 #![warn(missing_docs)]
 
 pub mod recording;

@@ -32,7 +32,7 @@ mod window;
 pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, HeldBack, Verdict};
 pub use document_id::{MAX_DOCUMENT_ID_BYTES, document_id, join_id_values, push_id_part};
 pub use error_policy::{Disposition, ErrorPolicy};
-pub use origin::{Change, Origin, SourceKind};
+pub use origin::{Change, Origin, SourceKind, compare_sequence_numbers};
 pub use payload::{Payload, PayloadError};
 pub use processor::{Processor, RecordProcessor};
 pub use record::{InputIndex, Record};

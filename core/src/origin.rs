@@ -1,5 +1,6 @@
 //! Where a record came from.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -108,5 +109,50 @@ impl fmt::Display for Origin {
             write!(f, " (sub-sequence {sub})")?;
         }
         Ok(())
+    }
+}
+
+/// Orders two sequence numbers as their stream does. Kinesis and DynamoDB
+/// Streams sequence numbers are decimal strings of up to 128 digits,
+/// larger than any integer type, and of varying length: they compare as
+/// numbers, not as text (`"9"` comes before `"10"`). Leading zeros do not
+/// count. A sequence number that is not all digits (an EventBridge event id,
+/// a recording's `line N`) comes after every decimal one, and compares with
+/// the others like it as text, so the order stays total.
+pub fn compare_sequence_numbers(a: &str, b: &str) -> Ordering {
+    fn decimal(sequence: &str) -> Option<&str> {
+        let digits = sequence.trim_start_matches('0');
+        let all_digits = !sequence.is_empty() && sequence.bytes().all(|b| b.is_ascii_digit());
+        all_digits.then_some(digits)
+    }
+    match (decimal(a), decimal(b)) {
+        (Some(a), Some(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_compare_as_numbers_of_any_length() {
+        let kinesis = "49590338271490256608559692538361571095921575989136588898";
+        let next = "49590338271490256608559692538361571095921575989136588899";
+        assert_eq!(compare_sequence_numbers(kinesis, next), Ordering::Less);
+        assert_eq!(compare_sequence_numbers("9", "10"), Ordering::Less);
+        assert_eq!(compare_sequence_numbers("0010", "10"), Ordering::Equal);
+        assert_eq!(compare_sequence_numbers("100", "99"), Ordering::Greater);
+        assert_eq!(compare_sequence_numbers("0", ""), Ordering::Less);
+    }
+
+    #[test]
+    fn other_sequence_numbers_come_after_decimal_ones_in_text_order() {
+        assert_eq!(compare_sequence_numbers("line 3", "7"), Ordering::Greater);
+        assert_eq!(compare_sequence_numbers("7", "line 3"), Ordering::Less);
+        assert_eq!(compare_sequence_numbers("line 3", "line 4"), Ordering::Less);
+        assert_eq!(compare_sequence_numbers("-1", "1"), Ordering::Greater);
     }
 }

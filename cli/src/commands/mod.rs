@@ -1,6 +1,6 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `test`, `test-pattern`, `grep`, `remap`, `package` and
-//! `deploy`.
+//! `invoke`, `record`, `redrive`, `test`, `test-pattern`, `grep`, `remap`,
+//! `package` and `deploy`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
@@ -9,6 +9,7 @@ mod invoke;
 mod package;
 mod pattern;
 mod record;
+mod redrive;
 mod remap;
 mod replay;
 mod test;
@@ -99,6 +100,51 @@ enum Command {
         /// Stop once every shard is read to its end for now.
         #[arg(long)]
         until_caught_up: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Turn failed records back into a recording, for `replay` (or `replay
+    /// --to-kinesis`) to send through again: dead letters an `s3` sink wrote,
+    /// or Lambda's on-failure records for Kinesis and DynamoDB Streams (an S3
+    /// destination's objects, or SQS/SNS messages, whose ranges are read
+    /// again from the stream). Exit 0 when every input was redriven whole, 1
+    /// for invalid arguments or records of two streams (nothing written), 2
+    /// when some input could not be read (the output holds the rest).
+    Redrive {
+        /// Where the failures are: s3://BUCKET/PREFIX (dead-letter objects or
+        /// Lambda's on-failure objects, gzip or not, whatever their keys),
+        /// sqs://QUEUE (a name or URL) or a queue's https:// URL, or a local
+        /// file or folder of on-failure messages (one JSON document a file,
+        /// or JSON Lines; SNS notifications are unwrapped) or dead-letter
+        /// recordings.
+        #[arg(required_unless_present = "from_file")]
+        sources: Vec<String>,
+        /// A local file or folder of on-failure messages or dead-letter
+        /// recordings (as a SOURCE that is a path).
+        #[arg(long)]
+        from_file: Vec<PathBuf>,
+        /// The recording to write; `-` for standard output; a name ending
+        /// in .gz is gzip-compressed.
+        #[arg(long)]
+        output: String,
+        /// Only records that arrived in their stream at this time or later
+        /// (`arrival_ms`, the event time an `s3` sink's key formats): an RFC
+        /// 3339 time, or a date (UTC) for its first millisecond.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only records that arrived before this time: an RFC 3339 time, or
+        /// a date (UTC), which includes that whole day.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only dead letters that failed at this stage (a processor id, a
+        /// sink name, `source`, `route`; the `error.stage` of each line);
+        /// repeat for several. On-failure records have no stage.
+        #[arg(long = "stage", value_name = "NAME")]
+        stages: Vec<String>,
+        /// Once the output is written, delete the SQS messages redriven
+        /// whole; the others stay in the queue (default: none is deleted).
+        #[arg(long)]
+        delete_messages: bool,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -311,6 +357,25 @@ pub fn run(registry: Registry) -> ExitCode {
             };
             replay::run(&pipeline, &recording, &options, &registry)
         }
+        Command::Redrive {
+            sources,
+            from_file,
+            output,
+            since,
+            until,
+            stages,
+            delete_messages,
+            aws,
+        } => redrive::run(redrive::RedriveArgs {
+            sources,
+            from_files: from_file,
+            output,
+            since,
+            until,
+            stages,
+            delete_messages,
+            endpoint: aws.endpoint(),
+        }),
         Command::Record {
             stream,
             table,

@@ -13,6 +13,7 @@ mod invoke;
 mod opensearch;
 mod pattern;
 mod record;
+mod redrive;
 mod remap;
 mod replay;
 mod schema;

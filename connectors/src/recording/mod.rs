@@ -18,7 +18,7 @@
 mod reader;
 mod writer;
 
-pub use reader::{RecordingError, RecordingReader, UNREADABLE_LINES_SHARD};
+pub use reader::{DeadLetterReason, RecordingError, RecordingReader, UNREADABLE_LINES_SHARD};
 pub use writer::{RecordingWriter, encode_record};
 
 use serde::{Deserialize, Serialize};

@@ -83,8 +83,20 @@ struct Line<'a> {
     #[serde(default, borrow)]
     data_base64: Option<Cow<'a, str>>,
     /// Present on dead letters; replay ignores it.
-    #[serde(default, rename = "error")]
-    _error: Option<serde::de::IgnoredAny>,
+    #[serde(default, borrow)]
+    error: Option<&'a RawValue>,
+}
+
+/// Why a dead letter failed: the `error` object of its line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct DeadLetterReason {
+    /// The processor id or sink name that failed the record (`source` when
+    /// its bytes could not be decoded, `route` when no sink took it).
+    #[serde(default)]
+    pub stage: String,
+    /// Why.
+    #[serde(default)]
+    pub message: String,
 }
 
 impl RecordingError {
@@ -131,6 +143,7 @@ pub struct RecordingReader {
     line_number: usize,
     bytes_read: u64,
     stopped: bool,
+    dead_letter_reason: Option<DeadLetterReason>,
 }
 
 impl RecordingReader {
@@ -202,6 +215,7 @@ impl RecordingReader {
             line_number: 1,
             bytes_read: read as u64,
             stopped: false,
+            dead_letter_reason: None,
         })
     }
 
@@ -220,9 +234,17 @@ impl RecordingReader {
         self.line_number
     }
 
+    /// The `error` object of the record [`Self::next_record`] last gave,
+    /// when that record is a dead letter; `None` for a plain record, and
+    /// when the object is not `{"stage": "...", "message": "..."}`.
+    pub fn dead_letter_reason(&self) -> Option<&DeadLetterReason> {
+        self.dead_letter_reason.as_ref()
+    }
+
     /// Reads the next record; `None` at the end, and after a
     /// [`RecordingError::Stopped`].
     pub fn next_record(&mut self) -> Option<Result<SourceRecord, RecordingError>> {
+        self.dead_letter_reason = None;
         if self.stopped {
             return None;
         }
@@ -351,6 +373,9 @@ impl RecordingReader {
         origin.change = dynamodb_streams::change_of(origin.event_name.as_deref());
         origin.removed_by_ttl = line.removed_by_ttl;
         origin.arrival_ms = line.arrival_ms;
+        self.dead_letter_reason = line
+            .error
+            .and_then(|error| serde_json::from_str(error.get()).ok());
         Ok(SourceRecord {
             origin,
             data,
@@ -422,6 +447,25 @@ mod tests {
             assert_eq!(record.origin.arrival_ms, 1_732_700_000_123);
             assert_eq!(record.origin.sub_sequence, (i == 3).then_some(7));
         }
+    }
+
+    #[test]
+    fn a_dead_letters_reason_is_read_beside_its_record() {
+        let text = "{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n\
+            {\"shard\":\"a\",\"sequence\":\"1\",\"arrival_ms\":1,\"data\":{},\"error\":{\"stage\":\"search\",\"message\":\"mapping\"}}\n\
+            {\"shard\":\"a\",\"sequence\":\"2\",\"arrival_ms\":1,\"data\":{}}\n\
+            {\"shard\":\"a\",\"sequence\":\"3\",\"arrival_ms\":1,\"data\":{},\"error\":\"not an object\"}\n";
+        let mut reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(text)).unwrap();
+        let mut reasons = Vec::new();
+        while let Some(record) = reader.next_record() {
+            record.unwrap();
+            reasons.push(reader.dead_letter_reason().cloned());
+        }
+        let reason = DeadLetterReason {
+            stage: "search".to_owned(),
+            message: "mapping".to_owned(),
+        };
+        assert_eq!(reasons, [Some(reason), None, None]);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! stream to start and when to stop, where a recording run puts what it
 //! reads, and the error. The clients themselves are in each source's folder:
 //! recording a Kinesis stream (`kinesis/recorder.rs`) or a DynamoDB table's
-//! stream (`dynamodb_streams/recorder.rs`) into the recording format, and
-//! putting a recording back into a Kinesis stream (`kinesis/writer.rs`).
+//! stream (`dynamodb_streams/recorder.rs`) into the recording format,
+//! re-reading a range of either (`range.rs` in each, driven by
+//! `sequence_range.rs`), and putting a recording back into a Kinesis stream
+//! (`kinesis/writer.rs`).
 //!
 //! Credentials and region come from the AWS default chain; `--endpoint-url`
 //! points the clients elsewhere (a local moto server in the tests).

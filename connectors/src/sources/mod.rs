@@ -22,7 +22,10 @@
 //!   declared once for the stream sources;
 //! - `aws_clients.rs` (feature `aws-clients`): what the recorders and the
 //!   writer share: where to reach AWS, where to start and stop, where a
-//!   recording goes.
+//!   recording goes;
+//! - `sequence_range.rs` (feature `aws-clients`): re-reading one shard's
+//!   records between two sequence numbers, as Lambda's on-failure records
+//!   name failed batches.
 
 #[cfg(feature = "aws-clients")]
 mod aws_clients;
@@ -34,6 +37,8 @@ mod event;
 pub mod eventbridge;
 pub mod kinesis;
 mod mapping;
+#[cfg(feature = "aws-clients")]
+mod sequence_range;
 
 #[cfg(feature = "aws-clients")]
 pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
@@ -44,6 +49,8 @@ pub use event::{DecodedEvent, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
 pub use kinesis::KinesisSourceConfig;
 pub use mapping::{MappingSettings, StartingPosition};
+#[cfg(feature = "aws-clients")]
+pub use sequence_range::{MAX_EMPTY_PAGES, RangeEnd, RangeRead, RangeReader, SequenceRange};
 
 use std::sync::Arc;
 

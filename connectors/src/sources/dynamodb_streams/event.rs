@@ -22,14 +22,14 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use tributary_core::{Change, Origin, SourceKind};
 
-use super::{DynamodbPayload, DynamodbStreamsSourceConfig, dynamodb_to_json};
+use super::{DynamodbPayload, dynamodb_to_json};
 use crate::sources::envelope::Envelope;
 use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
 use crate::sources::{DecodeError, SourceRecord};
 
 pub(in crate::sources) fn decode(
     event: &str,
-    config: &DynamodbStreamsSourceConfig,
+    payload: DynamodbPayload,
 ) -> Result<DecodedEvent, EventError> {
     let mut envelope = serde_json::from_str::<Envelope<&RawValue>>(event)
         .map_err(|error| wrong_shape(SourceKind::DynamodbStreams, error))?;
@@ -73,7 +73,7 @@ pub(in crate::sources) fn decode(
             removed_by_ttl,
             compact(dynamodb.get()),
             change,
-            config.payload,
+            payload,
         ));
     }
     Ok(DecodedEvent { records, window })
@@ -364,8 +364,8 @@ fn non_empty(value: Value) -> Value {
 mod tests {
     use super::*;
 
-    fn config(payload: &str) -> DynamodbStreamsSourceConfig {
-        serde_json::from_value(json!({ "payload": payload })).unwrap()
+    fn payload(payload: &str) -> DynamodbPayload {
+        serde_json::from_value(json!(payload)).unwrap()
     }
 
     /// A stream entry changing item `pk`, with the images a stream of view
@@ -404,7 +404,7 @@ mod tests {
 
     fn decoded(entries: Vec<Value>, payload: &str) -> Vec<SourceRecord> {
         let event = json!({ "Records": entries }).to_string();
-        decode(&event, &config(payload)).unwrap().records
+        decode(&event, self::payload(payload)).unwrap().records
     }
 
     fn reason(record: &SourceRecord) -> String {
@@ -530,7 +530,7 @@ mod tests {
             (not_a_string, "has no `SequenceNumber`"),
         ] {
             let event = json!({ "Records": [entry("INSERT", "1", "a", "NEW_IMAGE"), bad] });
-            let error = decode(&event.to_string(), &config("item")).unwrap_err();
+            let error = decode(&event.to_string(), payload("item")).unwrap_err();
             assert!(
                 matches!(&error, EventError::Unidentifiable { index: 1, reason } if reason.contains(expected)),
                 "{error}"
@@ -574,7 +574,7 @@ mod tests {
                 origin.item_keys = None;
                 origin.arrival_ms = 0;
                 let kept = SourceRecord::new(origin, lambda.original().clone());
-                let replayed = rebuild(kept, config(payload).payload);
+                let replayed = rebuild(kept, self::payload(payload));
                 assert_eq!(replayed.origin, lambda.origin, "{payload}");
                 assert_eq!(replayed.data, lambda.data, "{payload}");
                 assert_eq!(replayed.error, lambda.error, "{payload}");

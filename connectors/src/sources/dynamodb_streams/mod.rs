@@ -8,11 +8,16 @@
 //!   one wins (`collapse = true`).
 //! - `recorder.rs`: recording a table's stream with the AWS SDK
 //!   (`record_table`, with the `aws-clients` feature).
+//! - `range.rs`: re-reading one shard's changes between two sequence
+//!   numbers: the SDK calls `RangeReader` makes (with the `aws-clients`
+//!   feature).
 
 mod collapse;
 mod config;
 mod event;
 mod item;
+#[cfg(feature = "aws-clients")]
+mod range;
 #[cfg(feature = "aws-clients")]
 mod recorder;
 

@@ -7,13 +7,17 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{
-    AttributeValue, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
+    AttributeValue, Record, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
 };
+use bytes::Bytes;
 use serde_json::{Map, Value};
 use tributary_core::{Origin, SourceKind};
 
 use super::{change_of, dynamodb_to_json, is_time_to_live};
-use crate::sources::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
+use crate::sources::sequence_range::ShardPage;
+use crate::sources::{
+    AwsError, Endpoint, Recorded, RecordingOutput, SourceRecord, StartAt, StopWhen,
+};
 
 /// Records the stream of table `table` as
 /// [`record_stream`](crate::sources::kinesis::record_stream) records a Kinesis
@@ -68,63 +72,25 @@ pub async fn record_table(
         }
         let mut read_any = false;
         for (shard, iterator) in iterators.clone() {
-            let answer = client
-                .get_records()
-                .shard_iterator(iterator)
-                .limit(1000)
-                .send()
-                .await
-                .map_err(|e| {
-                    AwsError::new(format!("reading shard {shard}"), DisplayErrorContext(e))
-                })?;
             let shard_id: Arc<str> = Arc::from(shard.as_str());
+            let page = changes_page(&client, &arn, &shard_id, iterator)
+                .await
+                .map_err(|e| AwsError::new(format!("reading shard {shard}"), e))?;
             let mut count = 0;
-            for record in answer.records() {
+            for record in page.records {
                 if stop.reached(recorded.records, started) {
                     break;
                 }
-                let Some(change) = record.dynamodb() else {
-                    continue;
-                };
                 // DynamoDB Streams has no AT_TIMESTAMP: read from the start and skip.
-                let created = change
-                    .approximate_creation_date_time()
-                    .and_then(|t| t.to_millis().ok())
-                    .unwrap_or(0);
                 if let StartAt::Timestamp(from) = start
-                    && created < from
+                    && record.origin.arrival_ms < from
                 {
                     continue;
                 }
-                let event_name = record
-                    .event_name()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default();
-                let mut origin = Origin::new(
-                    SourceKind::DynamodbStreams,
-                    arn.clone(),
-                    shard_id.clone(),
-                    change.sequence_number().unwrap_or_default(),
-                );
-                origin.arrival_ms = created;
-                origin.removed_by_ttl = event_name == "REMOVE"
-                    && record.user_identity().is_some_and(|u| {
-                        is_time_to_live(
-                            u.r#type().unwrap_or_default(),
-                            u.principal_id().unwrap_or_default(),
-                        )
-                    });
-                let keys = dynamodb_to_json(item(change.keys()));
-                origin.item_keys = keys
-                    .as_object()
-                    .is_some_and(|k| !k.is_empty())
-                    .then_some(keys);
-                origin.change = change_of(Some(&event_name));
-                origin.event_name = Some(event_name);
-                let data = stream_record_json(change);
-                write(&origin, &data).map_err(|e| AwsError::new("writing the recording", e))?;
+                write(&record.origin, &record.data)
+                    .map_err(|e| AwsError::new("writing the recording", e))?;
                 recorded.records += 1;
-                recorded.bytes += data.len() as u64;
+                recorded.bytes += record.data.len() as u64;
                 count += 1;
             }
             read_any |= count > 0;
@@ -133,8 +99,8 @@ pub async fn record_table(
             } else {
                 caught_up.remove(&shard);
             }
-            match answer.next_shard_iterator() {
-                Some(next) => iterators.insert(shard, next.to_owned()),
+            match page.next {
+                Some(next) => iterators.insert(shard, next),
                 None => {
                     iterators.remove(&shard);
                     done.insert(shard).then_some(String::new())
@@ -150,6 +116,75 @@ pub async fn record_table(
         }
     }
     Ok(recorded)
+}
+
+/// One GetRecords page of a shard of `stream`, each change as a recording
+/// holds it ([`recorded_change`]).
+pub(super) async fn changes_page(
+    client: &Client,
+    stream: &Arc<str>,
+    shard: &Arc<str>,
+    iterator: String,
+) -> Result<ShardPage, String> {
+    let answer = client
+        .get_records()
+        .shard_iterator(iterator)
+        .limit(1000)
+        .send()
+        .await
+        .map_err(|e| DisplayErrorContext(e).to_string())?;
+    let records = answer
+        .records()
+        .iter()
+        .filter_map(|record| recorded_change(record, stream, shard))
+        .map(|(origin, data)| SourceRecord::new(origin, Bytes::from(data)))
+        .collect();
+    Ok(ShardPage {
+        records,
+        next: answer.next_shard_iterator().map(str::to_owned),
+        caught_up: false,
+    })
+}
+
+/// A change GetRecords gave, as a recording holds it: its origin (stream,
+/// shard, sequence number, arrival time, keys as plain JSON, event name,
+/// TTL mark) and its stream record in DynamoDB JSON. `None` for a record
+/// without a stream record.
+fn recorded_change(
+    record: &Record,
+    stream: &Arc<str>,
+    shard: &Arc<str>,
+) -> Option<(Origin, Vec<u8>)> {
+    let change = record.dynamodb()?;
+    let event_name = record
+        .event_name()
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_default();
+    let mut origin = Origin::new(
+        SourceKind::DynamodbStreams,
+        stream.clone(),
+        shard.clone(),
+        change.sequence_number().unwrap_or_default(),
+    );
+    origin.arrival_ms = change
+        .approximate_creation_date_time()
+        .and_then(|t| t.to_millis().ok())
+        .unwrap_or(0);
+    origin.removed_by_ttl = event_name == "REMOVE"
+        && record.user_identity().is_some_and(|u| {
+            is_time_to_live(
+                u.r#type().unwrap_or_default(),
+                u.principal_id().unwrap_or_default(),
+            )
+        });
+    let keys = dynamodb_to_json(item(change.keys()));
+    origin.item_keys = keys
+        .as_object()
+        .is_some_and(|k| !k.is_empty())
+        .then_some(keys);
+    origin.change = change_of(Some(&event_name));
+    origin.event_name = Some(event_name);
+    Some((origin, stream_record_json(change)))
 }
 
 fn item(image: Option<&HashMap<String, AttributeValue>>) -> serde_dynamo::Item {

@@ -234,7 +234,7 @@ fn decode_base64(
 
 /// Adds the user records of one Kinesis record: itself, or the records a KPL
 /// aggregate holds.
-fn push_user_records(records: &mut Vec<SourceRecord>, origin: Origin, data: Bytes) {
+pub(super) fn push_user_records(records: &mut Vec<SourceRecord>, origin: Origin, data: Bytes) {
     match kpl::deaggregate(&data) {
         Some(users) => {
             for (sub_sequence, user) in users.into_iter().enumerate() {

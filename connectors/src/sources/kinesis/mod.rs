@@ -5,12 +5,17 @@
 //! - `kpl.rs`: splitting KPL-aggregated records into their user records.
 //! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
 //!   with the `aws-clients` feature).
+//! - `range.rs`: re-reading one shard's records between two sequence
+//!   numbers: the SDK calls `RangeReader` makes (with the `aws-clients`
+//!   feature).
 //! - `writer.rs`: putting records into a stream (`put_records`, with the
 //!   `aws-clients` feature).
 
 mod config;
 mod event;
 mod kpl;
+#[cfg(feature = "aws-clients")]
+mod range;
 #[cfg(feature = "aws-clients")]
 mod recorder;
 #[cfg(feature = "aws-clients")]

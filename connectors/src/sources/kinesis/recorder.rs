@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::primitives::DateTime;
-use aws_sdk_kinesis::types::{Shard, ShardIteratorType};
+use aws_sdk_kinesis::types::{Record, Shard, ShardIteratorType};
 use tributary_core::{Origin, SourceKind};
 
 use crate::sources::aws_clients::stream_name;
@@ -193,17 +193,7 @@ impl Reader {
             if stop.reached(recorded.records, started) {
                 break;
             }
-            let mut origin = Origin::new(
-                SourceKind::Kinesis,
-                self.arn.clone(),
-                shard_id.clone(),
-                record.sequence_number(),
-            );
-            origin.partition_key = Some(record.partition_key().to_owned());
-            origin.arrival_ms = record
-                .approximate_arrival_timestamp()
-                .and_then(|t| t.to_millis().ok())
-                .unwrap_or(0);
+            let origin = origin_of(record, &self.arn, &shard_id);
             let data = record.data().as_ref();
             write(&origin, data).map_err(|e| AwsError::new("writing the recording", e))?;
             recorded.records += 1;
@@ -229,6 +219,23 @@ impl Reader {
         }
         Ok(count)
     }
+}
+
+/// Where a record GetRecords gave came from: its stream and shard, sequence
+/// number, partition key and arrival time.
+pub(super) fn origin_of(record: &Record, stream: &Arc<str>, shard: &Arc<str>) -> Origin {
+    let mut origin = Origin::new(
+        SourceKind::Kinesis,
+        stream.clone(),
+        shard.clone(),
+        record.sequence_number(),
+    );
+    origin.partition_key = Some(record.partition_key().to_owned());
+    origin.arrival_ms = record
+        .approximate_arrival_timestamp()
+        .and_then(|t| t.to_millis().ok())
+        .unwrap_or(0);
+    origin
 }
 
 async fn list_shards(client: &Client, name: &str) -> Result<Vec<Shard>, AwsError> {
