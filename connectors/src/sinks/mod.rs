@@ -8,10 +8,12 @@
 //! and schema of each type. Network sinks wrap their one-request step in
 //! the shared [`layers`].
 
+mod context;
 mod jsonl;
 pub mod layers;
 mod opensearch;
 
+pub use context::{SinkContext, SinkRole};
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
 pub use opensearch::{
     Action, Auth, BulkEncoder, CollectionType, OpensearchError, OpensearchSink,
@@ -38,12 +40,13 @@ trait SinkType: DeserializeOwned + JsonSchema {
         Ok(())
     }
 
-    /// Starts the sink: opens its file or prepares its connection.
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError>;
+    /// Starts the sink in the pipeline `context` tells of: opens its file
+    /// or prepares its connection.
+    fn start(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError>;
 }
 
 impl SinkType for JsonlSinkConfig {
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+    fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
     }
 }
@@ -53,7 +56,7 @@ impl SinkType for OpensearchSinkConfig {
         OpensearchSinkConfig::check(self, options)
     }
 
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+    fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
     }
 }
@@ -85,10 +88,11 @@ macro_rules! registry {
                 }
             }
 
-            /// Starts the sink: opens its file or its connection.
-            pub fn build(&self) -> Result<Box<dyn Sink>, BoxError> {
+            /// Starts the sink in the pipeline `context` tells of: opens
+            /// its file or its connection.
+            pub fn build(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
                 match self {
-                    $( SinkConfig::$variant(config) => SinkType::start(&**config), )*
+                    $( SinkConfig::$variant(config) => SinkType::start(&**config, context), )*
                 }
             }
 
@@ -134,10 +138,11 @@ mod tests {
         );
         let out = read["out"].as_ref().unwrap();
         assert!(matches!(out, SinkConfig::Jsonl(_)));
-        out.build().unwrap();
+        let context = SinkContext::output("p");
+        out.build(&context).unwrap();
         let search = read["search"].as_ref().unwrap();
         assert!(matches!(search, SinkConfig::Opensearch(_)));
-        search.build().unwrap();
+        search.build(&context).unwrap();
         let bad = read["bad"].as_ref().unwrap_err().to_string();
         assert!(
             bad.contains("`ftp` URLs are not supported; use https"),
