@@ -12,6 +12,7 @@ mod context;
 mod jsonl;
 pub mod layers;
 mod opensearch;
+mod request_settings;
 
 pub use context::{SinkContext, SinkRole};
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
