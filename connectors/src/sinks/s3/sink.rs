@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::OnceCell;
 use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
 
 use super::S3SinkConfig;
@@ -14,7 +13,7 @@ use super::request::PutRequest;
 use super::retry::S3RetryLogic;
 use super::service::S3Service;
 use crate::sinks::SinkContext;
-use crate::sinks::layers::{self, ItemFailure, Service as _};
+use crate::sinks::layers::{self, ItemFailure, LazyStack, Service as _};
 
 /// The PutObject service in every layer.
 type Stack = layers::Stack<S3Service, S3RetryLogic>;
@@ -25,7 +24,7 @@ pub struct S3Sink {
     encoder: ObjectEncoder,
     /// The client in its layers, made on first use (and again after a
     /// failed attempt to make it).
-    stack: OnceCell<Stack>,
+    stack: LazyStack<S3Service, S3RetryLogic>,
 }
 
 impl S3SinkConfig {
@@ -35,26 +34,9 @@ impl S3SinkConfig {
         Ok(S3Sink {
             config: self.clone(),
             encoder: self.encoder(context)?,
-            stack: OnceCell::new(),
+            stack: LazyStack::new(self.request_config(), S3RetryLogic),
         })
     }
-}
-
-/// The client in its layers, made now if it is not yet.
-async fn connected<'s>(
-    stack: &'s OnceCell<Stack>,
-    config: &S3SinkConfig,
-) -> Result<&'s Stack, S3Error> {
-    stack
-        .get_or_try_init(|| async {
-            let service = S3Service::connect(config).await?;
-            Ok(layers::stack(
-                &config.request_config(),
-                S3RetryLogic,
-                service,
-            ))
-        })
-        .await
 }
 
 impl Sink for S3Sink {
@@ -65,31 +47,15 @@ impl Sink for S3Sink {
     ) -> BoxFuture<'a, Delivery> {
         Box::pin(async move {
             let (objects, mut failures) = self.encoder.encode(records);
-            if objects.is_empty() {
-                return Delivery { failures };
-            }
-            let stack = match connected(&self.stack, &self.config).await {
-                Ok(stack) => stack,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot make the S3 client");
-                    let error: SharedError = Arc::new(error);
-                    failures.extend(all_records(&objects, || SinkError::Connect(error.clone())));
-                    return Delivery { failures };
-                }
-            };
-            // The concurrency layer lets `max_in_flight` of them go at once.
-            let answers = futures_util::future::join_all(objects.iter().map(|object| async move {
-                let request = PutRequest { object };
-                stack.call(&request, deadline).await
-            }))
-            .await;
-            for (object, failed) in objects.iter().zip(answers) {
-                // One item a request: a failure is the whole object's.
-                for ItemFailure { error, .. } in failed {
-                    failures.extend(object.records.iter().map(|index| DeliveryFailure {
-                        index: *index,
-                        error: error.clone(),
-                    }));
+            if !objects.is_empty() {
+                let config = &self.config;
+                match self.stack.connected(|| S3Service::connect(config)).await {
+                    Ok(stack) => failures.extend(put_all(stack, &objects, deadline).await),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot make the S3 client");
+                        let error: SharedError = Arc::new(error);
+                        failures.extend(for_each_record(&objects, &SinkError::Connect(error)));
+                    }
                 }
             }
             Delivery { failures }
@@ -97,17 +63,36 @@ impl Sink for S3Sink {
     }
 }
 
-/// A failure for each record of `objects`, with the error `error` makes.
-fn all_records(
+/// Puts every object, `max_in_flight` at once (the concurrency layer sees
+/// to it); gives a failure for each record of the objects not stored.
+async fn put_all(
+    stack: &Stack,
     objects: &[EncodedObject],
-    mut error: impl FnMut() -> SinkError,
+    deadline: Option<Instant>,
 ) -> Vec<DeliveryFailure> {
+    let answers = futures_util::future::join_all(objects.iter().map(|object| async move {
+        let request = PutRequest { object };
+        stack.call(&request, deadline).await
+    }))
+    .await;
+    let mut failures = Vec::new();
+    for (object, failed) in objects.iter().zip(answers) {
+        // One item a request: its failure is the whole object's.
+        for ItemFailure { error, .. } in failed {
+            failures.extend(for_each_record(std::slice::from_ref(object), &error));
+        }
+    }
+    failures
+}
+
+/// A failure with `error` for each record of `objects`.
+fn for_each_record(objects: &[EncodedObject], error: &SinkError) -> Vec<DeliveryFailure> {
     objects
         .iter()
         .flat_map(|object| object.records.iter().copied())
         .map(|index| DeliveryFailure {
             index,
-            error: error(),
+            error: error.clone(),
         })
         .collect()
 }
