@@ -15,6 +15,7 @@ mod pattern;
 mod record;
 mod remap;
 mod replay;
+mod s3;
 mod schema;
 mod support;
 mod validate;

@@ -1,6 +1,6 @@
 //! A moto server (pip `moto[server]`) on 127.0.0.1, started once per test
-//! binary, standing in for Kinesis and DynamoDB Streams; and the boto3
-//! script that sets up and reads its streams.
+//! binary, standing in for Kinesis, DynamoDB Streams and S3; and the boto3
+//! scripts that set up and read its streams and buckets.
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -61,15 +61,24 @@ fn start() -> Server {
 
 /// Runs tests/fixtures/moto/streams.py against the server; gives its JSON.
 pub fn streams(args: &[&str]) -> Value {
+    script("streams.py", args)
+}
+
+/// Runs tests/fixtures/moto/s3.py against the server; gives its JSON.
+pub fn s3(args: &[&str]) -> Value {
+    script("s3.py", args)
+}
+
+fn script(name: &str, args: &[&str]) -> Value {
     let output = Command::new("python3")
-        .arg(super::root().join("tests/fixtures/moto/streams.py"))
+        .arg(super::root().join("tests/fixtures/moto").join(name))
         .arg(url())
         .args(args)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "streams.py {args:?}: {}",
+        "{name} {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
