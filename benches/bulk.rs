@@ -5,37 +5,10 @@
 //!
 //! `cargo bench -p tributary --bench bulk`.
 
-use std::io::Cursor;
-use std::sync::Arc;
+mod common;
 
-use bytes::Bytes;
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use tributary::connectors::recording::RecordingReader;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tributary::connectors::sinks::OpensearchSinkConfig;
-use tributary::core::{InputIndex, Payload, Record};
-
-fn records() -> Vec<Record> {
-    let recording = Bytes::from(
-        std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/clickstream/recording.jsonl"
-        ))
-        .unwrap(),
-    );
-    RecordingReader::new("r", Cursor::new(recording))
-        .unwrap()
-        .map(Result::unwrap)
-        .filter(|r| r.data_is_json)
-        .enumerate()
-        .map(|(i, r)| {
-            Record::new(
-                Arc::new(r.origin),
-                Payload::from_json_text(r.data),
-                InputIndex(i as u32),
-            )
-        })
-        .collect()
-}
 
 fn bench(c: &mut Criterion) {
     let config: OpensearchSinkConfig = toml::from_str(
@@ -43,7 +16,7 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap();
     let mut encoder = config.encoder().unwrap();
-    let records = records();
+    let records = common::clickstream_records();
     let (body, failed) = encoder.encode(&mut records.clone());
     assert!(failed.is_empty());
     println!(
@@ -53,15 +26,11 @@ fn bench(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("bulk");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function(
+    common::bench_encoding(
+        &mut group,
         "encode clickstream (index template, id from a field)",
-        |b| {
-            b.iter_batched(
-                || records.clone(),
-                |mut records| encoder.encode(&mut records),
-                BatchSize::LargeInput,
-            )
-        },
+        &records,
+        |records| encoder.encode(records),
     );
     group.finish();
 }

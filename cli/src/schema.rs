@@ -163,7 +163,7 @@ mod tests {
         );
         assert_eq!(
             kinds("/properties/sinks/additionalProperties/oneOf"),
-            ["jsonl", "opensearch"]
+            ["jsonl", "opensearch", "s3"]
         );
         let kinesis = &schema["properties"]["source"]["oneOf"][2];
         assert_eq!(kinesis["additionalProperties"], false);

@@ -6,7 +6,7 @@
 //!   [`Codec`](sources::Codec) that turns a record's bytes into a payload.
 //! - [`recording`]: the recording format, JSON Lines that hold a stream's
 //!   records with their origin, for replay and tests.
-//! - [`sinks`]: the `[sinks.NAME]` of a pipeline (JSON Lines, OpenSearch), and
+//! - [`sinks`]: the `[sinks.NAME]` of a pipeline (JSON Lines, OpenSearch, S3), and
 //!   the [`layers`](sinks::layers) network sinks wrap themselves in (retry,
 //!   rate limits, concurrency, timeout).
 //!
@@ -24,7 +24,9 @@
 //! default: the Lambda function decodes the events Lambda gives it and never
 //! calls the streams itself, so it links neither SDK. The command line turns
 //! the feature on to record and write streams, and to re-read the ranges
-//! Lambda's on-failure records name.
+//! Lambda's on-failure records name. The `s3` sink's client
+//! (`aws-sdk-s3`) is behind the `s3` feature likewise: a function links it
+//! only when its pipeline has an `s3` sink.
 #![warn(missing_docs)]
 
 pub mod recording;

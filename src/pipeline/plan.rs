@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use tributary_config::{
     Component, ConfigError, Diagnostic, OnError, PipelineConfig, SourceFile, Unrouted,
 };
-use tributary_connectors::sinks::{ROUTE, SinkConfig};
+use tributary_connectors::sinks::{ROUTE, SinkConfig, SinkContext};
 use tributary_connectors::sources::{DecompressionBudget, SourceConfig};
 use tributary_core::{Disposition, ErrorPolicy, Processor, Sink};
 use tributary_processors::filter::Pattern;
@@ -169,9 +169,10 @@ impl Plan {
 
     /// Opens the sinks and gives the running pipeline.
     pub fn start(self) -> anyhow::Result<Pipeline> {
-        let open = |(name, config): (Arc<str>, SinkConfig)| {
+        let pipeline = self.name.as_str();
+        let open = |(name, config): (Arc<str>, SinkConfig), context: SinkContext<'_>| {
             let sink = config
-                .build()
+                .build(&context)
                 .map_err(anyhow::Error::from_boxed)
                 .with_context(|| format!("cannot start sink `{name}`"))?;
             anyhow::Ok((name, sink))
@@ -179,9 +180,12 @@ impl Plan {
         let sinks = self
             .sinks
             .into_iter()
-            .map(open)
+            .map(|sink| open(sink, SinkContext::output(pipeline)))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let dead_letter = self.dead_letter.map(open).transpose()?;
+        let dead_letter = self
+            .dead_letter
+            .map(|sink| open(sink, SinkContext::dead_letter(pipeline)))
+            .transpose()?;
         Ok(Pipeline {
             policy: error_policy(self.on_error, dead_letter.is_some()),
             name: self.name,

@@ -82,6 +82,8 @@ impl SearchAccess {
                 }
                 // Writes a local file: nothing to grant.
                 SinkConfig::Jsonl(_) => {}
+                // Not a search sink: its grant is not a search grant.
+                SinkConfig::S3(_) => {}
             }
         }
         access

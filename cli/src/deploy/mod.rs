@@ -17,7 +17,8 @@
 //!   policy, from the sinks;
 //! - `push_down`: the first filter, as it could be given to Lambda as well;
 //! - `bootstrap` and `elf`: building the executable and checking it starts
-//!   on `provided.al2023`;
+//!   on `provided.al2023`; `features`: the runtime's cargo features it is
+//!   built with (`remap`, `s3`), for what the pipeline uses;
 //! - `archive`: the zip;
 //! - `remap`: a bootstrap with VRL, and the program files, for pipelines
 //!   that use `remap`;
@@ -27,6 +28,7 @@ mod access;
 mod archive;
 mod bootstrap;
 mod elf;
+mod features;
 mod lambda_view;
 mod push_down;
 mod remap;
@@ -131,15 +133,11 @@ pub fn package(
     std::fs::create_dir_all(&options.out).map_err(|e| {
         DeployError::failed(format!("cannot create `{}`: {e}", options.out.display()))
     })?;
-    let features: &[&str] = if remap::uses_remap(&config) {
-        &[remap::FEATURE]
-    } else {
-        &[]
-    };
+    let features = features::bootstrap_features(&config, &plan);
     let programs = remap::program_files(&local)?;
     let (bootstrap, glibc) = options.bootstrap.load(
         config.deploy.architecture,
-        features,
+        &features,
         &options.out.join("build"),
     )?;
     // The file as written: the function interpolates it with its own environment.

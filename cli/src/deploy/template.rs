@@ -175,9 +175,9 @@ fn local_file_notes(plan: &Plan) -> Vec<String> {
             SinkConfig::Jsonl(_) => Some(format!(
                 "sink `{name}` writes JSON lines inside the function: in Lambda only /tmp is \
                  writable and it goes with the execution environment (standard output goes to \
-                 the logs); keep output in an OpenSearch sink"
+                 the logs); keep output in an OpenSearch or S3 sink"
             )),
-            SinkConfig::Opensearch(_) => None,
+            SinkConfig::Opensearch(_) | SinkConfig::S3(_) => None,
         })
         .collect()
 }

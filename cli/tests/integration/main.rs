@@ -16,6 +16,7 @@ mod record;
 mod redrive;
 mod remap;
 mod replay;
+mod s3;
 mod schema;
 mod support;
 mod validate;

@@ -356,6 +356,7 @@ fn no_record_is_lost_under_every_fault_at_once() {
         reset: 0.1,
         slow: Some((0.1, std::time::Duration::from_millis(700))),
         item_failures: 0.15,
+        ..Faults::default()
     };
     zero_loss_under("all", faults, 18);
 }

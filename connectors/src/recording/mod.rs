@@ -19,6 +19,7 @@ mod reader;
 mod writer;
 
 pub use reader::{DeadLetterReason, RecordingError, RecordingReader, UNREADABLE_LINES_SHARD};
+pub(crate) use writer::encode_json_record;
 pub use writer::{RecordingWriter, encode_record};
 
 use serde::{Deserialize, Serialize};

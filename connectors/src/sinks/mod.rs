@@ -8,15 +8,22 @@
 //! and schema of each type. Network sinks wrap their one-request step in
 //! the shared [`layers`].
 
+mod context;
 mod jsonl;
 pub mod layers;
 mod opensearch;
+mod request_settings;
+mod s3;
 
+pub use context::{SinkContext, SinkRole};
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
 pub use opensearch::{
     Action, Auth, BulkEncoder, CollectionType, OpensearchError, OpensearchSink,
     OpensearchSinkConfig,
 };
+#[cfg(feature = "s3")]
+pub use s3::S3Sink;
+pub use s3::{Compression, EncodedObject, ObjectEncoder, ObjectFormat, S3Error, S3SinkConfig};
 
 use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
@@ -38,12 +45,13 @@ trait SinkType: DeserializeOwned + JsonSchema {
         Ok(())
     }
 
-    /// Starts the sink: opens its file or prepares its connection.
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError>;
+    /// Starts the sink in the pipeline `context` tells of: opens its file
+    /// or prepares its connection.
+    fn start(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError>;
 }
 
 impl SinkType for JsonlSinkConfig {
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+    fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
     }
 }
@@ -53,8 +61,24 @@ impl SinkType for OpensearchSinkConfig {
         OpensearchSinkConfig::check(self, options)
     }
 
-    fn start(&self) -> Result<Box<dyn Sink>, BoxError> {
+    fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
+    }
+}
+
+impl SinkType for S3SinkConfig {
+    fn check(&self, options: &Options) -> Result<(), Diagnostic> {
+        S3SinkConfig::check(self, options)
+    }
+
+    #[cfg(feature = "s3")]
+    fn start(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
+        Ok(Box::new(self.build(context)?))
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
+        Err(Box::new(S3Error::NotBuilt))
     }
 }
 
@@ -85,10 +109,11 @@ macro_rules! registry {
                 }
             }
 
-            /// Starts the sink: opens its file or its connection.
-            pub fn build(&self) -> Result<Box<dyn Sink>, BoxError> {
+            /// Starts the sink in the pipeline `context` tells of: opens
+            /// its file or its connection.
+            pub fn build(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
                 match self {
-                    $( SinkConfig::$variant(config) => SinkType::start(&**config), )*
+                    $( SinkConfig::$variant(config) => SinkType::start(&**config, context), )*
                 }
             }
 
@@ -105,6 +130,8 @@ registry! {
     "jsonl" => Jsonl(JsonlSinkConfig),
     /// `type = "opensearch"`.
     "opensearch" => Opensearch(OpensearchSinkConfig),
+    /// `type = "s3"`.
+    "s3" => S3(S3SinkConfig),
 }
 
 #[cfg(test)]
@@ -130,14 +157,16 @@ mod tests {
             "[sinks.out]\ntype = \"jsonl\"\npath = \"-\"\n\
              [sinks.search]\ntype = \"opensearch\"\nendpoint = \"http://127.0.0.1:9\"\nindex = \"i\"\n\
              [sinks.bad]\ntype = \"opensearch\"\nendpoint = \"ftp://x\"\nindex = \"i\"\n\
-             [sinks.typo]\ntype = \"jsnl\"\n",
+             [sinks.typo]\ntype = \"jsnl\"\n\
+             [sinks.archive]\ntype = \"s3\"\nbucket = \"b-1\"\nkey = \"{shard}-{first_sequence}\"\n",
         );
         let out = read["out"].as_ref().unwrap();
         assert!(matches!(out, SinkConfig::Jsonl(_)));
-        out.build().unwrap();
+        let context = SinkContext::output("p");
+        out.build(&context).unwrap();
         let search = read["search"].as_ref().unwrap();
         assert!(matches!(search, SinkConfig::Opensearch(_)));
-        search.build().unwrap();
+        search.build(&context).unwrap();
         let bad = read["bad"].as_ref().unwrap_err().to_string();
         assert!(
             bad.contains("`ftp` URLs are not supported; use https"),
@@ -147,5 +176,35 @@ mod tests {
         assert!(typo.contains("unknown sink type `jsnl`"), "{typo}");
         let schemas: Vec<&str> = SinkConfig::schemas().iter().map(|(k, _)| *k).collect();
         assert_eq!(schemas, SINK_TYPES);
+        let archive = read["archive"].as_ref().unwrap();
+        assert!(matches!(archive, SinkConfig::S3(_)));
+        #[cfg(feature = "s3")]
+        archive.build(&SinkContext::dead_letter("p")).unwrap();
+    }
+
+    /// `cargo test -p tributary-connectors --lib without_s3`, as scripts/test
+    /// runs it: the crate alone, as a bootstrap without an s3 sink builds it.
+    #[cfg(not(feature = "s3"))]
+    #[test]
+    fn without_s3_an_s3_sink_is_read_and_checked_and_starting_it_says_how_to_get_it() {
+        let read = sinks(
+            "[sinks.archive]\ntype = \"s3\"\nbucket = \"b-1\"\nkey = \"{shard}-{first_sequence}\"\n\
+             [sinks.bad]\ntype = \"s3\"\nbucket = \"b-1\"\nkey = \"{shard}\"\n",
+        );
+        let bad = read["bad"].as_ref().unwrap_err().to_string();
+        assert!(bad.contains("has no `{first_sequence}`"), "{bad}");
+        let error = match read["archive"]
+            .as_ref()
+            .unwrap()
+            .build(&SinkContext::output("p"))
+        {
+            Ok(_) => panic!("an s3 sink started without the `s3` feature"),
+            Err(error) => error.to_string(),
+        };
+        assert!(
+            error.starts_with("this build of tributary has no s3 sink")
+                && error.contains("--features s3"),
+            "{error}"
+        );
     }
 }

@@ -1,12 +1,17 @@
-//! A fault-injecting HTTP proxy between the OpenSearch sink and the node.
+//! A fault-injecting HTTP proxy between a sink and its service: the
+//! OpenSearch sink and the node, or the S3 sink and moto.
 //!
-//! It forwards each request to the node and, as its seeded plan says,
-//! answers instead with 429, 402 or 503, resets the connection, answers
-//! only after the client's timeout, or fails a share of the items of a bulk
-//! request inside a 200 answer (those items are taken out of the request
+//! It forwards each request upstream and, as its seeded plan says, answers
+//! instead with 429, 402 or 503 (for S3, 503 `SlowDown` with S3's XML
+//! error), resets the connection, forwards the request and then resets the
+//! connection instead of answering (stored, but the client cannot know),
+//! answers only after the client's timeout, or, for a bulk request, fails
+//! some of its items inside a 200 answer: a seeded share with 429, and every
+//! item whose document holds a chosen marker with 400
+//! `mapper_parsing_exception` (those items are taken out of the request
 //! before it goes to the node, so they are really not stored). The same
 //! seed gives the same faults. It also keeps every request it saw, for the
-//! signature test. HTTP/1.1 with `Content-Length` bodies, as the sink sends
+//! signature test. HTTP/1.1 with `Content-Length` bodies, as the sinks send
 //! them; written for the tests, not for anything else.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -28,6 +33,14 @@ pub struct Faults {
     pub slow: Option<(f64, Duration)>,
     /// The share of a bulk request's items failed with 429 inside a 200.
     pub item_failures: f64,
+    /// S3's throttling: 503 `SlowDown`.
+    pub slow_down: f64,
+    /// The request goes upstream, and the connection is reset instead of
+    /// answering.
+    pub lost_answer: f64,
+    /// The items of a bulk request whose document holds this text are
+    /// refused with 400 `mapper_parsing_exception`, every time.
+    pub refuse_documents_with: Option<String>,
 }
 
 /// One request as the proxy saw it.
@@ -45,7 +58,19 @@ pub struct FaultProxy {
     state: Arc<Mutex<State>>,
 }
 
+/// What the proxy stands before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upstream {
+    /// An OpenSearch node: requests go up with their body uncompressed and
+    /// only their content type; answers are JSON.
+    Opensearch,
+    /// An S3 service: requests go up and answers come back with all their
+    /// headers; errors are S3's XML.
+    S3,
+}
+
 struct State {
+    upstream: Upstream,
     faults: Faults,
     seed: u64,
     seen: Vec<Seen>,
@@ -53,12 +78,23 @@ struct State {
 }
 
 impl FaultProxy {
-    /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`).
+    /// Starts a proxy to the OpenSearch node at `upstream`
+    /// (`http://127.0.0.1:PORT`).
     pub fn start(upstream: &str, faults: Faults, seed: u64) -> Self {
+        Self::start_before(Upstream::Opensearch, upstream, faults, seed)
+    }
+
+    /// Starts a proxy to the S3 service (moto) at `upstream`.
+    pub fn start_s3(upstream: &str, faults: Faults, seed: u64) -> Self {
+        Self::start_before(Upstream::S3, upstream, faults, seed)
+    }
+
+    fn start_before(kind: Upstream, upstream: &str, faults: Faults, seed: u64) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let state = Arc::new(Mutex::new(State {
+            upstream: kind,
             faults,
             seed: seed | 1,
             seen: Vec::new(),
@@ -93,9 +129,11 @@ impl FaultProxy {
 enum Plan {
     Forward,
     Status(u16),
+    SlowDown,
     Reset,
+    LostAnswer,
     Slow(Duration),
-    ItemFailures(f64),
+    ItemFailures,
 }
 
 impl State {
@@ -114,20 +152,64 @@ impl State {
             Plan::Status(402)
         } else if self.random() < faults.unavailable {
             Plan::Status(503)
+        } else if self.random() < faults.slow_down {
+            Plan::SlowDown
         } else if self.random() < faults.reset {
             Plan::Reset
+        } else if self.random() < faults.lost_answer {
+            Plan::LostAnswer
         } else if let Some((p, wait)) = faults.slow.filter(|(p, _)| self.random() < *p) {
             let _ = p;
             Plan::Slow(wait)
-        } else if faults.item_failures > 0.0 {
-            Plan::ItemFailures(faults.item_failures)
+        } else if faults.item_failures > 0.0 || faults.refuse_documents_with.is_some() {
+            Plan::ItemFailures
         } else {
             Plan::Forward
         };
-        if !matches!(plan, Plan::Forward | Plan::ItemFailures(_)) {
+        if !matches!(plan, Plan::Forward | Plan::ItemFailures) {
             self.injected += 1;
         }
         plan
+    }
+}
+
+/// An answer to send back: status, headers (without `content-length`) and
+/// body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(status: u16, body: Vec<u8>) -> Self {
+        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// An injected error, as the upstream would write it.
+    fn error(upstream: Upstream, status: u16, code: &str) -> Self {
+        match upstream {
+            Upstream::Opensearch => Answer::json(
+                status,
+                json!({"error": {"type": "injected", "reason": format!("injected {status}")}, "status": status})
+                    .to_string()
+                    .into_bytes(),
+            ),
+            Upstream::S3 => Answer {
+                status,
+                headers: vec![("content-type".to_owned(), "application/xml".to_owned())],
+                body: format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+                     <Message>injected {status} {code}</Message><RequestId>injected</RequestId></Error>"
+                )
+                .into_bytes(),
+            },
+        }
     }
 }
 
@@ -136,24 +218,33 @@ fn serve(connection: TcpStream, upstream: &str, state: &Mutex<State>) {
     let mut writer = connection;
     while let Some(request) = read_request(&mut reader) {
         state.lock().unwrap().seen.push(request.clone());
-        let plan = state.lock().unwrap().plan();
-        let (status, body) = match plan {
+        let (kind, plan) = {
+            let mut state = state.lock().unwrap();
+            (state.upstream, state.plan())
+        };
+        let answer = match plan {
             Plan::Reset => return,
-            Plan::Status(status) => (status, json!({"error": {"type": "injected", "reason": format!("injected {status}")}, "status": status}).to_string().into_bytes()),
+            Plan::LostAnswer => {
+                forward(kind, upstream, &request);
+                return;
+            }
+            Plan::Status(status) => Answer::error(kind, status, "InjectedError"),
+            Plan::SlowDown => Answer::error(kind, 503, "SlowDown"),
             Plan::Slow(wait) => {
                 thread::sleep(wait);
-                forward(upstream, &request)
+                forward(kind, upstream, &request)
             }
-            Plan::Forward => forward(upstream, &request),
-            Plan::ItemFailures(share) => fail_items(upstream, request, share, state),
+            Plan::Forward => forward(kind, upstream, &request),
+            Plan::ItemFailures => fail_items(upstream, request, state),
         };
-        let head = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
+        let mut head = format!("HTTP/1.1 {} X\r\n", answer.status);
+        for (name, value) in &answer.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("content-length: {}\r\n\r\n", answer.body.len()));
         if writer
             .write_all(head.as_bytes())
-            .and_then(|_| writer.write_all(&body))
+            .and_then(|_| writer.write_all(&answer.body))
             .is_err()
         {
             return;
@@ -199,34 +290,70 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Sends the request to the node, uncompressed, and gives its answer.
-fn forward(upstream: &str, request: &Seen) -> (u16, Vec<u8>) {
-    let body = plain_body(request);
+/// Sends the request upstream and gives its answer: to an OpenSearch node
+/// uncompressed with its content type alone, to S3 as it came.
+fn forward(kind: Upstream, upstream: &str, request: &Seen) -> Answer {
     let mut stream = TcpStream::connect(upstream).unwrap();
-    let content_type = header(&request.headers, "content-type").unwrap_or("application/json");
-    let head = format!(
-        "{} {} HTTP/1.1\r\nhost: {upstream}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        request.method,
-        request.path,
-        body.len()
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: {upstream}\r\n",
+        request.method, request.path
     );
+    let body = match kind {
+        Upstream::Opensearch => {
+            let content_type =
+                header(&request.headers, "content-type").unwrap_or("application/json");
+            head.push_str(&format!("content-type: {content_type}\r\n"));
+            plain_body(request)
+        }
+        Upstream::S3 => {
+            for (name, value) in &request.headers {
+                if !is_hop_by_hop(name) {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+            }
+            request.body.clone()
+        }
+    };
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(&body).unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).unwrap();
     let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let status_line = String::from_utf8_lossy(&answer[..split])
-        .lines()
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
         .next()
         .unwrap()
-        .to_owned();
-    let status = status_line
         .split_whitespace()
         .nth(1)
         .unwrap()
         .parse()
         .unwrap();
-    (status, answer[split + 4..].to_vec())
+    let headers = match kind {
+        Upstream::Opensearch => vec![("content-type".to_owned(), "application/json".to_owned())],
+        Upstream::S3 => lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
+            .filter(|(name, _)| !is_hop_by_hop(name))
+            .collect(),
+    };
+    Answer {
+        status,
+        headers,
+        body: answer[split + 4..].to_vec(),
+    }
+}
+
+/// Headers of one connection, which the proxy sets itself.
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "host" | "connection" | "content-length" | "transfer-encoding" | "keep-alive"
+    )
 }
 
 fn plain_body(request: &Seen) -> Vec<u8> {
@@ -241,16 +368,12 @@ fn plain_body(request: &Seen) -> Vec<u8> {
     }
 }
 
-/// Fails a share of a bulk request's items: they are left out of what the
-/// node gets, and answered with 429 in their places.
-fn fail_items(
-    upstream: &str,
-    mut request: Seen,
-    share: f64,
-    state: &Mutex<State>,
-) -> (u16, Vec<u8>) {
+/// Fails some of a bulk request's items: those whose document holds the
+/// refusal marker with 400, and a seeded share of the others with 429. They
+/// are left out of what the node gets, and answered in their places.
+fn fail_items(upstream: &str, mut request: Seen, state: &Mutex<State>) -> Answer {
     if !request.path.starts_with("/_bulk") {
-        return forward(upstream, &request);
+        return forward(Upstream::Opensearch, upstream, &request);
     }
     let body = plain_body(&request);
     let text = String::from_utf8(body).unwrap();
@@ -265,15 +388,42 @@ fn fail_items(
         }
         items.push((parsed, item_lines));
     }
-    let failed: Vec<bool> = {
+    // Each item's injected answer: its status, error type and reason.
+    let failed: Vec<Option<(u16, &str, &str)>> = {
         let mut state = state.lock().unwrap();
-        let failed: Vec<bool> = items.iter().map(|_| state.random() < share).collect();
-        state.injected += failed.iter().filter(|f| **f).count() as u64;
+        let (share, marker) = (
+            state.faults.item_failures,
+            state.faults.refuse_documents_with.clone(),
+        );
+        let failed: Vec<_> = items
+            .iter()
+            .map(|(_, item_lines)| {
+                let marked = marker
+                    .as_deref()
+                    .is_some_and(|m| item_lines.get(1).is_some_and(|d| d.contains(m)));
+                if marked {
+                    Some((
+                        400,
+                        "mapper_parsing_exception",
+                        "injected refusal of a marked document",
+                    ))
+                } else if state.random() < share {
+                    Some((
+                        429,
+                        "es_rejected_execution_exception",
+                        "injected item failure",
+                    ))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        state.injected += failed.iter().filter(|f| f.is_some()).count() as u64;
         failed
     };
     let mut forwarded = String::new();
     for ((_, item_lines), failed) in items.iter().zip(&failed) {
-        if !failed {
+        if failed.is_none() {
             for line in item_lines {
                 forwarded.push_str(line);
                 forwarded.push('\n');
@@ -285,25 +435,26 @@ fn fail_items(
     } else {
         request.body = forwarded.into_bytes();
         request.headers.retain(|(n, _)| n != "content-encoding");
-        let (status, answer) = forward(upstream, &request);
-        if status != 200 {
-            return (status, answer);
+        let answer = forward(Upstream::Opensearch, upstream, &request);
+        if answer.status != 200 {
+            return answer;
         }
-        let answer: Value = serde_json::from_slice(&answer).unwrap();
+        let answer: Value = serde_json::from_slice(&answer.body).unwrap();
         answer["items"].as_array().unwrap().clone()
     };
     let mut answered = answered.into_iter();
     let mut items_out = Vec::new();
     for ((action, _), failed) in items.iter().zip(failed) {
-        if failed {
-            let (name, meta) = action.as_object().unwrap().iter().next().unwrap();
-            items_out.push(json!({name: {"_index": meta["_index"], "status": 429,
-                "error": {"type": "es_rejected_execution_exception", "reason": "injected item failure"}}}));
-        } else {
-            items_out.push(answered.next().unwrap());
+        match failed {
+            Some((status, kind, reason)) => {
+                let (name, meta) = action.as_object().unwrap().iter().next().unwrap();
+                items_out.push(json!({name: {"_index": meta["_index"], "status": status,
+                    "error": {"type": kind, "reason": reason}}}));
+            }
+            None => items_out.push(answered.next().unwrap()),
         }
     }
-    (
+    Answer::json(
         200,
         json!({"took": 1, "errors": true, "items": items_out})
             .to_string()

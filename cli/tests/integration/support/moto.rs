@@ -70,6 +70,11 @@ pub fn failures(args: &[&str]) -> Value {
     script("failures.py", args)
 }
 
+/// Runs tests/fixtures/moto/s3.py against the server; gives its JSON.
+pub fn s3(args: &[&str]) -> Value {
+    script("s3.py", args)
+}
+
 fn script(name: &str, args: &[&str]) -> Value {
     let output = Command::new("python3")
         .arg(super::root().join("tests/fixtures/moto").join(name))

@@ -5,7 +5,8 @@
 //! A sink writes one [`Service`]: it sends one request and gives the answer,
 //! knowing nothing of retries, limits or time. [`stack`] wraps it in every
 //! layer from one [`RequestConfig`], so each network sink gets the same
-//! behaviour from the same settings. The sink then hands its requests to the
+//! behaviour from the same settings; [`LazyStack`] does so when the service
+//! first connects. The sink then hands its requests to the
 //! stack and reads, for each, which of its items failed.
 //!
 //! Requests are made of items ([`Items`]: the operations of a bulk request,
@@ -30,6 +31,7 @@
 //! nothing a sink needs.
 
 mod concurrency;
+mod lazy;
 mod rate_limit;
 mod retry;
 mod timeout;
@@ -39,6 +41,7 @@ use std::time::{Duration, Instant};
 use tributary_core::BoxFuture;
 
 pub use concurrency::{Concurrency, ConcurrencyLayer};
+pub use lazy::LazyStack;
 pub use rate_limit::{RateLimit, RateLimitLayer};
 pub use retry::{Backoff, ItemFailure, Outcome, Retry, RetryLayer, RetryLogic};
 pub use timeout::{Elapsed, Timeout, TimeoutLayer};

@@ -1,8 +1,6 @@
 //! What the user writes for an OpenSearch sink: [`OpensearchSinkConfig`],
 //! its checks at their place in the file, and what it builds.
 
-use std::time::Duration;
-
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tributary_config::{Diagnostic, Options};
@@ -10,99 +8,91 @@ use tributary_config::{Diagnostic, Options};
 use super::error::OpensearchError;
 use super::index_name::IndexTemplate;
 use crate::sinks::layers::RequestConfig;
+use crate::sinks::request_settings::network_sink_config;
 
-/// Indexes records into OpenSearch Serverless, a managed OpenSearch domain,
-/// or any OpenSearch.
-///
-/// ```toml
-/// [sinks.search]
-/// type = "opensearch"
-/// endpoint = "https://abc123.eu-west-1.aoss.amazonaws.com"
-/// collection_type = "timeseries"
-/// index = "clicks-%Y.%m.%d"
-/// ```
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpensearchSinkConfig {
-    /// The collection's or domain's endpoint URL. No default.
-    pub endpoint: String,
-    /// `aws-sigv4` (the default; credentials from the AWS default chain),
-    /// `basic` (with `username` and `password`) or `none`.
-    #[serde(default)]
-    pub auth: Auth,
-    /// The SigV4 service: `aoss` (the default, Serverless) or `es` (managed
-    /// domains).
-    #[serde(default = "default_service")]
-    pub aws_service: String,
-    /// The SigV4 region. Default: the AWS default chain's (`AWS_REGION`).
-    #[serde(default)]
-    pub aws_region: Option<String>,
-    /// For `auth = "basic"`.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// For `auth = "basic"`; write `${VAR}` to take it from the environment.
-    #[serde(default)]
-    pub password: Option<String>,
-    /// `search` (the default), `timeseries` or `vectorsearch`: the
-    /// Serverless collection type, whose rules are checked when the pipeline
-    /// is validated (time series and vector search take no custom ids).
-    #[serde(default)]
-    pub collection_type: CollectionType,
-    /// The Serverless collection's name. Only `tributary package` uses it:
-    /// to write the collection's data access policy for the function's
-    /// role. Default: none (no policy is written).
-    #[serde(default)]
-    pub collection: Option<String>,
-    /// The index: a name, with `{field}` for payload fields and strftime
-    /// (`%Y.%m.%d`) for the event time. No default.
-    pub index: String,
-    /// The payload field with the event time for the index name (RFC 3339
-    /// or epoch milliseconds). Default: the record's arrival time.
-    #[serde(default)]
-    pub time_field: Option<String>,
-    /// Document ids: `derived` (the record's own: a DynamoDB item's keys, an
-    /// aggregate's window and group; the default on search collections),
-    /// `none` (the default on time series and vector search), or
-    /// `field:PATH` (a payload field).
-    #[serde(default)]
-    pub document_id: Option<String>,
-    /// `index` (the default), `create` (a 409 then counts as delivered) or
-    /// `delete`. A DynamoDB REMOVE always deletes on a search collection.
-    #[serde(default)]
-    pub action: Action,
-    /// The most operations a bulk request holds. Default 1000.
-    #[serde(default = "default_max_documents")]
-    pub max_documents: usize,
-    /// The most bytes a bulk request holds (before gzip). Default 5 MiB.
-    #[serde(default = "default_max_bytes")]
-    pub max_bytes: usize,
-    /// Gzip request bodies. Default false.
-    #[serde(default)]
-    pub gzip: bool,
-    /// How many bulk requests may be in flight at once. Default 4.
-    #[serde(default = "default_max_in_flight")]
-    pub max_in_flight: usize,
-    /// How many times an item is sent at most. Default 6.
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
-    /// The first backoff ceiling, in ms; it doubles each attempt (full
-    /// jitter). Default 100.
-    #[serde(default = "default_initial_backoff_ms")]
-    pub initial_backoff_ms: u64,
-    /// The largest backoff ceiling, in ms. Default 5000.
-    #[serde(default = "default_max_backoff_ms")]
-    pub max_backoff_ms: u64,
-    /// How long one request may take, in ms. Default 30000.
-    #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: u64,
-    /// At most this many bulk requests a second, per Lambda instance.
-    /// Default: no limit.
-    #[serde(default)]
-    pub requests_per_second: Option<u32>,
-    /// At most this many documents a second, per Lambda instance. Default:
-    /// no limit.
-    #[serde(default)]
-    pub documents_per_second: Option<u32>,
+network_sink_config! {
+    /// Indexes records into OpenSearch Serverless, a managed OpenSearch domain,
+    /// or any OpenSearch.
+    ///
+    /// ```toml
+    /// [sinks.search]
+    /// type = "opensearch"
+    /// endpoint = "https://abc123.eu-west-1.aoss.amazonaws.com"
+    /// collection_type = "timeseries"
+    /// index = "clicks-%Y.%m.%d"
+    /// ```
+    #[derive(Debug, Clone, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct OpensearchSinkConfig {
+        /// The collection's or domain's endpoint URL. No default.
+        pub endpoint: String,
+        /// `aws-sigv4` (the default; credentials from the AWS default chain),
+        /// `basic` (with `username` and `password`) or `none`.
+        #[serde(default)]
+        pub auth: Auth,
+        /// The SigV4 service: `aoss` (the default, Serverless) or `es` (managed
+        /// domains).
+        #[serde(default = "default_service")]
+        pub aws_service: String,
+        /// The SigV4 region. Default: the AWS default chain's (`AWS_REGION`).
+        #[serde(default)]
+        pub aws_region: Option<String>,
+        /// For `auth = "basic"`.
+        #[serde(default)]
+        pub username: Option<String>,
+        /// For `auth = "basic"`; write `${VAR}` to take it from the environment.
+        #[serde(default)]
+        pub password: Option<String>,
+        /// `search` (the default), `timeseries` or `vectorsearch`: the
+        /// Serverless collection type, whose rules are checked when the pipeline
+        /// is validated (time series and vector search take no custom ids).
+        #[serde(default)]
+        pub collection_type: CollectionType,
+        /// The Serverless collection's name. Only `tributary package` uses it:
+        /// to write the collection's data access policy for the function's
+        /// role. Default: none (no policy is written).
+        #[serde(default)]
+        pub collection: Option<String>,
+        /// The index: a name, with `{field}` for payload fields and strftime
+        /// (`%Y.%m.%d`) for the event time. No default.
+        pub index: String,
+        /// The payload field with the event time for the index name (RFC 3339
+        /// or epoch milliseconds). Default: the record's arrival time.
+        #[serde(default)]
+        pub time_field: Option<String>,
+        /// Document ids: `derived` (the record's own: a DynamoDB item's keys, an
+        /// aggregate's window and group; the default on search collections),
+        /// `none` (the default on time series and vector search), or
+        /// `field:PATH` (a payload field).
+        #[serde(default)]
+        pub document_id: Option<String>,
+        /// `index` (the default), `create` (a 409 then counts as delivered) or
+        /// `delete`. A DynamoDB REMOVE always deletes on a search collection.
+        #[serde(default)]
+        pub action: Action,
+        /// The most operations a bulk request holds. Default 1000.
+        #[serde(default = "default_max_documents")]
+        pub max_documents: usize,
+        /// The most bytes a bulk request holds (before gzip). Default 5 MiB.
+        #[serde(default = "default_max_bytes")]
+        pub max_bytes: usize,
+        /// Gzip request bodies. Default false.
+        #[serde(default)]
+        pub gzip: bool,
+        ..request_settings {
+            max_in_flight {
+                /// How many bulk requests may be in flight at once. Default 4.
+            }
+            requests_per_second {
+                /// At most this many bulk requests a second, per Lambda instance.
+                /// Default: no limit.
+            }
+        }
+        /// At most this many documents a second, per Lambda instance. Default:
+        /// no limit.
+        #[serde(default)]
+        pub documents_per_second: Option<u32>,
+    }
 }
 
 /// How the sink authenticates.
@@ -161,21 +151,6 @@ fn default_max_documents() -> usize {
 fn default_max_bytes() -> usize {
     5 * 1024 * 1024
 }
-fn default_max_in_flight() -> usize {
-    4
-}
-fn default_max_attempts() -> u32 {
-    6
-}
-fn default_initial_backoff_ms() -> u64 {
-    100
-}
-fn default_max_backoff_ms() -> u64 {
-    5000
-}
-fn default_timeout_ms() -> u64 {
-    30_000
-}
 
 impl OpensearchSinkConfig {
     /// Checks the settings, and the collection type's rules, at their place
@@ -228,16 +203,12 @@ impl OpensearchSinkConfig {
         for (key, value) in [
             ("max_documents", self.max_documents),
             ("max_bytes", self.max_bytes),
-            ("max_in_flight", self.max_in_flight),
         ] {
             if value == 0 {
                 return Err(options.error_at(key, format!("`{key}` must be at least 1")));
             }
         }
-        if self.max_attempts == 0 {
-            return Err(options.error_at("max_attempts", "`max_attempts` must be at least 1"));
-        }
-        Ok(())
+        self.request_settings().check(options)
     }
 
     pub(super) fn id_source(&self) -> Result<IdSource, String> {
@@ -257,16 +228,8 @@ impl OpensearchSinkConfig {
 
     /// How the sink's requests are sent: attempts, backoff, timeout, limits.
     pub(super) fn request_config(&self) -> RequestConfig {
-        RequestConfig {
-            max_attempts: self.max_attempts,
-            initial_backoff: Duration::from_millis(self.initial_backoff_ms),
-            max_backoff: Duration::from_millis(self.max_backoff_ms),
-            timeout: Duration::from_millis(self.timeout_ms),
-            requests_per_second: self.requests_per_second,
-            items_per_second: self.documents_per_second,
-            max_items_per_request: self.max_documents,
-            max_in_flight: self.max_in_flight,
-        }
+        self.request_settings()
+            .request_config(self.documents_per_second, self.max_documents)
     }
 }
 

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::OnceCell;
 use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
 
 use super::OpensearchSinkConfig;
@@ -15,10 +14,7 @@ use super::encoder::BulkEncoder;
 use super::error::OpensearchError;
 use super::retry::OpensearchRetryLogic;
 use super::service::OpensearchService;
-use crate::sinks::layers::{self, ItemFailure, Service as _};
-
-/// The bulk service in every layer.
-type Stack = layers::Stack<OpensearchService, OpensearchRetryLogic>;
+use crate::sinks::layers::{ItemFailure, LazyStack, Service as _};
 
 /// The OpenSearch sink.
 pub struct OpensearchSink {
@@ -26,7 +22,7 @@ pub struct OpensearchSink {
     encoder: BulkEncoder,
     /// The connection in its layers, made on first use (and again after a
     /// failed attempt to connect).
-    stack: OnceCell<Stack>,
+    stack: LazyStack<OpensearchService, OpensearchRetryLogic>,
 }
 
 impl OpensearchSinkConfig {
@@ -35,26 +31,9 @@ impl OpensearchSinkConfig {
         Ok(OpensearchSink {
             config: self.clone(),
             encoder: self.encoder()?,
-            stack: OnceCell::new(),
+            stack: LazyStack::new(self.request_config(), OpensearchRetryLogic),
         })
     }
-}
-
-/// The connection in its layers, made now if it is not yet.
-async fn connected<'s>(
-    stack: &'s OnceCell<Stack>,
-    config: &OpensearchSinkConfig,
-) -> Result<&'s Stack, OpensearchError> {
-    stack
-        .get_or_try_init(|| async {
-            let service = OpensearchService::connect(config).await?;
-            Ok(layers::stack(
-                &config.request_config(),
-                OpensearchRetryLogic,
-                service,
-            ))
-        })
-        .await
 }
 
 impl Sink for OpensearchSink {
@@ -68,7 +47,12 @@ impl Sink for OpensearchSink {
             if operations.is_empty() {
                 return Delivery { failures };
             }
-            let stack = match connected(&self.stack, &self.config).await {
+            let config = &self.config;
+            let stack = match self
+                .stack
+                .connected(|| OpensearchService::connect(config))
+                .await
+            {
                 Ok(stack) => stack,
                 Err(error) => {
                     tracing::warn!(%error, "cannot connect to OpenSearch");
