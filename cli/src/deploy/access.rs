@@ -4,10 +4,11 @@
 //!
 //! Every statement names the one resource it is for: the source stream, the
 //! on-failure destination, the function's own log group, each OpenSearch
-//! collection or domain. Nothing is granted on `*`.
+//! collection or domain, each S3 sink's bucket and key prefix. Nothing is
+//! granted on `*`.
 
 use serde_json::{Value, json};
-use tributary_connectors::sinks::{Auth, OpensearchSinkConfig, SinkConfig};
+use tributary_connectors::sinks::{Auth, OpensearchSinkConfig, S3SinkConfig, SinkConfig};
 
 /// The principal of a data access policy written before the role exists:
 /// `tributary deploy` puts the role's ARN in its place.
@@ -57,6 +58,39 @@ pub fn destination_statement(arn: &str) -> Option<Value> {
     }))
 }
 
+/// The statements that let the function put the objects of its S3 sinks
+/// (the dead-letter sink among them), and only those: `s3:PutObject` on each
+/// sink's bucket under its key template's fixed prefix, one statement per
+/// sink (`Archive0`, `Archive1`, ...).
+pub fn archive_statements<'a>(
+    sinks: impl IntoIterator<Item = (&'a str, &'a SinkConfig)>,
+) -> Vec<Value> {
+    sinks
+        .into_iter()
+        .filter_map(|(_, sink)| match sink {
+            SinkConfig::S3(config) => Some(config),
+            SinkConfig::Jsonl(_) | SinkConfig::Opensearch(_) => None,
+        })
+        .enumerate()
+        .map(|(n, config)| {
+            json!({
+                "Sid": format!("Archive{n}"),
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": objects_under_prefix(config),
+            })
+        })
+        .collect()
+}
+
+/// The ARN of every object an S3 sink may write: its bucket, under the key
+/// template's fixed prefix, in the stack's partition. The prefix ends
+/// before the template's first `{`, so it holds no `${` for `Fn::Sub` to
+/// take for a variable.
+fn objects_under_prefix(config: &S3SinkConfig) -> Value {
+    json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{}/{}*", config.bucket(), config.key_prefix()) })
+}
+
 /// What the role needs to write to the OpenSearch sinks, and what could not
 /// be told from their endpoints.
 #[derive(Debug, Default)]
@@ -82,7 +116,7 @@ impl SearchAccess {
                 }
                 // Writes a local file: nothing to grant.
                 SinkConfig::Jsonl(_) => {}
-                // Not a search sink: its grant is not a search grant.
+                // Writes objects: `archive_statements` grants them.
                 SinkConfig::S3(_) => {}
             }
         }

@@ -55,6 +55,7 @@ impl StackTemplate {
         });
         let mut statements = vec![access::logs_statement(&function_name)];
         statements.extend(search_access.statements.iter().cloned());
+        statements.extend(access::archive_statements(plan.sinks()));
         let mut outputs = json!({
             "FunctionName": { "Description": "The function", "Value": { "Ref": "Function" } },
             "FunctionArn": { "Value": { "Fn::GetAtt": ["Function", "Arn"] } },
@@ -229,6 +230,11 @@ collection = "metrics"
 collection_type = "timeseries"
 index = "order-metrics-%Y.%m"
 
+[sinks.archive]
+type = "s3"
+bucket = "orders-archive"
+key = "metrics/{pipeline}/%Y/%m/{shard}-{first_sequence}.jsonl.gz"
+
 [deploy]
 function_name = "orders-metrics-fn"
 memory_mb = 1769
@@ -318,6 +324,12 @@ environment = { RUST_LOG = "info", TIER = "gold" }
                 "arn:aws:s3:::orders-failures",
                 "arn:aws:s3:::orders-failures/*"
             ])
+        );
+        assert_eq!(by_sid("Archive0")["Action"], json!(["s3:PutObject"]));
+        assert_eq!(
+            by_sid("Archive0")["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:s3:::orders-archive/metrics/*",
+            "only under the key template's fixed prefix"
         );
         assert_eq!(by_sid("Search0")["Action"], json!(["aoss:APIAccessAll"]));
         assert_eq!(
@@ -436,6 +448,48 @@ environment = { RUST_LOG = "info", TIER = "gold" }
         assert!(
             error.contains("`table` is an ARN but not a stream's"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn dead_letters_in_s3_are_durable_and_granted_where_a_jsonl_file_is_warned_of() {
+        let pipeline = |dead_letter_sink: &str| {
+            template(&format!(
+                "[pipeline]\nname = \"p\"\non_error = \"dead-letter\"\ndead_letter = \"failed\"\n\
+                 [source]\ntype = \"kinesis\"\nstream = \"s\"\n\
+                 [sinks.out]\ntype = \"opensearch\"\nendpoint = \"https://c0ll3ct10n.eu-west-1.aoss.amazonaws.com\"\nindex = \"i\"\n\
+                 [sinks.failed]\n{dead_letter_sink}\n"
+            ))
+            .unwrap()
+        };
+        let in_tmp = pipeline("type = \"jsonl\"\npath = \"/tmp/failed.jsonl\"");
+        assert!(
+            in_tmp
+                .notes
+                .iter()
+                .any(|note| note.contains("sink `failed` writes JSON lines inside the function")),
+            "{:?}",
+            in_tmp.notes
+        );
+        let in_s3 = pipeline(
+            "type = \"s3\"\nbucket = \"failures\"\nkey = \"dead/$$/{pipeline}/{shard}-{first_sequence}.jsonl.gz\"",
+        );
+        assert!(
+            in_s3.notes.iter().all(|note| !note.contains("`failed`")),
+            "{:?}",
+            in_s3.notes
+        );
+        let statements = &in_s3.body["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]
+            ["Statement"];
+        let archive = statements
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "Archive0")
+            .unwrap();
+        assert_eq!(
+            archive["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:s3:::failures/dead/$$/*"
         );
     }
 }
