@@ -469,7 +469,8 @@ fn no_record_is_lost_when_s3_slows_down_resets_and_loses_answers() {
 }
 
 #[test]
-fn documents_opensearch_refuses_are_dead_lettered_to_s3_with_their_bytes_and_reasons() {
+fn documents_opensearch_refuses_are_dead_lettered_to_s3_with_their_bytes_and_reasons_then_redriven_and_delivered()
+ {
     let bucket = "refused";
     moto::s3(&["create-bucket", bucket]);
     let proxy = FaultProxy::start(
@@ -556,4 +557,42 @@ fn documents_opensearch_refuses_are_dead_lettered_to_s3_with_their_bytes_and_rea
             "{message}"
         );
     }
+
+    // Fixed (no proxy refusing them now), the dead letters are redriven from
+    // S3 into a recording and replayed: every one of them is delivered.
+    let redriven = dir.path().join("redriven.jsonl");
+    let (output, stdout, stderr) = run(moto::tributary()
+        .args(["redrive", "s3://refused/dead/refusals/", "--endpoint-url"])
+        .arg(moto::url())
+        .arg("--output")
+        .arg(&redriven));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let fixed = pipeline_file(
+        dir.path(),
+        "fixed",
+        "dlq",
+        &format!(
+            "[sinks.search]\ntype = \"opensearch\"\nendpoint = \"{}\"\nauth = \"none\"\nindex = \"refused\"\ndocument_id = \"field:id\"\n\
+             [sinks.dlq]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            opensearch::url(),
+            dir.path().join("still-failing.jsonl").display()
+        ),
+    );
+    let (output, stdout, stderr) = run(tributary()
+        .arg("replay")
+        .arg(&fixed)
+        .args(["--no-progress", "--recording"])
+        .arg(&redriven));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let counts = replay_counts(&stderr);
+    assert_eq!(
+        (counts["records in"], counts["delivered"]),
+        (refused.len() as u64, refused.len() as u64),
+        "{stderr}"
+    );
+    assert_eq!(
+        opensearch::count("refused"),
+        50,
+        "all fifty are indexed now"
+    );
 }
