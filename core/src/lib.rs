@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod batch;
+mod change_version;
 mod document_id;
 mod error_policy;
 pub mod json;
@@ -30,6 +31,7 @@ pub mod time;
 mod window;
 
 pub use batch::{Batch, BatchParts, FailedRecord, FailureKind, HeldBack, Verdict};
+pub use change_version::{ChangeVersion, VersionError};
 pub use document_id::{MAX_DOCUMENT_ID_BYTES, document_id, join_id_values, push_id_part};
 pub use error_policy::{Disposition, ErrorPolicy};
 pub use origin::{Change, Origin, SourceKind, compare_sequence_numbers};
