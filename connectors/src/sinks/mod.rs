@@ -19,7 +19,7 @@ pub use context::{SinkContext, SinkRole};
 pub use jsonl::{JsonlSink, JsonlSinkConfig};
 pub use opensearch::{
     Action, Auth, BulkEncoder, CollectionType, OpensearchError, OpensearchSink,
-    OpensearchSinkConfig,
+    OpensearchSinkConfig, Versioning,
 };
 #[cfg(feature = "s3")]
 pub use s3::S3Sink;

@@ -16,6 +16,8 @@ pub(super) struct Operation {
     pub(super) action: Action,
     /// The document's id, when the operation names one.
     pub(super) id: Option<Arc<str>>,
+    /// The external version the action line carries, if any.
+    pub(super) version: Option<i64>,
     /// The action line and the document line, each with its newline.
     pub(super) lines: Vec<u8>,
 }
@@ -124,6 +126,7 @@ mod tests {
             record: 0,
             action: Action::Index,
             id: None,
+            version: None,
             lines: vec![b'x'; size],
         };
         let operations: Vec<Operation> = [10, 10, 10, 50, 10].into_iter().map(operation).collect();
@@ -145,6 +148,7 @@ mod tests {
             record: 0,
             action: Action::Index,
             id: id.map(Arc::from),
+            version: None,
             lines: Vec::new(),
         };
         let operations: Vec<Operation> = [Some("a"), Some("b"), Some("a"), None, Some("a"), None]

@@ -70,6 +70,15 @@ network_sink_config! {
         /// `delete`. A DynamoDB REMOVE always deletes on a search collection.
         #[serde(default)]
         pub action: Action,
+        /// `change_time` sends each index and delete with an external
+        /// version made from the change's time and sequence number
+        /// (`version_type = "external_gte"`), so a change older than the
+        /// stored document is refused by OpenSearch and counted as delivered:
+        /// the index never goes back in time, in any order of arrival.
+        /// Needs document ids (a search collection) and a DynamoDB Streams or
+        /// Kinesis source, without `aggregate`. Default `none`: no version.
+        #[serde(default)]
+        pub version: Versioning,
         /// The most operations a bulk request holds. Default 1000.
         #[serde(default = "default_max_documents")]
         pub max_documents: usize,
@@ -134,6 +143,18 @@ pub enum Action {
     Delete,
 }
 
+/// Whether operations carry external versions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Versioning {
+    /// No version: each write replaces what is stored.
+    #[default]
+    None,
+    /// The change's version, from its time and sequence number: older
+    /// writes are refused.
+    ChangeTime,
+}
+
 /// Where document ids come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum IdSource {
@@ -189,6 +210,9 @@ impl OpensearchSinkConfig {
                 )
                 .hint("use a search collection for an index that mirrors its source"));
         }
+        if self.version == Versioning::ChangeTime {
+            self.check_versions(options, &id)?;
+        }
         if self.auth == Auth::Basic && (self.username.is_none() || self.password.is_none()) {
             return Err(
                 options.error_at("auth", "`auth = \"basic\"` needs `username` and `password`")
@@ -209,6 +233,35 @@ impl OpensearchSinkConfig {
             }
         }
         self.request_settings().check(options)
+    }
+
+    /// Versions replace a document by id, with `index` or `delete`.
+    fn check_versions(&self, options: &Options, id: &IdSource) -> Result<(), Diagnostic> {
+        if self.collection_type != CollectionType::Search {
+            return Err(options
+                .error_at(
+                    "version",
+                    "versions need document ids, and time series and vector search collections assign their own",
+                )
+                .hint("use a search collection (collection_type = \"search\"), or remove `version`"));
+        }
+        if *id == IdSource::None {
+            return Err(options
+                .error_at(
+                    "version",
+                    "versions need document ids, and `document_id = \"none\"` gives none",
+                )
+                .hint("use document_id = \"derived\" or \"field:PATH\", or remove `version`"));
+        }
+        if self.action == Action::Create {
+            return Err(options
+                .error_at(
+                    "version",
+                    "`action = \"create\"` takes no version: it never replaces a document",
+                )
+                .hint("use action = \"index\" with `version`"));
+        }
+        Ok(())
     }
 
     pub(super) fn id_source(&self) -> Result<IdSource, String> {

@@ -11,7 +11,7 @@ use super::bulk::{self, Operation};
 use super::config::IdSource;
 use super::error::OpensearchError;
 use super::index_name::{IndexTemplate, number_text};
-use super::{Action, CollectionType, OpensearchSinkConfig};
+use super::{Action, CollectionType, OpensearchSinkConfig, Versioning};
 
 impl OpensearchSinkConfig {
     /// What turns records into bulk operations, as the sink does.
@@ -19,12 +19,7 @@ impl OpensearchSinkConfig {
         let index = IndexTemplate::parse(&self.index, self.time_field.clone())
             .map_err(OpensearchError::Index)?;
         let id = self.id_source().map_err(OpensearchError::DocumentId)?;
-        Ok(BulkEncoder::new(
-            index,
-            id,
-            self.action,
-            self.collection_type,
-        ))
+        Ok(BulkEncoder::new(index, id, self.action, self.collection_type).versioned(self.version))
     }
 }
 
@@ -35,6 +30,7 @@ pub struct BulkEncoder {
     id: IdSource,
     action: Action,
     collection: CollectionType,
+    versioning: Versioning,
     fields: PayloadFields,
 }
 
@@ -67,7 +63,17 @@ struct Meta<'a> {
     index: &'a str,
     #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_type: Option<&'static str>,
 }
+
+/// The version type sent with versions: `external_gte`, so an equal version
+/// is accepted (a redelivered change writes the same document again; two
+/// changes that share a version, such as a KPL record's user records, keep
+/// the later arrival) and only a strictly older one is refused.
+const VERSION_TYPE: &str = "external_gte";
 
 impl BulkEncoder {
     pub(super) fn new(
@@ -82,7 +88,14 @@ impl BulkEncoder {
             id,
             action,
             collection,
+            versioning: Versioning::None,
         }
+    }
+
+    /// The encoder, sending versions as `versioning` says.
+    pub(super) fn versioned(mut self, versioning: Versioning) -> Self {
+        self.versioning = versioning;
+        self
     }
 
     /// The body of one bulk request for `records`, and the records that
@@ -160,10 +173,22 @@ impl BulkEncoder {
         if action == Action::Delete && id.is_none() {
             return Err("a delete needs a document id, and this record has none".to_owned());
         }
+        let version = match self.versioning {
+            Versioning::None => None,
+            Versioning::ChangeTime => Some(
+                record
+                    .origin
+                    .change_version()
+                    .map_err(|e| format!("no version for `version = \"change_time\"`: {e}"))?
+                    .get(),
+            ),
+        };
         let mut lines = Vec::with_capacity(128 + record.payload.raw().map_or(256, <[u8]>::len));
         let meta = Meta {
             index: &index_name,
             id: id.as_deref(),
+            version,
+            version_type: version.map(|_| VERSION_TYPE),
         };
         let action_name = match action {
             Action::Index => "index",
@@ -188,6 +213,7 @@ impl BulkEncoder {
             record: index,
             action,
             id,
+            version,
             lines,
         })
     }
@@ -267,5 +293,84 @@ mod tests {
             "an array's first element is not its id: {errors:?}"
         );
         assert!(errors[2].1.contains("the id field `id` is missing"));
+    }
+
+    #[test]
+    fn versioned_index_and_delete_lines_carry_the_change_version() {
+        let index = IndexTemplate::parse("items", None).unwrap();
+        let mut encoder = BulkEncoder::new(
+            index,
+            IdSource::Derived,
+            Action::Index,
+            CollectionType::Search,
+        )
+        .versioned(Versioning::ChangeTime);
+        let change = |sequence: &str, change: tributary_core::Change, input: u32| {
+            let mut origin = Origin::new(SourceKind::DynamodbStreams, "s", "shard", sequence);
+            origin.arrival_ms = 1_767_225_600_000;
+            origin.change = change;
+            let mut record = Record::new(
+                origin,
+                Payload::from_bytes(r#"{"pk":"a"}"#),
+                InputIndex(input),
+            );
+            record.document_id = Some(Arc::from("a"));
+            record
+        };
+        let mut event = Record::new(
+            Origin::new(SourceKind::Eventbridge, "bus", "bus", "6a7e8feb"),
+            Payload::from_bytes(r#"{"pk":"b"}"#),
+            InputIndex(2),
+        );
+        event.document_id = Some(Arc::from("b"));
+        let mut records = vec![
+            change(
+                "4421584500000000017450439091",
+                tributary_core::Change::Upsert,
+                0,
+            ),
+            change(
+                "4421584500000000017450439092",
+                tributary_core::Change::Delete,
+                1,
+            ),
+            event,
+        ];
+        let (operations, failures) = encoder.operations(&mut records);
+        let lines: Vec<String> = operations
+            .iter()
+            .map(|o| String::from_utf8(o.lines.clone()).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "{\"index\":{\"_index\":\"items\",\"_id\":\"a\",\"version\":1767225600450439092,\"version_type\":\"external_gte\"}}\n{\"pk\":\"a\"}\n",
+                "{\"delete\":{\"_index\":\"items\",\"_id\":\"a\",\"version\":1767225600450439093,\"version_type\":\"external_gte\"}}\n",
+            ]
+        );
+        assert_eq!(operations[1].version, Some(1_767_225_600_450_439_093));
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].index, 2);
+        assert!(!failures[0].transient());
+        assert!(
+            failures[0].error.to_string().contains(
+                "no version for `version = \"change_time\"`: eventbridge records have no order"
+            ),
+            "{}",
+            failures[0].error
+        );
+        let mut unversioned = BulkEncoder::new(
+            IndexTemplate::parse("items", None).unwrap(),
+            IdSource::Derived,
+            Action::Index,
+            CollectionType::Search,
+        );
+        let (operations, _) = unversioned.operations(&mut records[..1]);
+        assert!(
+            operations[0]
+                .lines
+                .starts_with(b"{\"index\":{\"_index\":\"items\",\"_id\":\"a\"}}\n")
+        );
+        assert_eq!(operations[0].version, None);
     }
 }

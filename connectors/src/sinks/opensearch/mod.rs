@@ -32,7 +32,7 @@ mod retry;
 mod service;
 mod sink;
 
-pub use config::{Action, Auth, CollectionType, OpensearchSinkConfig};
+pub use config::{Action, Auth, CollectionType, OpensearchSinkConfig, Versioning};
 pub use encoder::BulkEncoder;
 pub use error::OpensearchError;
 pub use sink::OpensearchSink;

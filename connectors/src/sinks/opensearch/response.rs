@@ -21,11 +21,17 @@ pub(super) struct Item {
 }
 
 impl Item {
+    /// The item's error type, such as `version_conflict_engine_exception`.
+    pub(super) fn error_type(&self) -> Option<&str> {
+        self.error.as_ref().and_then(|e| e["type"].as_str())
+    }
+
     /// The item's error, in OpenSearch's words.
     pub(super) fn describe(&self) -> String {
-        let error = self.error.as_ref();
-        let kind = error.and_then(|e| e["type"].as_str()).unwrap_or("error");
-        let reason = error
+        let kind = self.error_type().unwrap_or("error");
+        let reason = self
+            .error
+            .as_ref()
             .and_then(|e| e["reason"].as_str())
             .unwrap_or("no reason given");
         format!("OpenSearch answered {} ({kind}: {reason})", self.status)

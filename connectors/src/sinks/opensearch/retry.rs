@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tributary_core::SinkError;
 
 use super::Action;
-use super::bulk::BulkRequest;
+use super::bulk::{BulkRequest, Operation};
 use super::error::OpensearchError;
 use super::response::{self, Item};
 use super::service::BulkAnswer;
@@ -52,7 +52,7 @@ impl RetryLogic<BulkRequest<'_>, Result<BulkAnswer, OpensearchError>> for Opense
             Some(items) => request
                 .operations()
                 .zip(items)
-                .map(|(operation, item)| outcome(item, operation.action))
+                .map(|(operation, item)| outcome(item, operation))
                 .collect(),
             None => {
                 let error = OpensearchError::Unanswered {
@@ -65,11 +65,21 @@ impl RetryLogic<BulkRequest<'_>, Result<BulkAnswer, OpensearchError>> for Opense
 }
 
 /// What became of one operation.
-fn outcome(item: Item, action: Action) -> Outcome {
-    match (item.status, action) {
+fn outcome(item: Item, operation: &Operation) -> Outcome {
+    match (item.status, operation.action) {
         (200..=299, _) => Outcome::Delivered,
         // Already there: a retried create that had gone through.
         (409, Action::Create) => Outcome::Delivered,
+        // A newer change of the document is stored: this older one lost to
+        // it, which is what versions are for.
+        (409, _) if is_older_version(&item, operation) => {
+            tracing::debug!(
+                version = operation.version,
+                reason = item.describe(),
+                "not written: OpenSearch holds a newer change of the document"
+            );
+            Outcome::Delivered
+        }
         // Already gone.
         (404, Action::Delete) => Outcome::Delivered,
         (status, _) => {
@@ -83,9 +93,14 @@ fn outcome(item: Item, action: Action) -> Outcome {
     }
 }
 
+/// Whether OpenSearch refused a versioned operation because it holds a
+/// version at least as new.
+fn is_older_version(item: &Item, operation: &Operation) -> bool {
+    operation.version.is_some() && item.error_type() == Some("version_conflict_engine_exception")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::bulk::Operation;
     use super::*;
 
     fn request(actions: &[Action]) -> Vec<Operation> {
@@ -96,6 +111,7 @@ mod tests {
                 record,
                 action: *action,
                 id: None,
+                version: None,
                 lines: Vec::new(),
             })
             .collect()
@@ -196,6 +212,36 @@ mod tests {
         assert_eq!(
             unanswered,
             ["retry: bulk request failed: no answer within 400 ms"; 2]
+        );
+    }
+
+    #[test]
+    fn an_older_version_refused_with_409_is_delivered() {
+        let body = br#"{"took":3,"errors":true,"items":[
+            {"index":{"_index":"a","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[k]: version conflict, current version [12] is higher than the one provided [11]"}}},
+            {"delete":{"_index":"a","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[k]: version conflict"}}},
+            {"index":{"_index":"a","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[k]: version conflict"}}},
+            {"index":{"_index":"a","status":409,"error":{"type":"other_conflict","reason":"no"}}}]}"#;
+        let mut operations =
+            request(&[Action::Index, Action::Delete, Action::Index, Action::Index]);
+        for position in [0, 1, 3] {
+            operations[position].version = Some(11);
+        }
+        let all = BulkRequest {
+            operations: &operations,
+            positions: (0..4).collect(),
+        };
+        let outcomes = read(OpensearchRetryLogic.outcomes(&all, answer(200, body)));
+        assert_eq!(outcomes[..2], ["done", "done"]);
+        assert!(
+            outcomes[2].starts_with("failed: OpenSearch answered 409"),
+            "an unversioned write has no older version to lose to: {}",
+            outcomes[2]
+        );
+        assert!(
+            outcomes[3].starts_with("failed: OpenSearch answered 409 (other_conflict"),
+            "{}",
+            outcomes[3]
         );
     }
 }
