@@ -87,6 +87,7 @@ impl Plan {
             }
             let sink = SinkConfig::from_component(component).and_then(|sink| {
                 mirrors_with_deletes(source.as_ref(), &sink, component)?;
+                versions_have_an_order(source.as_ref(), &config.processors, &sink, component)?;
                 Ok(sink)
             });
             match sink {
@@ -246,6 +247,42 @@ fn mirrors_with_deletes(
             .options()
             .error_at("collection_type", "a DynamoDB table mirrored item by item needs a search collection, to delete by id")
             .hint("use collection_type = \"search\", or index every change with payload = \"change\" in [source]"));
+    }
+    Ok(())
+}
+
+/// `version = "change_time"` needs records that each are one change of one
+/// item, in an order: a DynamoDB Streams or Kinesis source, and no
+/// aggregate (its documents fold many changes, and partial documents of a
+/// window share their time).
+fn versions_have_an_order(
+    source: Option<&SourceConfig>,
+    processors: &[Component],
+    sink: &SinkConfig,
+    component: &Component,
+) -> Result<(), Diagnostic> {
+    let SinkConfig::Opensearch(opensearch) = sink else {
+        return Ok(());
+    };
+    if opensearch.version != tributary_connectors::sinks::Versioning::ChangeTime {
+        return Ok(());
+    }
+    let options = component.options();
+    if let Some(SourceConfig::Eventbridge(_)) = source {
+        return Err(options
+            .error_at(
+                "version",
+                "EventBridge events have no order to take versions from",
+            )
+            .hint("remove `version`; versions need a DynamoDB Streams or Kinesis source"));
+    }
+    if processors.iter().any(|p| p.kind() == "aggregate") {
+        return Err(options
+            .error_at(
+                "version",
+                "aggregate documents fold many changes, so they have no one change's version",
+            )
+            .hint("remove `version`, or index the aggregates with a sink without it"));
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ use crate::support::opensearch;
 use crate::support::processors::registry;
 use crate::support::{generate_recording, root, run, tributary};
 
+mod versions;
+
 /// A pipeline with an `opensearch` sink at `endpoint` (options in
 /// `sink`), a `dlq` jsonl sink for dead letters in `dir`, and `source`.
 fn pipeline(dir: &std::path::Path, source: &str, endpoint: &str, sink: &str) -> String {
