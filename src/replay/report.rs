@@ -61,7 +61,9 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
-    pub(super) fn new(pipeline: &str, source: SourceKind, log_invocations: bool) -> Self {
+    /// An empty report, for a replay of records of `source` through the
+    /// pipeline named `pipeline`.
+    pub fn new(pipeline: &str, source: SourceKind, log_invocations: bool) -> Self {
         ReplayReport {
             pipeline: pipeline.to_owned(),
             source,
@@ -77,6 +79,31 @@ impl ReplayReport {
             invocations: log_invocations.then(Vec::new),
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// Adds what a replay of more records of the same run did: a run fed
+    /// in parts (`tributary backfill` replays each page or file chunk it
+    /// reads, then checkpoints) reports as one. Counts add up; the shard
+    /// count is the largest seen; `stopped` keeps the first reason.
+    pub fn absorb(&mut self, part: ReplayReport) {
+        self.totals += part.totals;
+        self.batches += part.batches;
+        self.shards = self.shards.max(part.shards);
+        self.undelivered_aggregates += part.undelivered_aggregates;
+        self.redeliveries += part.redeliveries;
+        self.discarded += part.discarded;
+        self.lines = match (self.lines, part.lines) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.unreadable_lines += part.unreadable_lines;
+        if self.stopped.is_none() {
+            self.stopped = part.stopped;
+        }
+        if let (Some(log), Some(part)) = (&mut self.invocations, part.invocations) {
+            log.extend(part);
+        }
+        self.elapsed += part.elapsed;
     }
 
     /// Input records per second.
