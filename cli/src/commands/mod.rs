@@ -525,6 +525,18 @@ fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<tributary::P
     })
 }
 
+/// The single-threaded async runtime a command runs its AWS calls and
+/// pipeline on; when it cannot start, says so and gives the exit status.
+fn async_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            eprintln!("error: cannot start the async runtime: {error}");
+            ExitCode::from(EXIT_FAILED)
+        })
+}
+
 /// Now, in milliseconds since the Unix epoch (0 on a clock before it).
 fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -25,6 +25,7 @@ use tributary_connectors::sources::SourceRecord;
 use tributary_connectors::sources::dynamodb_streams::BackfillTable;
 
 use super::checkpoint::FileProgress;
+use crate::commands::redrive::s3_objects;
 
 /// Lines of a data file sent through the pipeline at a time (then
 /// checkpointed).
@@ -48,47 +49,11 @@ pub(super) struct S3Store {
 
 impl ExportStore for S3Store {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
-        let mut keys = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| {
-                format!(
-                    "listing {}: {}",
-                    self.url(prefix),
-                    aws_sdk_s3::error::DisplayErrorContext(error)
-                )
-            })?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
-        }
-        Ok(keys)
+        s3_objects::list(&self.client, &self.bucket, prefix).await
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, String> {
-        let fail = |error: String| format!("reading {}: {error}", self.url(key));
-        let object = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| fail(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        Ok(bytes.into_bytes().to_vec())
+        s3_objects::download(&self.client, &self.bucket, key).await
     }
 
     fn url(&self, key: &str) -> String {
@@ -403,32 +368,15 @@ impl<'a, S: ExportStore> ExportReader<'a, S> {
             return Ok(None);
         };
         let mut records = Vec::new();
-        let mut ended = open.reader.is_none();
         let mut line = Vec::new();
-        while !ended && records.len() < LINES_PER_CHUNK {
-            line.clear();
-            let read = match open.reader.as_mut() {
-                Some(reader) => reader.read_until(b'\n', &mut line),
-                None => Ok(0),
-            };
-            match read {
-                Ok(0) => ended = true,
-                Ok(_) => {
-                    open.lines += 1;
-                    if line.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    open.items += 1;
-                    let place = format!("line {} of {}", open.lines, open.url);
-                    records.push(self.items.export_line_record(line.trim_ascii_end(), &place));
-                }
-                Err(error) => {
-                    return Err(format!(
-                        "data file {} cannot be read past line {}: {error}",
-                        open.url, open.lines
-                    ));
-                }
+        let mut ended = false;
+        while records.len() < LINES_PER_CHUNK {
+            if !open.next_item_line(&mut line)? {
+                ended = true;
+                break;
             }
+            let place = format!("line {} of {}", open.lines, open.url);
+            records.push(self.items.export_line_record(line.trim_ascii_end(), &place));
         }
         let position = FileProgress {
             file: open.file.key.clone(),
@@ -472,25 +420,37 @@ impl<'a, S: ExportStore> ExportReader<'a, S> {
             None => 0,
         };
         let mut line = Vec::new();
-        while open.lines < skip {
+        while open.lines < skip && open.next_item_line(&mut line)? {}
+        Ok(open)
+    }
+}
+
+impl OpenFile {
+    /// Reads the next line holding an item into `line` (blank lines are
+    /// counted and passed over); `false` at the end of the file.
+    fn next_item_line(&mut self, line: &mut Vec<u8>) -> Result<bool, String> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
+        loop {
             line.clear();
-            let Some(reader) = open.reader.as_mut() else {
-                break;
-            };
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
+            match reader.read_until(b'\n', line) {
+                Ok(0) => return Ok(false),
                 Ok(_) => {
-                    open.lines += 1;
+                    self.lines += 1;
                     if !line.iter().all(u8::is_ascii_whitespace) {
-                        open.items += 1;
+                        self.items += 1;
+                        return Ok(true);
                     }
                 }
                 Err(error) => {
-                    return Err(format!("data file {} cannot be read: {error}", open.url));
+                    return Err(format!(
+                        "data file {} cannot be read past line {}: {error}",
+                        self.url, self.lines
+                    ));
                 }
             }
         }
-        Ok(open)
     }
 }
 
@@ -598,6 +558,17 @@ mod tests {
 
     const AWS_FOLDER: &str = "aws/exports/AWSDynamoDB/01700000000000-a1b2c3d4";
 
+    /// The AWS-shaped fixture export, and what its manifests say.
+    fn aws_export() -> (FolderStore, ExportContents) {
+        let store = FolderStore(fixtures());
+        let export = ExportFolder {
+            folder: AWS_FOLDER.to_owned(),
+            layout: Layout::Manifests,
+        };
+        let contents = block_on(contents(&store, &export)).unwrap();
+        (store, contents)
+    }
+
     #[test]
     fn an_aws_export_is_found_by_its_manifest_and_read_whole() {
         let store = FolderStore(fixtures());
@@ -631,12 +602,7 @@ mod tests {
 
     #[test]
     fn a_resumed_export_skips_the_files_and_lines_already_sent() {
-        let store = FolderStore(fixtures());
-        let export = ExportFolder {
-            folder: AWS_FOLDER.to_owned(),
-            layout: Layout::Manifests,
-        };
-        let contents = block_on(contents(&store, &export)).unwrap();
+        let (store, contents) = aws_export();
         let first = contents.files[0].key.clone();
         let resumed = read_all(
             &store,
@@ -666,12 +632,7 @@ mod tests {
 
     #[test]
     fn a_data_file_whose_md5_or_item_count_differs_from_its_manifest_is_an_error_naming_it() {
-        let store = FolderStore(fixtures());
-        let export = ExportFolder {
-            folder: AWS_FOLDER.to_owned(),
-            layout: Layout::Manifests,
-        };
-        let mut contents = block_on(contents(&store, &export)).unwrap();
+        let (store, mut contents) = aws_export();
         let mut damaged = contents.clone();
         damaged.files[0].md5 = Some("AAAAAAAAAAAAAAAAAAAAAA==".to_owned());
         let error = read_all(&store, &damaged, &[], None)
@@ -748,12 +709,7 @@ mod tests {
 
     #[test]
     fn the_fixture_data_file_is_gzip_json_lines_of_items() {
-        let store = FolderStore(fixtures());
-        let export = ExportFolder {
-            folder: AWS_FOLDER.to_owned(),
-            layout: Layout::Manifests,
-        };
-        let contents = block_on(contents(&store, &export)).unwrap();
+        let (_, contents) = aws_export();
         let text = gunzip(&std::fs::read(fixtures().join(&contents.files[0].key)).unwrap());
         assert_eq!(text.lines().count(), 3);
         assert!(text.lines().all(|l| l.starts_with("{\"Item\":")));

@@ -100,15 +100,9 @@ pub(super) fn run(args: BackfillArgs, registry: &Registry) -> ExitCode {
         eprintln!("error: --segments must be at least 1");
         return ExitCode::from(EXIT_INVALID);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::async_runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_FAILED);
-        }
+        Err(status) => return status,
     };
     match runtime.block_on(backfill(&args, plan, payload)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,11 +120,7 @@ async fn backfill(
 ) -> Result<(), Failure> {
     let config = args.endpoint.sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(args.endpoint.url.is_some())
-            .build(),
-    );
+    let s3 = super::redrive::s3_objects::client(&args.endpoint).await;
     let table = table::describe(&dynamodb, &args.table)
         .await
         .map_err(invalid)?;
