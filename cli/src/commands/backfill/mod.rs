@@ -121,9 +121,7 @@ async fn backfill(
     let config = args.endpoint.sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let s3 = super::redrive::s3_objects::client(&args.endpoint).await;
-    let table = table::describe(&dynamodb, &args.table)
-        .await
-        .map_err(invalid)?;
+    let table = table::describe(&dynamodb, &args.table).await?;
     let path = args
         .checkpoint
         .clone()

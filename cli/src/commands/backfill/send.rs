@@ -18,6 +18,7 @@ pub(super) struct PipelineFeed<'a> {
     /// The items sent in this run.
     pub(super) sent: u64,
     bar: ProgressBar,
+    started: std::time::Instant,
 }
 
 impl<'a> PipelineFeed<'a> {
@@ -33,6 +34,7 @@ impl<'a> PipelineFeed<'a> {
             report,
             sent: 0,
             bar,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -59,9 +61,11 @@ impl<'a> PipelineFeed<'a> {
         &self.bar
     }
 
-    /// Ends the bar and gives the report.
-    pub(super) fn finish(self) -> ReplayReport {
+    /// Ends the bar and gives the report, its time (and so its
+    /// throughput) the whole run's, reading the items included.
+    pub(super) fn finish(mut self) -> ReplayReport {
         self.bar.finish_and_clear();
+        self.report.elapsed = self.started.elapsed();
         self.report
     }
 }

@@ -6,6 +6,8 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::KeyType;
 
+use super::{Failure, failed, invalid};
+
 /// What a backfill needs to know of its table.
 #[derive(Debug, Clone)]
 pub(super) struct TableDescription {
@@ -27,21 +29,25 @@ impl TableDescription {
     }
 }
 
-/// Describes `table`; a missing table is an error that says what to check.
-pub(super) async fn describe(client: &Client, table: &str) -> Result<TableDescription, String> {
+/// Describes `table`; a missing table is an error that says what to check
+/// (exit status 1), any other a failure to reach DynamoDB (2).
+pub(super) async fn describe(client: &Client, table: &str) -> Result<TableDescription, Failure> {
     let answer = client
         .describe_table()
         .table_name(table)
         .send()
         .await
         .map_err(|error| match error.as_service_error() {
-            Some(DescribeTableError::ResourceNotFoundException(_)) => format!(
+            Some(DescribeTableError::ResourceNotFoundException(_)) => invalid(format!(
                 "there is no table `{table}`: check --table, and --region or --endpoint-url"
-            ),
-            _ => format!("describing table `{table}`: {}", DisplayErrorContext(error)),
+            )),
+            _ => failed(format!(
+                "describing table `{table}`: {}",
+                DisplayErrorContext(error)
+            )),
         })?;
     let Some(description) = answer.table() else {
-        return Err(format!("DynamoDB described no table `{table}`"));
+        return Err(failed(format!("DynamoDB described no table `{table}`")));
     };
     let mut keys: Vec<(bool, String)> = description
         .key_schema()
@@ -55,7 +61,7 @@ pub(super) async fn describe(client: &Client, table: &str) -> Result<TableDescri
         .collect();
     keys.sort();
     if keys.is_empty() {
-        return Err(format!("table `{table}` has no key schema"));
+        return Err(failed(format!("table `{table}` has no key schema")));
     }
     Ok(TableDescription {
         name: table.to_owned(),
