@@ -180,3 +180,35 @@ impl fmt::Display for ReplayReport {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(delivered: u64, failed: u64, shards: usize, stopped: Option<&str>) -> ReplayReport {
+        let mut report = ReplayReport::new("p", SourceKind::DynamodbStreams, false);
+        report.totals.records_in = delivered + failed;
+        report.totals.delivered = delivered;
+        report.totals.failed = failed;
+        report.batches = 1;
+        report.shards = shards;
+        report.redeliveries = failed;
+        report.stopped = stopped.map(str::to_owned);
+        report.elapsed = Duration::from_millis(10);
+        report
+    }
+
+    #[test]
+    fn parts_of_a_run_add_up_to_one_report() {
+        let mut run = part(3, 0, 1, None);
+        run.absorb(part(2, 1, 2, Some("first")));
+        run.absorb(part(5, 0, 1, Some("second")));
+        assert_eq!(run.totals.records_in, 11);
+        assert_eq!(run.totals.delivered, 10);
+        assert_eq!(run.totals.failed, 1);
+        assert_eq!((run.batches, run.shards, run.redeliveries), (3, 2, 1));
+        assert_eq!(run.stopped.as_deref(), Some("first"));
+        assert_eq!(run.lines, None);
+        assert_eq!(run.elapsed, Duration::from_millis(30));
+    }
+}
