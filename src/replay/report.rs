@@ -61,7 +61,9 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
-    pub(super) fn new(pipeline: &str, source: SourceKind, log_invocations: bool) -> Self {
+    /// An empty report, for a replay of records of `source` through the
+    /// pipeline named `pipeline`.
+    pub fn new(pipeline: &str, source: SourceKind, log_invocations: bool) -> Self {
         ReplayReport {
             pipeline: pipeline.to_owned(),
             source,
@@ -77,6 +79,31 @@ impl ReplayReport {
             invocations: log_invocations.then(Vec::new),
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// Adds what a replay of more records of the same run did: a run fed
+    /// in parts (`tributary backfill` replays each page or file chunk it
+    /// reads, then checkpoints) reports as one. Counts add up; the shard
+    /// count is the largest seen; `stopped` keeps the first reason.
+    pub fn absorb(&mut self, part: ReplayReport) {
+        self.totals += part.totals;
+        self.batches += part.batches;
+        self.shards = self.shards.max(part.shards);
+        self.undelivered_aggregates += part.undelivered_aggregates;
+        self.redeliveries += part.redeliveries;
+        self.discarded += part.discarded;
+        self.lines = match (self.lines, part.lines) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.unreadable_lines += part.unreadable_lines;
+        if self.stopped.is_none() {
+            self.stopped = part.stopped;
+        }
+        if let (Some(log), Some(part)) = (&mut self.invocations, part.invocations) {
+            log.extend(part);
+        }
+        self.elapsed += part.elapsed;
     }
 
     /// Input records per second.
@@ -151,5 +178,37 @@ impl fmt::Display for ReplayReport {
             self.records_per_sec(),
             self.elapsed.as_secs_f64()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(delivered: u64, failed: u64, shards: usize, stopped: Option<&str>) -> ReplayReport {
+        let mut report = ReplayReport::new("p", SourceKind::DynamodbStreams, false);
+        report.totals.records_in = delivered + failed;
+        report.totals.delivered = delivered;
+        report.totals.failed = failed;
+        report.batches = 1;
+        report.shards = shards;
+        report.redeliveries = failed;
+        report.stopped = stopped.map(str::to_owned);
+        report.elapsed = Duration::from_millis(10);
+        report
+    }
+
+    #[test]
+    fn parts_of_a_run_add_up_to_one_report() {
+        let mut run = part(3, 0, 1, None);
+        run.absorb(part(2, 1, 2, Some("first")));
+        run.absorb(part(5, 0, 1, Some("second")));
+        assert_eq!(run.totals.records_in, 11);
+        assert_eq!(run.totals.delivered, 10);
+        assert_eq!(run.totals.failed, 1);
+        assert_eq!((run.batches, run.shards, run.redeliveries), (3, 2, 1));
+        assert_eq!(run.stopped.as_deref(), Some("first"));
+        assert_eq!(run.lines, None);
+        assert_eq!(run.elapsed, Duration::from_millis(30));
     }
 }

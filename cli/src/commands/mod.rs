@@ -1,10 +1,11 @@
 //! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `redrive`, `test`, `test-pattern`, `grep`, `remap`,
+//! `invoke`, `record`, `backfill`, `redrive`, `test`, `test-pattern`, `grep`, `remap`,
 //! `package` and `deploy`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
+mod backfill;
 mod invoke;
 mod package;
 mod pattern;
@@ -100,6 +101,63 @@ enum Command {
         /// Stop once every shard is read to its end for now.
         #[arg(long)]
         until_caught_up: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Send every item of a DynamoDB table through a `dynamodb_streams`
+    /// pipeline, as the INSERTs that made them (same plain JSON and document
+    /// ids as the stream's changes): by a parallel Scan (the default), from
+    /// an export in S3 (--export), or from one it starts (--start-export).
+    /// A checkpoint file lets a rerun resume. Exit 0 when every item was
+    /// sent (the summary counts their fates), 1 for what must be fixed
+    /// (pipeline, table, export, checkpoint), 2 when reading failed.
+    Backfill {
+        /// The pipeline file (its source: `type = "dynamodb_streams"`).
+        pipeline: PathBuf,
+        /// The DynamoDB table.
+        #[arg(long)]
+        table: String,
+        /// Read a finished ExportTableToPointInTime export (DynamoDB JSON):
+        /// s3://BUCKET/PREFIX, the prefix it was written to or its
+        /// AWSDynamoDB/EXPORT_ID folder.
+        #[arg(long, conflicts_with = "start_export")]
+        export: Option<String>,
+        /// Start an export (point-in-time recovery must be on), wait for it,
+        /// then read it.
+        #[arg(long, requires = "bucket")]
+        start_export: bool,
+        /// With --start-export: the bucket to export into.
+        #[arg(long)]
+        bucket: Option<String>,
+        /// With --start-export: the key prefix to export under.
+        #[arg(long, default_value = "tributary-backfill")]
+        prefix: String,
+        /// The time (RFC 3339) an export without a manifest summary (moto's)
+        /// was made at; AWS's exports say it themselves.
+        #[arg(long)]
+        export_time: Option<String>,
+        /// Scan in this many parallel segments.
+        #[arg(long, default_value_t = 4)]
+        segments: u32,
+        /// Scan with strongly consistent reads.
+        #[arg(long)]
+        consistent_read: bool,
+        /// The checkpoint file; default .tributary/backfill-TABLE.json.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Ignore (and replace) the checkpoint: start over.
+        #[arg(long)]
+        restart: bool,
+        /// Pause after the page or chunk that reaches this many items in
+        /// this run (the checkpoint saved); the same command goes on.
+        #[arg(long)]
+        max_items: Option<u64>,
+        /// Records per batch; default: the source's `batch_size`.
+        #[arg(long)]
+        batch_size: Option<u32>,
+        /// Never show a progress bar.
+        #[arg(long)]
+        no_progress: bool,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -357,6 +415,55 @@ pub fn run(registry: Registry) -> ExitCode {
             };
             replay::run(&pipeline, &recording, &options, &registry)
         }
+        Command::Backfill {
+            pipeline,
+            table,
+            export,
+            start_export,
+            bucket,
+            prefix,
+            export_time,
+            segments,
+            consistent_read,
+            checkpoint,
+            restart,
+            max_items,
+            batch_size,
+            no_progress,
+            aws,
+        } => {
+            let export_time_ms = match export_time
+                .as_deref()
+                .map(chrono::DateTime::parse_from_rfc3339)
+            {
+                None => None,
+                Some(Ok(time)) => Some(time.timestamp_millis()),
+                Some(Err(error)) => {
+                    eprintln!("error: --export-time is not an RFC 3339 time: {error}");
+                    return ExitCode::from(EXIT_INVALID);
+                }
+            };
+            backfill::run(
+                backfill::BackfillArgs {
+                    pipeline,
+                    table,
+                    export,
+                    start_export: bucket
+                        .filter(|_| start_export)
+                        .map(|bucket| (bucket, prefix)),
+                    export_time_ms,
+                    segments,
+                    consistent_read,
+                    checkpoint,
+                    restart,
+                    max_items,
+                    progress: !no_progress,
+                    batch_size,
+                    endpoint: aws.endpoint(),
+                },
+                &registry,
+            )
+        }
         Command::Redrive {
             sources,
             from_file,
@@ -416,6 +523,18 @@ fn load_plan(path: &std::path::Path, registry: &Registry) -> Result<tributary::P
         eprint!("{error}");
         ExitCode::from(EXIT_INVALID)
     })
+}
+
+/// The single-threaded async runtime a command runs its AWS calls and
+/// pipeline on; when it cannot start, says so and gives the exit status.
+fn async_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            eprintln!("error: cannot start the async runtime: {error}");
+            ExitCode::from(EXIT_FAILED)
+        })
 }
 
 /// Now, in milliseconds since the Unix epoch (0 on a clock before it).

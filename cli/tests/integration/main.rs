@@ -5,6 +5,7 @@
 //! in tests/integration/ at the repository's root.
 
 mod aggregate;
+mod backfill;
 mod cloudwatch_logs;
 mod declared;
 mod deploy;

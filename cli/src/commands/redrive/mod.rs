@@ -35,7 +35,7 @@ mod local_files;
 mod locations;
 mod on_failure;
 mod output;
-mod s3_objects;
+pub(super) mod s3_objects;
 mod sqs_messages;
 mod stream_reread;
 mod summary;
@@ -98,15 +98,9 @@ pub(super) fn run(args: RedriveArgs) -> ExitCode {
             "--delete-messages deletes SQS messages: name a queue (sqs://QUEUE)".to_owned(),
         );
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::async_runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(EXIT_FAILED);
-        }
+        Err(status) => return status,
     };
     runtime.block_on(redrive(&args, &locations, &filters))
 }

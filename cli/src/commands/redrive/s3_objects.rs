@@ -1,5 +1,6 @@
 //! `s3://BUCKET/PREFIX`: every object under the prefix, listed page by page
-//! (ListObjectsV2) and downloaded a few at a time, in key order.
+//! (ListObjectsV2) and downloaded a few at a time, in key order. `backfill`
+//! lists and downloads an export's objects with the same functions.
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
@@ -11,14 +12,14 @@ const DOWNLOADS_AT_ONCE: usize = 8;
 
 /// An S3 client for `endpoint`; path-style addressing when the endpoint is
 /// not AWS's (emulators answer at one host, not at BUCKET.host).
-pub(super) async fn client(endpoint: &Endpoint) -> Client {
+pub(in crate::commands) async fn client(endpoint: &Endpoint) -> Client {
     let sdk = endpoint.sdk_config().await;
     let config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(endpoint.url.is_some());
     Client::from_conf(config.build())
 }
 
 /// The keys of the objects under `prefix`, in key order.
-pub(super) async fn list(
+pub(in crate::commands) async fn list(
     client: &Client,
     bucket: &str,
     prefix: &str,
@@ -65,11 +66,16 @@ where
     }
 }
 
-async fn download(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+/// The bytes of the object at `key`.
+pub(in crate::commands) async fn download(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, String> {
     let cannot = |error: String| {
         format!(
             "s3://{bucket}/{key}: cannot download it: {error}; check the credentials' \
-             s3:GetObject permission (and kms:Decrypt for a KMS key), then redrive it again"
+             s3:GetObject permission (and kms:Decrypt for a KMS key), then run the command again"
         )
     };
     let object = client

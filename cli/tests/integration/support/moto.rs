@@ -75,6 +75,12 @@ pub fn s3(args: &[&str]) -> Value {
     script("s3.py", args)
 }
 
+/// Runs tests/fixtures/moto/tables.py (DynamoDB tables for backfills)
+/// against the server; gives its JSON.
+pub fn tables(args: &[&str]) -> Value {
+    script("tables.py", args)
+}
+
 fn script(name: &str, args: &[&str]) -> Value {
     let output = Command::new("python3")
         .arg(super::root().join("tests/fixtures/moto").join(name))

@@ -199,6 +199,44 @@ pub(in crate::sources) fn rebuild(record: SourceRecord, payload: DynamodbPayload
     change_record(origin, event_name, removed_by_ttl, data, change, payload)
 }
 
+/// An item that exists, as the INSERT that would have created it: the
+/// change backfilling sends (`backfill.rs`). Its `dynamodb` object, which
+/// the record keeps as `raw` (so dead letters and recordings of it rebuild
+/// the same record), has the item as `NewImage`, its `keys`, the sequence
+/// number `0` and `seconds` as `ApproximateCreationDateTime`.
+pub(super) fn insert_record(
+    origin: Origin,
+    keys: Item,
+    item: Item,
+    seconds: i64,
+    payload: DynamodbPayload,
+) -> SourceRecord {
+    let raw = json!({
+        "ApproximateCreationDateTime": seconds,
+        "Keys": &keys,
+        "NewImage": &item,
+        "SequenceNumber": &origin.sequence,
+        "StreamViewType": "NEW_IMAGE",
+    });
+    let raw = Bytes::from(serde_json::to_vec(&raw).expect("a JSON value always serializes"));
+    let change = StreamRecord {
+        approximate_creation_date_time: Some(seconds as f64),
+        keys: Some(keys),
+        new_image: Some(item),
+        old_image: None,
+        sequence_number: Some(origin.sequence.clone()),
+        stream_view_type: Some("NEW_IMAGE".to_owned()),
+    };
+    change_record(
+        origin,
+        Ok("INSERT".to_owned()),
+        false,
+        raw,
+        Ok(change),
+        payload,
+    )
+}
+
 /// The record of one change. `origin` names it (stream, shard, sequence
 /// number); `raw` is its `dynamodb` object, which `change` is read from. The
 /// origin gets the arrival time, keys, event name and TTL mark; a change

@@ -4,6 +4,8 @@
 //! - `event.rs`: Lambda's DynamoDB Streams events, decoded into source
 //!   records; a recorded change is rebuilt into the same record.
 //! - `item.rs`: DynamoDB JSON as plain JSON, and an item's document id.
+//! - `backfill.rs`: an item that exists (from a scan or an export) as the
+//!   INSERT change a backfill sends through the pipeline.
 //! - `collapse.rs`: of several changes to one item in a batch, the last
 //!   one wins (`collapse = true`).
 //! - `recorder.rs`: recording a table's stream with the AWS SDK
@@ -12,6 +14,7 @@
 //!   numbers: the SDK calls `RangeReader` makes (with the `aws-clients`
 //!   feature).
 
+mod backfill;
 mod collapse;
 mod config;
 mod event;
@@ -21,6 +24,7 @@ mod range;
 #[cfg(feature = "aws-clients")]
 mod recorder;
 
+pub use backfill::{BACKFILL_SEQUENCE, BACKFILL_SHARD, BackfillTable};
 pub(super) use collapse::superseded;
 pub use config::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub(crate) use event::change_of;
