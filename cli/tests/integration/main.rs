@@ -11,6 +11,7 @@ mod declared;
 mod deploy;
 mod hostile;
 mod invoke;
+mod mirror;
 mod opensearch;
 mod pattern;
 mod record;

@@ -6,7 +6,7 @@
 //! [`BackfillTable::record`]. The record is the one the stream path makes
 //! for an INSERT of the same item (`event.rs` builds both), so it gets the
 //! same plain JSON and the same document id. Its origin is the backfill
-//! contract (docs/backfill.md):
+//! contract (docs/mirror.md, "Backfill"):
 //!
 //! - source `dynamodb_streams`, stream: the table's stream ARN (or the
 //!   table's ARN when it has no stream), shard [`BACKFILL_SHARD`];
