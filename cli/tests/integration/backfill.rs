@@ -218,7 +218,7 @@ fn an_export_started_and_read_backfills_every_item_once_as_the_stream_gives_it()
 }
 
 #[test]
-fn a_missing_table_or_a_kinesis_pipeline_is_a_clear_error() {
+fn a_missing_table_another_tables_pipeline_or_a_kinesis_pipeline_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let (pipeline, _) = pipeline(dir.path(), "absent");
     let (output, _, stderr) = run(moto::tributary().arg("backfill").arg(&pipeline).args([
@@ -230,6 +230,17 @@ fn a_missing_table_or_a_kinesis_pipeline_is_a_clear_error() {
     ]));
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("there is no table `absent`"), "{stderr}");
+    let (output, _, stderr) = run(moto::tributary().arg("backfill").arg(&pipeline).args([
+        "--table",
+        "invoices",
+        "--endpoint-url",
+        moto::url(),
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("follows table `absent`, and --table names `invoices`"),
+        "{stderr}"
+    );
     let kinesis = dir.path().join("kinesis.toml");
     std::fs::write(&kinesis, "[pipeline]\nname = \"k\"\n[source]\ntype = \"kinesis\"\n[sinks.out]\ntype = \"jsonl\"\npath = \"out.jsonl\"\n").unwrap();
     let (output, _, stderr) = run(moto::tributary().arg("backfill").arg(&kinesis).args([

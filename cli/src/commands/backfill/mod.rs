@@ -95,6 +95,10 @@ pub(super) fn run(args: BackfillArgs, registry: &Registry) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID);
     };
+    if let Err(message) = table::check_same_table(source.table.as_deref(), &args.table) {
+        eprintln!("error: {message}");
+        return ExitCode::from(EXIT_INVALID);
+    }
     let payload = source.payload;
     if args.segments == 0 {
         eprintln!("error: --segments must be at least 1");

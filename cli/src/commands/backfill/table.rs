@@ -71,3 +71,65 @@ pub(super) async fn describe(client: &Client, table: &str) -> Result<TableDescri
         approximate_items: description.item_count().and_then(|n| u64::try_from(n).ok()),
     })
 }
+
+/// The table's name in a `table` setting or argument: a name as it is, or
+/// the name inside a table's or its stream's ARN
+/// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/stream/LABEL]`).
+pub(super) fn name_in(table: &str) -> &str {
+    match table.split_once(":table/") {
+        Some((_, rest)) if table.starts_with("arn:") => rest.split('/').next().unwrap_or(rest),
+        _ => table,
+    }
+}
+
+/// Refuses a `--table` other than the one the pipeline's `[source]` names:
+/// the items would be indexed as another table's.
+pub(super) fn check_same_table(pipeline_table: Option<&str>, argument: &str) -> Result<(), String> {
+    match pipeline_table {
+        Some(configured) if name_in(configured) != name_in(argument) => Err(format!(
+            "the pipeline's [source] follows table `{}`, and --table names `{}`; backfill the table the pipeline \
+             follows (--table {}), or point the pipeline at `{}`",
+            name_in(configured),
+            name_in(argument),
+            name_in(configured),
+            name_in(argument)
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_is_named_by_its_name_or_an_arn_of_it_or_its_stream() {
+        assert_eq!(name_in("orders"), "orders");
+        assert_eq!(
+            name_in("arn:aws:dynamodb:eu-west-1:1:table/orders"),
+            "orders"
+        );
+        assert_eq!(
+            name_in("arn:aws:dynamodb:eu-west-1:1:table/orders/stream/2026-11-28T10:00:00.000"),
+            "orders"
+        );
+    }
+
+    #[test]
+    fn another_table_than_the_pipelines_is_refused_with_both_names() {
+        assert!(check_same_table(None, "orders").is_ok());
+        assert!(check_same_table(Some("orders"), "orders").is_ok());
+        assert!(
+            check_same_table(
+                Some("arn:aws:dynamodb:eu-west-1:1:table/orders/stream/2026-11-28T10:00:00.000"),
+                "orders"
+            )
+            .is_ok()
+        );
+        let error = check_same_table(Some("orders"), "invoices").unwrap_err();
+        assert!(
+            error.contains("follows table `orders`, and --table names `invoices`"),
+            "{error}"
+        );
+    }
+}
