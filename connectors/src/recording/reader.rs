@@ -266,8 +266,13 @@ impl RecordingReader {
             }
             self.line_number += 1;
             self.bytes_read += read as u64;
-            if !self.line.trim_ascii().is_empty() {
-                return Some(self.parse_line());
+            if self.line.trim_ascii().is_empty() {
+                continue;
+            }
+            match self.header_again() {
+                Some(Ok(())) => continue,
+                Some(Err(error)) => return Some(Err(error)),
+                None => return Some(self.parse_line()),
             }
         }
     }
@@ -302,6 +307,37 @@ impl RecordingReader {
             Bytes::copy_from_slice(line),
             DecodeError::Unreadable { reason },
         )
+    }
+
+    /// Whether the line is a header again, as where recordings were joined
+    /// end to end (`cat` of an `s3` sink's objects): `Some(Ok)` for a header
+    /// of the same source and stream, which is passed over; an error for one
+    /// of another; `None` for a record line.
+    fn header_again(&self) -> Option<Result<(), RecordingError>> {
+        if !self.line.starts_with(b"{\"tributary_recording\"") {
+            return None;
+        }
+        let header: Header = serde_json::from_slice(&self.line).ok()?;
+        let same = header.tributary_recording == self.header.tributary_recording
+            && header.source == self.header.source
+            && header.stream == self.header.stream;
+        Some(if same {
+            Ok(())
+        } else {
+            Err(RecordingError::Invalid {
+                file: self.name.clone(),
+                line: self.line_number,
+                column: 1,
+                message: format!(
+                    "a header of another stream ({} `{}`, where the recording began with {} `{}`)",
+                    header.source.as_str(),
+                    header.stream,
+                    self.header.source.as_str(),
+                    self.header.stream
+                ),
+                hint: "a recording holds one stream's records: join only recordings of the same stream",
+            })
+        })
     }
 
     fn parse_line(&mut self) -> Result<SourceRecord, RecordingError> {
@@ -447,6 +483,44 @@ mod tests {
             assert_eq!(record.origin.arrival_ms, 1_732_700_000_123);
             assert_eq!(record.origin.sub_sequence, (i == 3).then_some(7));
         }
+    }
+
+    #[test]
+    fn recordings_joined_end_to_end_read_as_one_and_another_streams_header_is_an_error() {
+        let header = "{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n";
+        let record = |n: u32| {
+            format!("{{\"shard\":\"a\",\"sequence\":\"{n}\",\"arrival_ms\":1,\"data\":{{}}}}\n")
+        };
+        let joined = format!(
+            "{header}{}{}{}\
+             {{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\",\"recorded_at_ms\":5}}\n{}\
+             {{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"other\"}}\n{}",
+            record(1),
+            header,
+            record(2),
+            record(3),
+            record(4)
+        );
+        let mut reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(joined)).unwrap();
+        let mut read = Vec::new();
+        let mut errors = Vec::new();
+        while let Some(record) = reader.next_record() {
+            match record {
+                Ok(record) => read.push(record.origin.sequence),
+                Err(error) => errors.push(error.to_string()),
+            }
+        }
+        assert_eq!(
+            read,
+            ["1", "2", "3", "4"],
+            "repeated headers are passed over"
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("r.jsonl:7:1: a header of another stream (kinesis `other`"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
