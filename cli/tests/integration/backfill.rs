@@ -66,18 +66,7 @@ fn backfill(pipeline: &Path, table: &str, checkpoint: &Path, args: &[&str]) -> S
 /// INSERT per put) recorded and replayed through the same pipeline.
 fn streamed(dir: &Path, pipeline: &Path, sink: &Path, table: &str) -> Vec<Value> {
     let recording = dir.join(format!("{table}-stream.jsonl"));
-    let (output, _, stderr) = run(moto::tributary()
-        .args([
-            "record",
-            "--table",
-            table,
-            "--until-caught-up",
-            "--endpoint-url",
-            moto::url(),
-            "--out",
-        ])
-        .arg(&recording));
-    assert!(output.status.success(), "{stderr}");
+    moto::record("--table", table, &recording);
     let _ = std::fs::remove_file(sink);
     let (output, _, stderr) = run(crate::support::tributary()
         .arg("replay")

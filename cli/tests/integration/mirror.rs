@@ -61,18 +61,7 @@ fn fixture() -> Fixture {
     let made = tables(&["change", TABLE, &ITEMS.to_string()]);
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("mirrored.jsonl");
-    let (output, _, stderr) = run(moto::tributary()
-        .args([
-            "record",
-            "--table",
-            TABLE,
-            "--until-caught-up",
-            "--endpoint-url",
-            moto::url(),
-            "--out",
-        ])
-        .arg(&recording));
-    assert!(output.status.success(), "{stderr}");
+    moto::record("--table", TABLE, &recording);
     let records = std::fs::read_to_string(&recording).unwrap().lines().count() as u64 - 1;
     assert_eq!(
         records,

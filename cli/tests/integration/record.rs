@@ -35,18 +35,7 @@ fn a_kinesis_stream_is_recorded_whole_and_put_back_in_order() {
     let put = streams(&["kinesis-put", "recorded", "3", "120"]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded.jsonl");
-    let (output, _, stderr) = run(moto::tributary()
-        .args([
-            "record",
-            "--stream",
-            "recorded",
-            "--until-caught-up",
-            "--endpoint-url",
-            moto::url(),
-            "--out",
-        ])
-        .arg(&out));
-    assert!(output.status.success(), "{stderr}");
+    moto::record("--stream", "recorded", &out);
     let shards = recorded(&out);
     let mut expected: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
     for entry in put.as_array().unwrap() {
@@ -149,18 +138,7 @@ fn a_dynamodb_tables_stream_is_recorded_with_keys_and_changes() {
     let made = streams(&["dynamodb-changes", "orders"]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("orders.jsonl.gz");
-    let (output, _, stderr) = run(moto::tributary()
-        .args([
-            "record",
-            "--table",
-            "orders",
-            "--until-caught-up",
-            "--endpoint-url",
-            moto::url(),
-            "--out",
-        ])
-        .arg(&out));
-    assert!(output.status.success(), "{stderr}");
+    moto::record("--table", "orders", &out);
     let records: Vec<_> = RecordingReader::open(&out)
         .unwrap()
         .map(Result::unwrap)

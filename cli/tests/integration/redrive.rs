@@ -408,11 +408,7 @@ fn a_dynamodb_on_failure_message_rereads_its_range_as_record_would_have_recorded
     // The reference: the whole stream, as `tributary record` writes it.
     let dir = tempfile::tempdir().unwrap();
     let recorded = dir.path().join("recorded.jsonl");
-    let (output, _, stderr) = run(moto::tributary()
-        .args(["record", "--table", "failing-orders", "--until-caught-up"])
-        .args(["--endpoint-url", moto::url(), "--out"])
-        .arg(&recorded));
-    assert!(output.status.success(), "{stderr}");
+    moto::record("--table", "failing-orders", &recorded);
 
     // A message captured from an SNS subscription, in a local folder.
     let mut body = fixture_json("dynamodb-sqs-body.json");

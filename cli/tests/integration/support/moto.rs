@@ -3,6 +3,7 @@
 //! boto3 scripts that set up and read its streams, buckets and queues.
 
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -94,6 +95,26 @@ fn script(name: &str, args: &[&str]) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Records a moto stream into `out` with `tributary record FLAG NAME
+/// --until-caught-up` (`FLAG` is `--stream` or `--table`); fails the test
+/// when the command fails.
+pub fn record(flag: &str, name: &str, out: &Path) {
+    let (output, stdout, stderr) = super::run(
+        tributary()
+            .args([
+                "record",
+                flag,
+                name,
+                "--until-caught-up",
+                "--endpoint-url",
+                url(),
+                "--out",
+            ])
+            .arg(out),
+    );
+    assert!(output.status.success(), "{stdout}{stderr}");
 }
 
 /// The `tributary` command with moto's credentials and region, and nothing
