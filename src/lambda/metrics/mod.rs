@@ -6,6 +6,8 @@
 //! `DeadLettered`, `Failed` (counts of input records by their fate) and
 //! `Duration` (milliseconds).
 
+pub mod names;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
