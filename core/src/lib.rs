@@ -39,7 +39,7 @@ pub use payload::{Payload, PayloadError};
 pub use processor::{Processor, RecordProcessor};
 pub use record::{InputIndex, Record};
 pub use shard_stops::ShardStops;
-pub use sink::{BoxFuture, Delivery, DeliveryFailure, SharedError, Sink, SinkError};
+pub use sink::{BoxFuture, Delivery, DeliveryFailure, SharedError, Sink, SinkError, SinkStats};
 pub use window::Window;
 
 /// A boxed error, as processors and sinks return them.

@@ -36,6 +36,37 @@ pub trait Sink: Send {
     fn flush(&mut self) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async { Ok(()) })
     }
+
+    /// What the sink sent since it was last asked, and starts counting
+    /// again: the numbers behind its metrics. A sink that sends no requests
+    /// counts only bytes, or nothing.
+    fn take_stats(&mut self) -> SinkStats {
+        SinkStats::default()
+    }
+}
+
+/// What a sink sent over some deliveries: the part of its metrics only the
+/// sink knows. What became of each record the pipeline counts itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SinkStats {
+    /// Bytes sent or written, every attempt counted.
+    pub bytes: u64,
+    /// Requests sent, every attempt counted.
+    pub requests: u64,
+    /// Items sent again after they were refused for now.
+    pub retries: u64,
+    /// Items the destination refused because it was throttling or out of
+    /// capacity (HTTP 429, 402, 503), every attempt counted.
+    pub throttled: u64,
+}
+
+impl std::ops::AddAssign for SinkStats {
+    fn add_assign(&mut self, other: SinkStats) {
+        self.bytes += other.bytes;
+        self.requests += other.requests;
+        self.retries += other.retries;
+        self.throttled += other.throttled;
+    }
 }
 
 /// The result of one [`Sink::deliver`] call.

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
+use tributary_core::{
+    BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError, SinkStats,
+};
 
 /// Writes each record's payload as one line of JSON (JSON Lines), to a file
 /// or to standard output. For local runs, replays and tests.
@@ -56,6 +58,8 @@ impl JsonlSinkConfig {
 pub struct JsonlSink {
     out: Box<dyn Write + Send>,
     buffer: Vec<u8>,
+    /// Bytes written since the metrics last asked.
+    written: u64,
 }
 
 impl JsonlSink {
@@ -64,6 +68,7 @@ impl JsonlSink {
         JsonlSink {
             out,
             buffer: Vec::with_capacity(64 * 1024),
+            written: 0,
         }
     }
 
@@ -83,11 +88,14 @@ impl JsonlSink {
                 }
             }
         }
-        if let Err(error) = self
+        let written = self
             .out
             .write_all(&self.buffer)
-            .and_then(|()| self.out.flush())
-        {
+            .and_then(|()| self.out.flush());
+        if written.is_ok() {
+            self.written += self.buffer.len() as u64;
+        }
+        if let Err(error) = written {
             // Nothing of this batch is known to be written: all of it failed.
             let error: SharedError = Arc::new(error);
             delivery.failures = (0..records.len())
@@ -109,6 +117,13 @@ impl Sink for JsonlSink {
     ) -> BoxFuture<'a, Delivery> {
         let delivery = self.write_batch(records);
         Box::pin(async move { delivery })
+    }
+
+    fn take_stats(&mut self) -> SinkStats {
+        SinkStats {
+            bytes: std::mem::take(&mut self.written),
+            ..SinkStats::default()
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use tokio::sync::OnceCell;
+use tributary_core::SinkStats;
 
 use super::{RequestConfig, Stack, stack};
 
@@ -40,5 +41,13 @@ impl<S, L: Clone> LazyStack<S, L> {
                 Ok(stack(&self.config, self.logic.clone(), service))
             })
             .await
+    }
+
+    /// What the stack sent since the last call (nothing, before it is made).
+    pub fn take_stats(&self) -> SinkStats {
+        self.stack
+            .get()
+            .map(|stack| stack.get_ref().take_stats())
+            .unwrap_or_default()
     }
 }

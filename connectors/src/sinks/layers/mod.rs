@@ -86,6 +86,9 @@ pub trait Items: Send + Sync + Sized {
     /// The same request with only the items at `keep`, ascending positions
     /// among this request's items.
     fn only(&self, keep: &[usize]) -> Self;
+
+    /// How many bytes sending it takes (its body), for the sink's metrics.
+    fn bytes(&self) -> u64;
 }
 
 /// How a network sink sends requests: the settings every layer reads.
@@ -152,6 +155,10 @@ pub(crate) mod testing {
 
         fn only(&self, keep: &[usize]) -> Self {
             Names(keep.iter().map(|k| self.0[*k]).collect())
+        }
+
+        fn bytes(&self) -> u64 {
+            self.0.iter().map(|name| name.len() as u64).sum()
         }
     }
 }

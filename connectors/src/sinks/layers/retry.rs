@@ -4,11 +4,15 @@
 //!
 //! What counts as refused for now is not this layer's business: a sink's
 //! [`RetryLogic`] reads each answer into one [`Outcome`] per item.
+//!
+//! The layer also counts what it sends, for the sink's metrics
+//! ([`Retry::take_stats`]): every attempt, its bytes, the items sent again
+//! and the items refused as throttled.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tributary_core::{BoxFuture, SinkError};
+use tributary_core::{BoxFuture, SinkError, SinkStats};
 
 use super::{Items, Layer, Service};
 
@@ -20,6 +24,10 @@ pub enum Outcome {
     Delivered,
     /// Refused for now: send it again, if attempts and time are left.
     Retry(SinkError),
+    /// Refused for now because the destination is throttling or out of
+    /// capacity (429, 402, 503 `SlowDown`): sent again as [`Outcome::Retry`],
+    /// and counted as throttled.
+    Throttled(SinkError),
     /// Failed for good: never sent again.
     Failed(SinkError),
 }
@@ -126,6 +134,7 @@ impl<S, L: Clone> Layer<S> for RetryLayer<L> {
             backoff: self.backoff.clone(),
             logic: self.logic.clone(),
             requests: AtomicU64::new(0),
+            counts: Counts::default(),
         }
     }
 }
@@ -139,12 +148,45 @@ pub struct Retry<S, L> {
     logic: L,
     /// Numbers requests, so concurrent ones draw different jitter.
     requests: AtomicU64,
+    /// What was sent since the sink last asked.
+    counts: Counts,
+}
+
+/// What a [`Retry`] sent, counted as concurrent requests go.
+#[derive(Debug, Default)]
+struct Counts {
+    bytes: AtomicU64,
+    attempts: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+impl Counts {
+    fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn take(counter: &AtomicU64) -> u64 {
+        counter.swap(0, Ordering::Relaxed)
+    }
 }
 
 impl<S, L> Retry<S, L> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+
+    /// What was sent since the last call: attempts, their bytes, the items
+    /// sent again and those refused as throttled.
+    pub fn take_stats(&self) -> SinkStats {
+        let counts = &self.counts;
+        SinkStats {
+            bytes: Counts::take(&counts.bytes),
+            requests: Counts::take(&counts.attempts),
+            retries: Counts::take(&counts.retries),
+            throttled: Counts::take(&counts.throttled),
+        }
     }
 
     fn seed(&self) -> u64 {
@@ -175,6 +217,8 @@ where
             let mut attempt = 1;
             loop {
                 let sent = narrowed.as_ref().unwrap_or(request);
+                Counts::add(&self.counts.attempts, 1);
+                Counts::add(&self.counts.bytes, sent.bytes());
                 let answer = self.inner.call(sent, deadline).await;
                 let outcomes = self.logic.outcomes(sent, answer);
                 debug_assert_eq!(outcomes.len(), items.len(), "one outcome an item");
@@ -191,6 +235,11 @@ where
                             again.push(position);
                             refusals.push(error);
                         }
+                        Outcome::Throttled(error) => {
+                            Counts::add(&self.counts.throttled, 1);
+                            again.push(position);
+                            refusals.push(error);
+                        }
                     }
                 }
                 if again.is_empty() {
@@ -198,6 +247,7 @@ where
                 }
                 match waits.next(attempt, deadline) {
                     Some(wait) => {
+                        Counts::add(&self.counts.retries, again.len() as u64);
                         let reason = refusals.last().expect("an item is sent again");
                         tracing::debug!(attempt, items = again.len(), ?wait, %reason, "retrying items");
                         let next = sent.only(&again);
@@ -340,6 +390,26 @@ mod tests {
                 Names(vec!["d"])
             ]
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_attempts_their_bytes_items_sent_again_and_throttled_items() {
+        let retry = retry(3, |name, attempt| match (name, attempt) {
+            ("bb", 0) => Outcome::Throttled(SinkError::RefusedForNow("429".into())),
+            ("ccc", 0 | 1) => busy(),
+            _ => Outcome::Delivered,
+        });
+        let failures = retry.call(&Names(vec!["a", "bb", "ccc"]), None).await;
+        assert!(failures.is_empty(), "{failures:?}");
+        // Sent: a bb ccc (6 bytes), then bb ccc (5), then ccc (3).
+        let expected = SinkStats {
+            bytes: 14,
+            requests: 3,
+            retries: 3,
+            throttled: 1,
+        };
+        assert_eq!(retry.take_stats(), expected);
+        assert_eq!(retry.take_stats(), SinkStats::default(), "taken");
     }
 
     #[tokio::test(start_paused = true)]

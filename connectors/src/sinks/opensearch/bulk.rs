@@ -52,6 +52,10 @@ impl Items for BulkRequest<'_> {
             positions: keep.iter().map(|k| self.positions[*k]).collect(),
         }
     }
+
+    fn bytes(&self) -> u64 {
+        self.operations().map(|op| op.lines.len() as u64).sum()
+    }
 }
 
 /// Splits operations into rounds in which no document id comes twice: the

@@ -25,6 +25,17 @@ pub(super) fn is_retryable(status: u16) -> bool {
     matches!(status, 402 | 408 | 429) || status >= 500
 }
 
+/// What a status that is worth trying again is: throttling (429), out of
+/// capacity (402, 503) or another refusal for now.
+fn refused_for_now(status: u16, reason: String) -> Outcome {
+    let error = SinkError::RefusedForNow(reason);
+    if matches!(status, 402 | 429 | 503) {
+        Outcome::Throttled(error)
+    } else {
+        Outcome::Retry(error)
+    }
+}
+
 impl RetryLogic<BulkRequest<'_>, Result<BulkAnswer, OpensearchError>> for OpensearchRetryLogic {
     fn outcomes(
         &self,
@@ -43,7 +54,7 @@ impl RetryLogic<BulkRequest<'_>, Result<BulkAnswer, OpensearchError>> for Opense
             }
             .to_string();
             return all(if is_retryable(status) {
-                Outcome::Retry(SinkError::RefusedForNow(reason))
+                refused_for_now(status, reason)
             } else {
                 Outcome::Failed(SinkError::Rejected(reason))
             });
@@ -85,7 +96,7 @@ fn outcome(item: Item, operation: &Operation) -> Outcome {
         (status, _) => {
             let reason = item.describe();
             if is_retryable(status) {
-                Outcome::Retry(SinkError::RefusedForNow(reason))
+                refused_for_now(status, reason)
             } else {
                 Outcome::Failed(SinkError::Rejected(reason))
             }
@@ -124,6 +135,7 @@ mod tests {
             .map(|outcome| match outcome {
                 Outcome::Delivered => "done".to_owned(),
                 Outcome::Retry(error) => format!("retry: {error}"),
+                Outcome::Throttled(error) => format!("throttled: {error}"),
                 Outcome::Failed(error) => format!("failed: {error}"),
             })
             .collect()
@@ -162,7 +174,7 @@ mod tests {
         assert_eq!(outcomes[0], "done");
         assert_eq!(
             outcomes[1],
-            "retry: OpenSearch answered 429 (es_rejected_execution_exception: busy)"
+            "throttled: OpenSearch answered 429 (es_rejected_execution_exception: busy)"
         );
         assert_eq!(outcomes[2], "done");
         assert!(
@@ -171,7 +183,7 @@ mod tests {
             outcomes[3]
         );
         assert_eq!(outcomes[4], "done");
-        assert!(outcomes[5].starts_with("retry: "), "{}", outcomes[5]);
+        assert!(outcomes[5].starts_with("throttled: "), "{}", outcomes[5]);
         let two = BulkRequest {
             operations: &operations,
             positions: vec![0, 1],
@@ -184,6 +196,17 @@ mod tests {
             "a count mismatch is no answer: {mismatch:?}"
         );
         assert!(is_retryable(402) && !is_retryable(400));
+        let busy = |status| read(vec![refused_for_now(status, "x".to_owned())]).remove(0);
+        assert_eq!(
+            [402, 408, 429, 500, 503].map(busy),
+            [
+                "throttled: x",
+                "retry: x",
+                "throttled: x",
+                "retry: x",
+                "throttled: x"
+            ]
+        );
     }
 
     #[test]
@@ -197,7 +220,10 @@ mod tests {
         let reason = "OpenSearch answered 429 to the bulk request: slow down";
         assert_eq!(
             throttled,
-            [format!("retry: {reason}"), format!("retry: {reason}")]
+            [
+                format!("throttled: {reason}"),
+                format!("throttled: {reason}")
+            ]
         );
         let refused = read(OpensearchRetryLogic.outcomes(&both, answer(403, b"no")));
         let reason = "OpenSearch answered 403 to the bulk request: no";

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
+use tributary_core::{
+    BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError, SinkStats,
+};
 
 use super::OpensearchSinkConfig;
 use super::bulk::{self, BulkRequest};
@@ -113,5 +115,9 @@ impl Sink for OpensearchSink {
             }
             Delivery { failures }
         })
+    }
+
+    fn take_stats(&mut self) -> SinkStats {
+        self.stack.take_stats()
     }
 }

@@ -19,4 +19,8 @@ impl Items for PutRequest<'_> {
         // One item: it is sent again only whole.
         *self
     }
+
+    fn bytes(&self) -> u64 {
+        self.object.body.len() as u64
+    }
 }

@@ -35,6 +35,12 @@ pub(super) fn is_retryable(status: u16, code: &str) -> bool {
     matches!(status, 408 | 429) || status >= 500 || RETRYABLE_CODES.contains(&code)
 }
 
+/// Whether an answer of S3 says it is throttling: 503 `SlowDown`, 429, or a
+/// throttling code.
+fn is_throttling(status: u16, code: &str) -> bool {
+    matches!(status, 429 | 503) || matches!(code, "SlowDown" | "Throttling" | "ThrottlingException")
+}
+
 impl RetryLogic<PutRequest<'_>, Result<(), PutError>> for S3RetryLogic {
     fn outcomes(&self, request: &PutRequest<'_>, answer: Result<(), PutError>) -> Vec<Outcome> {
         vec![outcome(&request.object.key, answer)]
@@ -49,6 +55,9 @@ fn outcome(key: &str, answer: Result<(), PutError>) -> Outcome {
     };
     let reason = format!("PutObject `{key}`: {error}");
     match &error {
+        PutError::Refused { status, code, .. } if is_throttling(*status, code) => {
+            Outcome::Throttled(SinkError::RefusedForNow(reason))
+        }
         PutError::Refused { status, code, .. } if is_retryable(*status, code) => {
             Outcome::Retry(SinkError::RefusedForNow(reason))
         }
@@ -88,6 +97,7 @@ mod tests {
         match outcome("raw/s-1.jsonl.gz", answer) {
             Outcome::Delivered => "done".to_owned(),
             Outcome::Retry(error) => format!("retry: {error}"),
+            Outcome::Throttled(error) => format!("throttled: {error}"),
             Outcome::Failed(error) if error.is_transient() => {
                 format!("failed (transient): {error}")
             }
@@ -100,11 +110,12 @@ mod tests {
         assert_eq!(read(Ok(())), "done");
         assert_eq!(
             read(Err(refused(503, "SlowDown"))),
-            "retry: PutObject `raw/s-1.jsonl.gz`: S3 answered 503 SlowDown: as S3 says"
+            "throttled: PutObject `raw/s-1.jsonl.gz`: S3 answered 503 SlowDown: as S3 says"
         );
+        assert!(read(Err(refused(429, "TooManyRequests"))).starts_with("throttled: "));
+        assert!(read(Err(refused(400, "ThrottlingException"))).starts_with("throttled: "));
         for (status, code) in [
             (500, "InternalError"),
-            (429, "TooManyRequests"),
             (400, "RequestTimeout"),
             (400, "ExpiredToken"),
             (502, ""),

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tributary_core::{BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError};
+use tributary_core::{
+    BoxFuture, Delivery, DeliveryFailure, Record, SharedError, Sink, SinkError, SinkStats,
+};
 
 use super::S3SinkConfig;
 use super::encoder::{EncodedObject, ObjectEncoder};
@@ -60,6 +62,10 @@ impl Sink for S3Sink {
             }
             Delivery { failures }
         })
+    }
+
+    fn take_stats(&mut self) -> SinkStats {
+        self.stack.take_stats()
     }
 }
 
