@@ -34,7 +34,10 @@ pub mod pipeline;
 pub mod replay;
 pub mod testing;
 
-pub use pipeline::{BatchOutcome, Pipeline, Plan, Totals};
+pub use pipeline::{
+    BatchMetrics, BatchOutcome, Clock, Latencies, Pipeline, Plan, ProcessorMetrics, SinkMetrics,
+    Totals,
+};
 pub use tributary_config as config;
 pub use tributary_connectors as connectors;
 pub use tributary_core as core;

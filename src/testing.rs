@@ -27,7 +27,9 @@
 //! ```
 //!
 //! Records arrive at a fixed clock (2026-01-01T00:00:00Z, then one every
-//! 100 ms), so windows and time-based index names are the same every run.
+//! 100 ms), so windows and time-based index names are the same every run;
+//! the pipeline's own clock stands still an hour later ([`CLOCK_NOW_MS`]),
+//! so the latencies each invocation measured (`report.invocations`) are too.
 //! `tests/testing_api.rs` has more.
 
 use std::collections::BTreeMap;
@@ -41,11 +43,16 @@ use tributary_connectors::sources::SourceRecord;
 use tributary_core::{BoxFuture, Delivery, Origin, Record, Sink, SourceKind};
 use tributary_processors::Registry;
 
-use crate::Plan;
+use crate::{Clock, Plan};
+
 use crate::replay::{ReplayOptions, ReplayReport, replay_records};
 
 /// When the test clock starts: 2026-01-01T00:00:00Z.
 pub const CLOCK_START_MS: i64 = 1_767_225_600_000;
+
+/// The pipeline's clock in a test, against which it measures latency: an
+/// hour after [`CLOCK_START_MS`], 2026-01-01T01:00:00Z.
+pub const CLOCK_NOW_MS: i64 = CLOCK_START_MS + 3_600_000;
 
 /// A pipeline under test.
 pub struct PipelineTest {
@@ -110,6 +117,7 @@ impl PipelineTest {
                 outputs: captured.clone(),
             })
         });
+        pipeline.set_clock(Clock::Fixed(CLOCK_NOW_MS));
         let options = ReplayOptions {
             log_invocations: true,
             ..ReplayOptions::default()

@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tributary::core::{Processor, Record, RecordProcessor, Verdict};
+use tributary::lambda::metrics::{Distribution, emf_lines};
 use tributary::processors::{BuildContext, BuildError, ProcessorConfig, Registry};
-use tributary::testing::{PipelineTest, kinesis_records};
+use tributary::testing::{CLOCK_NOW_MS, CLOCK_START_MS, PipelineTest, kinesis_records};
 
 #[test]
 fn a_filter_pipeline_keeps_purchases() {
@@ -97,6 +98,52 @@ fn numbers(values: &[Value]) -> Vec<i64> {
 /// The sequence numbers `kinesis_records` gives record `n` (from 1).
 fn seq(n: usize) -> String {
     format!("{n:020}")
+}
+
+#[test]
+fn each_invocation_measures_latency_from_the_records_arrival_on_the_fixed_clock() {
+    let mut test = PipelineTest::new(
+        r#"
+        [pipeline]
+        name = "purchases"
+        [source]
+        type = "kinesis"
+        batch_size = 3
+        [[processors]]
+        type = "filter"
+        pattern = { type = ["purchase"] }
+        [sinks.out]
+        type = "jsonl"
+        "#,
+    )
+    .unwrap();
+    let payloads: Vec<Value> = (0..5)
+        .map(|n| json!({"type": if n == 1 { "view" } else { "purchase" }}))
+        .collect();
+    let run = test.replay(kinesis_records("shardId-0", &payloads));
+    let invocations = run.report.invocations.unwrap();
+    assert_eq!(invocations.len(), 2);
+    // Record i arrives at CLOCK_START_MS + 100 i ms, and the pipeline's
+    // clock stands at CLOCK_NOW_MS; the view is dropped, not delivered.
+    let age = |i: i64| (CLOCK_NOW_MS - CLOCK_START_MS - 100 * i) as u64;
+    let first = &invocations[0].metrics;
+    assert_eq!(first.latency.samples(), [age(0), age(2)]);
+    assert_eq!(first.oldest_record_age.unwrap().as_millis() as u64, age(0));
+    assert_eq!(invocations[1].metrics.latency.samples(), [age(3), age(4)]);
+    assert_eq!(first.sinks[0].latency.samples(), [age(0), age(2)]);
+
+    let totals = run.report.totals;
+    let lines = emf_lines(
+        "purchases",
+        &totals,
+        first,
+        std::time::Duration::ZERO,
+        std::time::SystemTime::now(),
+    );
+    let pipeline: Value = serde_json::from_str(&lines[0]).unwrap();
+    let expected = Distribution::of(&[age(0), age(2)]).unwrap();
+    assert_eq!(expected.values, [age(2), age(0)]);
+    assert_eq!(pipeline["Latency"], expected.to_json());
 }
 
 #[test]

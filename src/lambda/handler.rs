@@ -7,7 +7,7 @@ use tributary_connectors::sources::{EventDecoder, EventError};
 
 use super::response::{BatchItemFailure, Response, StreamResponse};
 use crate::pipeline::{BatchContext, WholeFailure};
-use crate::{Pipeline, Totals};
+use crate::{BatchMetrics, Pipeline, Totals};
 
 /// Runs a pipeline on Lambda events, one at a time.
 pub struct Handler {
@@ -24,6 +24,22 @@ pub struct Invocation {
     pub totals: Totals,
     /// How long the invocation took.
     pub duration: Duration,
+    /// What the batch measured, stage by stage.
+    pub metrics: BatchMetrics,
+    /// Which records the event held.
+    pub span: Span,
+}
+
+/// Which records an event held: its shard and first and last sequence
+/// numbers (for EventBridge, the event bus and the event's id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Span {
+    /// The shard of its first record.
+    pub shard: Option<String>,
+    /// The sequence number of its first record.
+    pub first_sequence: Option<String>,
+    /// The sequence number of its last record.
+    pub last_sequence: Option<String>,
 }
 
 /// Why an invocation fails as a whole, so that Lambda retries all of it.
@@ -118,12 +134,16 @@ impl Handler {
         if decoded.window.is_none() && self.pipeline.needs_window() {
             return Err(InvocationError::NoWindow);
         }
-        let event_id = decoded.records.first().map(|r| r.origin.sequence.clone());
+        let span = Span {
+            shard: decoded.records.first().map(|r| r.origin.shard.to_string()),
+            first_sequence: decoded.records.first().map(|r| r.origin.sequence.clone()),
+            last_sequence: decoded.records.last().map(|r| r.origin.sequence.clone()),
+        };
         let context = BatchContext {
             window: decoded.window,
             deadline: stop_at,
         };
-        let outcome = self.pipeline.run_with(decoded.records, context).await;
+        let mut outcome = self.pipeline.run_with(decoded.records, context).await;
         let flushed = match hard_deadline {
             Some(at) => tokio::time::timeout_at(at.into(), self.pipeline.flush())
                 .await
@@ -137,7 +157,7 @@ impl Handler {
             }
             Some(WholeFailure::EventNotDelivered) => {
                 return Err(InvocationError::NotDelivered {
-                    event_id: event_id.unwrap_or_default(),
+                    event_id: span.first_sequence.unwrap_or_default(),
                 });
             }
             None => {}
@@ -162,6 +182,8 @@ impl Handler {
             response,
             totals,
             duration: started.elapsed(),
+            metrics: std::mem::take(&mut outcome.metrics),
+            span,
         })
     }
 }

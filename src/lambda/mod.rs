@@ -14,7 +14,7 @@ mod handler;
 pub mod metrics;
 mod response;
 
-pub use handler::{Handler, Invocation, InvocationError};
+pub use handler::{Handler, Invocation, InvocationError, Span};
 pub use response::{BatchItemFailure, Response, StreamResponse};
 
 use std::path::PathBuf;
@@ -87,15 +87,54 @@ async fn invoke(
     let result = handler.handle(event.payload.get(), Some(deadline)).await;
     let pipeline = handler.pipeline_name().to_owned();
     drop(handler);
+    let request_id = &event.context.request_id;
     let invocation = result.map_err(|error| {
-        tracing::error!(request_id = %event.context.request_id, %error, "invocation failed; Lambda retries it");
+        tracing::error!(%request_id, %error, "invocation failed; Lambda retries it");
         error.diagnostic()
     })?;
-    println!(
-        "{}",
-        metrics::emf_line(&pipeline, &invocation, SystemTime::now())
+    let lines = metrics::emf_lines(
+        &pipeline,
+        &invocation.totals,
+        &invocation.metrics,
+        invocation.duration,
+        SystemTime::now(),
     );
+    write_lines(&lines);
+    log_summary(request_id, &invocation);
     Ok(invocation.response)
+}
+
+/// Writes the metric lines to standard output, where CloudWatch Logs reads
+/// them; a closed output loses the metrics, not the invocation.
+fn write_lines(lines: &[String]) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+}
+
+/// The invocation's one line at `info`: which records, what became of them,
+/// how long it took. Never a payload.
+fn log_summary(request_id: &str, invocation: &Invocation) {
+    let totals = &invocation.totals;
+    let span = &invocation.span;
+    tracing::info!(
+        request_id,
+        shard = span.shard.as_deref().unwrap_or(""),
+        first_sequence = span.first_sequence.as_deref().unwrap_or(""),
+        last_sequence = span.last_sequence.as_deref().unwrap_or(""),
+        records_in = totals.records_in,
+        delivered = totals.delivered,
+        dropped = totals.dropped,
+        skipped = totals.skipped,
+        aggregated = totals.aggregated,
+        dead_lettered = totals.dead_lettered,
+        failed = totals.failed,
+        duration_ms = invocation.duration.as_secs_f64() * 1000.0,
+        "invocation"
+    );
 }
 
 /// The invocation's deadline. Lambda sends it as milliseconds since the
@@ -122,10 +161,16 @@ fn pipeline_path() -> PathBuf {
     dir.join("pipeline.toml")
 }
 
-/// JSON logs on standard output, as CloudWatch Logs reads them; `RUST_LOG`
-/// (or `AWS_LAMBDA_LOG_LEVEL`) sets the level, default `info`.
+/// The environment variable that sets what is logged, as `RUST_LOG` does
+/// (`debug`, `tributary=debug,aws_config=warn`, ...); it wins over it.
+pub const LOG_ENV: &str = "TRIBUTARY_LOG";
+
+/// JSON logs on standard output, as CloudWatch Logs reads them;
+/// `TRIBUTARY_LOG`, else `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`
+/// (its advanced logging controls) sets the level, default `info`.
 fn init_json_logging() {
-    let level = std::env::var("RUST_LOG")
+    let level = std::env::var(LOG_ENV)
+        .or_else(|_| std::env::var("RUST_LOG"))
         .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
         .unwrap_or_else(|_| "info".to_owned());
     let _ = tracing_subscriber::fmt()

@@ -5,8 +5,18 @@ use std::time::Instant;
 
 use tributary_core::{BoxError, Delivery, FailedRecord, FailureKind, Record, Sink};
 
+use super::clock::Clock;
 use super::deadline::{deadline_error, is_past, past_deadline};
+use super::metrics::SinkMetrics;
 use super::route::{SinkSet, takes};
+
+/// Where a delivery reports what it measured.
+pub(super) struct Measure<'a> {
+    /// The clock latencies are measured against.
+    pub(super) clock: Clock,
+    /// Each sink's metrics, added as it delivers.
+    pub(super) sinks: &'a mut Vec<SinkMetrics>,
+}
 
 /// Hands the records to every sink (or, with routes, each record to the
 /// sinks in its [`SinkSet`]); gives, by record, whether some sink did not
@@ -18,6 +28,7 @@ pub(super) async fn deliver(
     routes: Option<&[SinkSet]>,
     failed: &mut Vec<FailedRecord>,
     deadline: Option<Instant>,
+    measure: Measure<'_>,
 ) -> Vec<bool> {
     if is_past(deadline) {
         failed.extend(
@@ -40,14 +51,29 @@ pub(super) async fn deliver(
                     .collect::<Vec<_>>()
             })
             .filter(|picked| picked.len() < records.len());
-        let delivery = match &picked {
-            None => deliver_within(sink.as_mut(), records, deadline, deadline_error).await,
+        let started = Instant::now();
+        let (delivery, subset) = match &picked {
+            None => {
+                let delivery =
+                    deliver_within(sink.as_mut(), records, deadline, deadline_error).await;
+                (delivery, None)
+            }
             Some(picked) if picked.is_empty() => continue,
             Some(picked) => {
                 let mut subset: Vec<Record> = picked.iter().map(|&i| records[i].clone()).collect();
-                deliver_within(sink.as_mut(), &mut subset, deadline, deadline_error).await
+                let delivery =
+                    deliver_within(sink.as_mut(), &mut subset, deadline, deadline_error).await;
+                (delivery, Some(subset))
             }
         };
+        measure.sinks.push(SinkMetrics::of(
+            name,
+            subset.as_deref().unwrap_or(records),
+            &delivery,
+            started.elapsed(),
+            sink.take_stats(),
+            measure.clock.now_ms(),
+        ));
         for failure in delivery.failures {
             // The failed record's index in `records`.
             let index = match &picked {

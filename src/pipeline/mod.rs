@@ -11,11 +11,13 @@
 //! [`route`] and [`deliver`] (the sinks) and [`settle`] (the error policy and dead
 //! letters). [`run`] calls them; none of them calls back.
 
+mod clock;
 mod dead_letter;
 mod deadline;
 mod decode;
 mod deliver;
 mod failure_log;
+mod metrics;
 mod outcome;
 mod plan;
 mod process;
@@ -23,6 +25,8 @@ mod route;
 mod run;
 mod settle;
 
+pub use clock::Clock;
+pub use metrics::{BatchMetrics, Latencies, ProcessorMetrics, SinkMetrics};
 pub use outcome::{BatchOutcome, Fate, Totals, WholeFailure};
 pub use plan::Plan;
 pub use run::{BatchContext, Pipeline};

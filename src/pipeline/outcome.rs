@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use tributary_core::{InputIndex, Origin, ShardStops, SourceKind, Window};
 
+use super::metrics::BatchMetrics;
+
 /// What became of one input record. When a record's outputs end differently,
 /// the later variant wins: one failed output fails the input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,6 +86,8 @@ pub struct BatchOutcome {
     /// be delivered. They stem from no one input record, so the invocation
     /// fails as a whole for Lambda to retry it, with the same window state.
     pub emitted_failed: u64,
+    /// What the batch measured, stage by stage.
+    pub metrics: BatchMetrics,
 }
 
 /// Why Lambda must see an invocation fail as a whole, so that it retries
@@ -185,6 +189,7 @@ impl Fates {
             failed,
             window,
             emitted_failed,
+            metrics: BatchMetrics::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ use tributary_processors::when::read_when;
 use tributary_processors::{BuildContext, Registry};
 
 use super::Pipeline;
+use super::clock::Clock;
 use super::route::{MAX_ROUTED_SINKS, Routes};
 
 /// A pipeline whose file is valid: the source and sinks read, the processors
@@ -165,6 +166,7 @@ impl Plan {
             processors: self.processors,
             failure_log: Default::default(),
             decompression_budget: self.decompression_budget,
+            clock: Clock::default(),
         }
     }
 
@@ -198,6 +200,7 @@ impl Plan {
             dead_letter,
             failure_log: Default::default(),
             decompression_budget: self.decompression_budget,
+            clock: Clock::default(),
         })
     }
 }

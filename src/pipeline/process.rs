@@ -7,16 +7,19 @@ use std::time::Instant;
 use tributary_core::{Batch, BatchParts, Processor, Verdict};
 
 use super::deadline::{is_past, past_deadline};
+use super::metrics::ProcessorMetrics;
 
 /// Runs the processors in order over `batch`. After each stage, the records
 /// after their shard's first retried record leave the batch unprocessed (so
 /// an aggregate never folds a record Lambda will deliver again). A processor
 /// that fails the whole batch fails each record still in it; at the
-/// deadline, what is left fails for retry.
+/// deadline, what is left fails for retry. Adds to `measured` what each
+/// processor that ran was given, left and took.
 pub(super) fn process(
     processors: &mut [(Arc<str>, Box<dyn Processor>)],
     mut batch: Batch,
     deadline: Option<Instant>,
+    measured: &mut Vec<ProcessorMetrics>,
 ) -> BatchParts {
     batch.hold_back();
     for (label, processor) in processors {
@@ -28,12 +31,20 @@ pub(super) fn process(
             }
             break;
         }
+        let records_in = batch.len() as u64;
+        let started = Instant::now();
         if let Err(error) = processor.process(&mut batch) {
             let message = error.to_string();
             for record in batch.take_records() {
                 batch.fail(record, message.clone().into());
             }
         }
+        measured.push(ProcessorMetrics {
+            label: label.clone(),
+            records_in,
+            records_out: batch.len() as u64,
+            time: started.elapsed(),
+        });
         batch.hold_back();
     }
     // Every sink writes JSON: a payload that is not JSON is the record's

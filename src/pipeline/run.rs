@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tributary_connectors::sources::{DecompressionBudget, SourceConfig, SourceRecord};
-use tributary_core::{BoxError, ErrorPolicy, Processor, Sink, Window};
+use tributary_core::{BoxError, ErrorPolicy, Origin, Processor, Sink, Window};
 
 use super::BatchOutcome;
+use super::clock::Clock;
 use super::decode::decode;
-use super::deliver::deliver;
+use super::deliver::{Measure, deliver};
 use super::failure_log::FailureLog;
+use super::metrics::{BatchMetrics, Latencies};
 use super::outcome::{Fate, Fates};
 use super::process::process;
 use super::route::Routes;
@@ -29,6 +31,7 @@ pub struct Pipeline {
     pub(super) dead_letter: Option<(Arc<str>, Box<dyn Sink>)>,
     pub(super) failure_log: FailureLog,
     pub(super) decompression_budget: DecompressionBudget,
+    pub(super) clock: Clock,
 }
 
 /// What one invocation brings besides its records.
@@ -59,6 +62,12 @@ impl Pipeline {
             .any(|(_, processor)| processor.needs_window())
     }
 
+    /// Measures latency against `clock` from now on: the system's clock
+    /// unless set.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
     /// How long before an invocation's deadline work stops.
     pub fn deadline_margin(&self) -> Duration {
         self.deadline_margin
@@ -80,6 +89,10 @@ impl Pipeline {
         inputs: Vec<SourceRecord>,
         context: BatchContext,
     ) -> BatchOutcome {
+        let mut measured = BatchMetrics {
+            oldest_record_age: oldest_record_age(&inputs, self.clock.now_ms()),
+            ..BatchMetrics::default()
+        };
         let (mut batch, input_data) = decode(
             &self.source,
             &self.decompression_budget,
@@ -88,7 +101,12 @@ impl Pipeline {
         );
         batch.set_window(context.window);
 
-        let mut parts = process(&mut self.processors, batch, context.deadline);
+        let mut parts = process(
+            &mut self.processors,
+            batch,
+            context.deadline,
+            &mut measured.processors,
+        );
         let mut fates = Fates::new(parts.origins.len());
         fates.fail_after_stops(&parts.origins, &parts.stops);
         for input in &parts.absorbed {
@@ -108,8 +126,13 @@ impl Pipeline {
             sinks_of.as_deref(),
             &mut parts.failed,
             context.deadline,
+            Measure {
+                clock: self.clock,
+                sinks: &mut measured.sinks,
+            },
         )
         .await;
+        let delivered_ms = self.clock.now_ms();
         for (record, failed) in parts.records.iter().zip(sink_failed) {
             if !failed {
                 fates.upgrade(record.input, Fate::Delivered);
@@ -126,6 +149,8 @@ impl Pipeline {
             policy: self.policy,
             failure_log: &mut self.failure_log,
             dead_letter: self.dead_letter.as_mut(),
+            measured: &mut measured,
+            clock: self.clock,
         };
         let emitted_failed = settlement
             .settle(
@@ -136,7 +161,10 @@ impl Pipeline {
                 context.deadline,
             )
             .await;
-        fates.into_outcome(&parts.origins, parts.window, emitted_failed)
+        let mut outcome = fates.into_outcome(&parts.origins, parts.window, emitted_failed);
+        measured.latency = delivered_latency(&outcome.fates, &parts.origins, delivered_ms);
+        outcome.metrics = measured;
+        outcome
     }
 
     /// Makes everything the sinks took durable.
@@ -146,4 +174,28 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// How long before `now_ms` the oldest of `inputs` arrived; `None` when
+/// there are none, or none has an arrival time.
+fn oldest_record_age(inputs: &[SourceRecord], now_ms: i64) -> Option<Duration> {
+    let oldest = inputs
+        .iter()
+        .map(|input| input.origin.arrival_ms)
+        .filter(|arrival| *arrival > 0)
+        .min()?;
+    Some(Duration::from_millis(
+        now_ms.saturating_sub(oldest).max(0) as u64
+    ))
+}
+
+/// The latency of each delivered input record, delivered at `delivered_ms`.
+fn delivered_latency(fates: &[Fate], origins: &[Arc<Origin>], delivered_ms: i64) -> Latencies {
+    let mut latency = Latencies::default();
+    for (fate, origin) in fates.iter().zip(origins) {
+        if *fate == Fate::Delivered {
+            latency.record(delivered_ms, origin.arrival_ms);
+        }
+    }
+    latency
 }

@@ -9,10 +9,12 @@ use tributary_core::{
     Disposition, ErrorPolicy, FailedRecord, InputIndex, Record, ShardStops, Sink,
 };
 
+use super::clock::Clock;
 use super::dead_letter::dead_letter;
 use super::decode::InputData;
 use super::deliver::deliver_within;
 use super::failure_log::FailureLog;
+use super::metrics::{BatchMetrics, SinkMetrics, count_by_stage};
 use super::outcome::{Fate, Fates};
 
 /// What settling a batch's failures needs of the pipeline.
@@ -21,6 +23,10 @@ pub(super) struct Settlement<'a> {
     pub(super) policy: ErrorPolicy,
     pub(super) failure_log: &'a mut FailureLog,
     pub(super) dead_letter: Option<&'a mut (Arc<str>, Box<dyn Sink>)>,
+    /// Where the dead-letter sink's delivery and the letters are counted.
+    pub(super) measured: &'a mut BatchMetrics,
+    /// The clock latencies are measured against.
+    pub(super) clock: Clock,
 }
 
 impl Settlement<'_> {
@@ -64,7 +70,7 @@ impl Settlement<'_> {
                 let data = inputs
                     .for_dead_letter(input)
                     .unwrap_or_else(|| failure.record.payload.to_bytes());
-                letters.push(dead_letter(&failure, &data));
+                letters.push((dead_letter(&failure, &data), failure.stage.clone()));
                 continue;
             }
             let skip = disposition == Disposition::Skip;
@@ -91,19 +97,29 @@ impl Settlement<'_> {
     /// the stream did; a letter the sink does not take is retried. Gives how many letters of emitted records were not taken.
     async fn send_dead_letters(
         &mut self,
-        mut letters: Vec<Record>,
+        mut letters: Vec<(Record, Arc<str>)>,
         fates: &mut Fates,
         deadline: Option<Instant>,
     ) -> u64 {
-        letters.sort_by_key(|letter| letter.input);
+        letters.sort_by_key(|(letter, _)| letter.input);
+        let (mut letters, stages): (Vec<Record>, Vec<Arc<str>>) = letters.into_iter().unzip();
         let (name, sink) = self
             .dead_letter
             .as_deref_mut()
             .expect("dead letters are made only when there is a dead-letter sink");
+        let started = Instant::now();
         let delivery = deliver_within(sink.as_mut(), &mut letters, deadline, || {
             "the dead-letter sink did not answer before the deadline".into()
         })
         .await;
+        self.measured.sinks.push(SinkMetrics::of(
+            name,
+            &letters,
+            &delivery,
+            started.elapsed(),
+            sink.take_stats(),
+            self.clock.now_ms(),
+        ));
         let mut undelivered = vec![false; letters.len()];
         for failure in delivery.failures {
             if let Some(slot) = undelivered.get_mut(failure.index) {
@@ -112,7 +128,10 @@ impl Settlement<'_> {
             }
         }
         let mut emitted_failed = 0;
-        for (letter, undelivered) in letters.iter().zip(undelivered) {
+        for ((letter, stage), undelivered) in letters.iter().zip(&stages).zip(undelivered) {
+            if !undelivered {
+                count_by_stage(&mut self.measured.dead_letters, stage);
+            }
             if letter.input == InputIndex::EMITTED {
                 emitted_failed += u64::from(undelivered);
                 continue;

@@ -104,6 +104,7 @@ fn pipeline(
         dead_letter: dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
         failure_log: Default::default(),
         decompression_budget: DecompressionBudget::for_memory_mb(256),
+        clock: super::Clock::default(),
     }
 }
 
@@ -274,6 +275,7 @@ fn routed(
         dead_letter: dead_letter.map(|d| (Arc::from("dlq"), Box::new(d.clone()) as Box<dyn Sink>)),
         failure_log: Default::default(),
         decompression_budget: DecompressionBudget::for_memory_mb(256),
+        clock: super::Clock::default(),
     }
 }
 

@@ -270,7 +270,7 @@ impl Driver<'_> {
             deadline: None,
         };
         let sequences: Vec<String> = records.iter().map(|r| r.origin.sequence.clone()).collect();
-        let outcome = self.pipeline.run_with(records, context).await;
+        let mut outcome = self.pipeline.run_with(records, context).await;
         self.report.totals += outcome.totals();
         self.report.batches += 1;
         if outcome.emitted_failed > 0 {
@@ -295,6 +295,7 @@ impl Driver<'_> {
                 failures,
                 function_error,
                 window_final: is_final,
+                metrics: std::mem::take(&mut outcome.metrics),
             });
         }
         // A failed invocation leaves the state as it was: Lambda retries it

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tributary_core::SourceKind;
 
-use crate::Totals;
+use crate::{BatchMetrics, Totals};
 
 /// One invocation of a replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct InvocationLog {
     pub function_error: bool,
     /// Whether it was a window's final invocation.
     pub window_final: bool,
+    /// What it measured: the numbers behind its metrics.
+    pub metrics: BatchMetrics,
 }
 
 /// What a replay did.

@@ -50,14 +50,86 @@ impl Deployed {
             .collect()
     }
 
-    /// Stops the function; gives its EMF metric documents.
-    fn metrics(self) -> Vec<Value> {
+    /// Stops the function; gives every EMF metric document it wrote.
+    fn emf(self) -> Vec<Value> {
         self.function
             .stop()
             .lines()
             .filter(|line| line.contains("\"_aws\""))
             .map(|line| serde_json::from_str(line).unwrap())
             .collect()
+    }
+
+    /// Stops the function; gives its pipeline metric documents, one an
+    /// invocation.
+    fn metrics(self) -> Vec<Value> {
+        self.emf()
+            .into_iter()
+            .filter(|line| dimensions(line) == ["Pipeline"])
+            .collect()
+    }
+}
+
+/// The dimension names of an EMF document's directive.
+fn dimensions(line: &Value) -> Vec<&str> {
+    line["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect()
+}
+
+/// Checks each document against the EMF schema (tests/fixtures/emf) with
+/// Python's `jsonschema` (installed with cfn-lint), then what a schema
+/// cannot say: every dimension and metric a directive names is in the
+/// document, a dimension as a string, a metric as a number or a
+/// distribution, and nothing else is.
+fn assert_valid_emf(lines: &[Value]) {
+    let check = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1]))\n\
+        for line in sys.stdin: jsonschema.validate(json.loads(line), schema)\n";
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", check])
+        .arg(root().join("tests/fixtures/emf/schema.json"))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    use std::io::Write as _;
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "not valid EMF: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for line in lines {
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        let mut named = 1;
+        for dimension in dimensions(line) {
+            assert!(line[dimension].is_string(), "dimension {dimension}: {line}");
+            named += 1;
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let value = &line[metric["Name"].as_str().unwrap()];
+            let distribution = value["Values"].as_array().is_some_and(|values| {
+                values.len() <= 100 && values.len() == value["Counts"].as_array().unwrap().len()
+            });
+            assert!(value.is_number() || distribution, "{metric}: {line}");
+            named += 1;
+        }
+        assert_eq!(
+            line.as_object().unwrap().len(),
+            named,
+            "undeclared members: {line}"
+        );
     }
 }
 
@@ -85,6 +157,73 @@ fn kinesis_events_with_kpl_aggregates_and_failures() {
     assert_eq!(
         metrics[1]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
         "tributary"
+    );
+}
+
+#[test]
+fn the_metric_lines_are_valid_emf_and_add_up_to_the_invocations_records() {
+    let deployed = Deployed::new(
+        "on_error = \"dead-letter\"\ndead_letter = \"dlq\"",
+        "type = \"kinesis\"",
+        &["type = \"filter\"\npattern = { kind = [\"order\"] }"],
+    );
+    let records = [
+        ("shardId-000000000000", "{\"kind\":\"order\",\"n\":0}"),
+        ("shardId-000000000000", "{\"kind\":\"view\",\"n\":1}"),
+        ("shardId-000000000000", "not json"),
+        ("shardId-000000000000", "{\"kind\":\"order\",\"n\":3}"),
+    ];
+    let (_, body) = deployed.invoke(&kinesis_event_of(&records));
+    assert_eq!(body, json!({"batchItemFailures": []}));
+    let lines = deployed.emf();
+    assert_valid_emf(&lines);
+    let of = |dimension: &str, value: &str| {
+        lines
+            .iter()
+            .find(|line| dimensions(line).last() == Some(&dimension) && line[dimension] == value)
+            .unwrap_or_else(|| panic!("no {dimension} {value} line: {lines:#?}"))
+    };
+    let pipeline = of("Pipeline", "test");
+    let fates = [
+        "Dropped",
+        "Skipped",
+        "Aggregated",
+        "Delivered",
+        "DeadLettered",
+        "Failed",
+    ];
+    let sum: u64 = fates
+        .iter()
+        .map(|fate| pipeline[fate].as_u64().unwrap())
+        .sum();
+    assert_eq!(pipeline["RecordsIn"], 4);
+    assert_eq!(sum, 4, "every record has one fate: {pipeline}");
+    assert_eq!(
+        (
+            pipeline["Delivered"].as_u64(),
+            pipeline["DeadLettered"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        pipeline["Latency"]["Count"], 2,
+        "one sample a delivered record"
+    );
+    let filter = of("Processor", "filter#0");
+    assert_eq!(filter["ProcessorRecordsIn"], pipeline["RecordsIn"]);
+    assert_eq!(
+        filter["ProcessorRecordsOut"], 2,
+        "the view dropped, the bad line failed"
+    );
+    let out = of("Sink", "out");
+    assert_eq!(out["SinkRecords"], 2);
+    assert_eq!(out["SinkDelivered"], pipeline["Delivered"]);
+    assert_eq!(out["SinkBytes"], "{\"kind\":\"order\",\"n\":0}\n".len() * 2);
+    let dlq = of("Sink", "dlq");
+    assert_eq!(dlq["SinkDelivered"], pipeline["DeadLettered"]);
+    assert_eq!(
+        of("Stage", "filter#0")["DeadLetters"],
+        pipeline["DeadLettered"]
     );
 }
 

@@ -8,14 +8,17 @@ use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};
 use tributary::lambda::Handler;
+use tributary::lambda::metrics::emf_lines;
 
 /// Runs the handler once on a Lambda event, as Lambda would, and prints the
 /// response Lambda would receive (or, when the invocation fails, the error
-/// document it would receive) on standard output.
+/// document it would receive) on standard output; with `metrics`, the
+/// metric lines the function would write, on standard error.
 pub(super) fn run(
     pipeline: &Path,
     event: &Path,
     timeout: Duration,
+    metrics: bool,
     registry: &Registry,
 ) -> ExitCode {
     let plan = match super::load_plan(pipeline, registry) {
@@ -44,6 +47,18 @@ pub(super) fn run(
         let mut handler = Handler::new(pipeline);
         match handler.handle(&event, Some(SystemTime::now() + timeout)).await {
             Ok(invocation) => {
+                if metrics {
+                    let lines = emf_lines(
+                        handler.pipeline_name(),
+                        &invocation.totals,
+                        &invocation.metrics,
+                        invocation.duration,
+                        SystemTime::now(),
+                    );
+                    for line in lines {
+                        eprintln!("{line}");
+                    }
+                }
                 let t = invocation.totals;
                 println!("{}", serde_json::to_string(&invocation.response).expect("a response serializes"));
                 eprintln!(

@@ -217,6 +217,10 @@ enum Command {
         /// The function's timeout in seconds: the deadline the handler sees.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// Also print the metric lines (CloudWatch Embedded Metric Format)
+        /// the function would write, on standard error.
+        #[arg(long)]
+        metrics: bool,
     },
     /// Test an event against an EventBridge event pattern, like `aws events
     /// test-event-pattern`: print `true` or `false`; exit 2 if either is invalid.
@@ -338,10 +342,12 @@ pub fn run(registry: Registry) -> ExitCode {
             pipeline,
             event,
             timeout,
+            metrics,
         } => invoke::run(
             &pipeline,
             &event,
             std::time::Duration::from_secs(timeout),
+            metrics,
             &registry,
         ),
         Command::TestPattern {

@@ -1,0 +1,144 @@
+//! What one batch measured, stage by stage, for the function's metrics: each
+//! processor's records and time, each sink's records, requests and time, and
+//! how long delivered records took from their arrival in the stream.
+//!
+//! The numbers are gathered as the stages run, a few per stage and one
+//! latency sample per delivered record; turning them into metric lines is
+//! the Lambda function's business (`lambda::metrics`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tributary_core::{Delivery, InputIndex, Record, SinkStats};
+
+/// What one batch measured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchMetrics {
+    /// Each processor, in order.
+    pub processors: Vec<ProcessorMetrics>,
+    /// Each sink that was given records, the dead-letter sink last.
+    pub sinks: Vec<SinkMetrics>,
+    /// From each delivered input record's arrival in the stream to the end
+    /// of its delivery.
+    pub latency: Latencies,
+    /// How long before the batch started its oldest input record arrived;
+    /// `None` for an empty batch.
+    pub oldest_record_age: Option<Duration>,
+    /// How many records were dead-lettered, by the stage they failed in (a
+    /// sink's name, a processor's label, or `source`), in order of first
+    /// letter.
+    pub dead_letters: Vec<(Arc<str>, u64)>,
+}
+
+/// One processor's share of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorMetrics {
+    /// The processor's label (its `id`, else `KIND#INDEX`).
+    pub label: Arc<str>,
+    /// Records it was given.
+    pub records_in: u64,
+    /// Records it left in the batch.
+    pub records_out: u64,
+    /// How long it took.
+    pub time: Duration,
+}
+
+/// One sink's share of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkMetrics {
+    /// The sink's name.
+    pub name: Arc<str>,
+    /// Records it was given.
+    pub records: u64,
+    /// Records it stored.
+    pub delivered: u64,
+    /// Records it (or its destination) refused for good.
+    pub rejected: u64,
+    /// Records it did not deliver for now.
+    pub failed: u64,
+    /// How long its delivery took.
+    pub time: Duration,
+    /// What it sent, as it counts it.
+    pub sent: SinkStats,
+    /// From each stored record's arrival in the stream to the end of the
+    /// delivery; aggregate documents, which arrived nowhere, are left out.
+    pub latency: Latencies,
+}
+
+impl SinkMetrics {
+    /// The metrics of the delivery of `records` to the sink `name`, which
+    /// took `time`, ended at `now_ms` and sent `sent`.
+    pub(super) fn of(
+        name: &Arc<str>,
+        records: &[Record],
+        delivery: &Delivery,
+        time: Duration,
+        sent: SinkStats,
+        now_ms: i64,
+    ) -> Self {
+        let mut failed_at = vec![false; records.len()];
+        let (mut rejected, mut failed) = (0, 0);
+        for failure in &delivery.failures {
+            match failed_at.get_mut(failure.index) {
+                Some(slot) if !*slot => *slot = true,
+                _ => continue,
+            }
+            if failure.transient() {
+                failed += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        let mut latency = Latencies::default();
+        for (record, failed) in records.iter().zip(&failed_at) {
+            if !failed && record.input != InputIndex::EMITTED {
+                latency.record(now_ms, record.origin.arrival_ms);
+            }
+        }
+        SinkMetrics {
+            name: name.clone(),
+            records: records.len() as u64,
+            delivered: records.len() as u64 - rejected - failed,
+            rejected,
+            failed,
+            time,
+            sent,
+            latency,
+        }
+    }
+}
+
+/// Latencies in milliseconds, one sample a record: the raw numbers a
+/// distribution is made from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Latencies(Vec<u64>);
+
+impl Latencies {
+    /// Adds the latency of a record that arrived at `arrival_ms` and was
+    /// delivered at `now_ms`. A record with no arrival time (zero or less)
+    /// adds nothing; a clock behind the arrival counts as no latency.
+    pub fn record(&mut self, now_ms: i64, arrival_ms: i64) {
+        if arrival_ms > 0 {
+            self.0.push(now_ms.saturating_sub(arrival_ms).max(0) as u64);
+        }
+    }
+
+    /// The samples, in the order they were added.
+    pub fn samples(&self) -> &[u64] {
+        &self.0
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Counts dead letters by stage, keeping the stages in order of first
+/// letter.
+pub(super) fn count_by_stage(counts: &mut Vec<(Arc<str>, u64)>, stage: &Arc<str>) {
+    match counts.iter_mut().find(|(name, _)| name == stage) {
+        Some((_, count)) => *count += 1,
+        None => counts.push((stage.clone(), 1)),
+    }
+}
