@@ -1,52 +1,42 @@
 //! Saying why records failed, without flooding the log.
 //!
-//! Every failure that is retried, skipped or not dead-lettered is logged
-//! with its shard, sequence number, stage and reason (never the payload).
-//! A poison batch can fail thousands of records for one reason, so lines
-//! are rate-limited per function instance; what the limit holds back is
-//! counted, and one line per batch says how many.
+//! Each failure is logged at `debug`, with its shard, sequence number,
+//! stage and reason, never its payload. At `warn`, a batch writes one line
+//! for each stage and outcome: how many records, and the first one's place
+//! and reason. A poison batch of ten thousand records that fail for one
+//! reason is one line.
 
-use std::num::NonZeroU32;
+use std::sync::Arc;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tributary_core::{FailedRecord, HeldBack};
 
-/// Failure lines a second, in the long run.
-const LINES_PER_SECOND: u32 = 10;
-/// Failure lines at once, after a quiet spell.
-const BURST: u32 = 50;
-
-/// The rate-limited log of record failures.
+/// The failures of the batch under way, grouped for its summary lines.
+#[derive(Default)]
 pub(super) struct FailureLog {
-    limiter: DefaultDirectRateLimiter,
-    held_back: u64,
+    groups: Vec<Group>,
 }
 
-impl Default for FailureLog {
-    fn default() -> Self {
-        let per_second = NonZeroU32::new(LINES_PER_SECOND).expect("not zero");
-        let burst = NonZeroU32::new(BURST).expect("not zero");
-        FailureLog {
-            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-            held_back: 0,
-        }
-    }
+/// The failures of one stage with one outcome.
+struct Group {
+    stage: Arc<str>,
+    outcome: &'static str,
+    count: u64,
+    /// The first failure: its shard, sequence number and reason.
+    shard: Arc<str>,
+    sequence: String,
+    error: String,
 }
 
 impl FailureLog {
-    /// Logs one failure and what becomes of it, if the rate allows. Records
-    /// held back behind their shard's failure are not logged one by one:
-    /// the failure that stopped the shard is.
-    pub(super) fn failed(&mut self, pipeline: &str, failure: &FailedRecord, outcome: &str) {
+    /// Logs one failure and what becomes of it at `debug`, and counts it for
+    /// the batch's summary. Records held back behind their shard's failure
+    /// are not logged one by one: the failure that stopped the shard is.
+    pub(super) fn failed(&mut self, pipeline: &str, failure: &FailedRecord, outcome: &'static str) {
         if failure.error.is::<HeldBack>() {
             return;
         }
-        if self.limiter.check().is_err() {
-            self.held_back += 1;
-            return;
-        }
         let origin = &failure.record.origin;
-        tracing::warn!(
+        tracing::debug!(
             pipeline,
             stage = %failure.stage,
             shard = %origin.shard,
@@ -56,61 +46,96 @@ impl FailureLog {
             outcome,
             "record not processed"
         );
+        let same = |group: &&mut Group| group.stage == failure.stage && group.outcome == outcome;
+        match self.groups.iter_mut().find(same) {
+            Some(group) => group.count += 1,
+            None => self.groups.push(Group {
+                stage: failure.stage.clone(),
+                outcome,
+                count: 1,
+                shard: origin.shard.clone(),
+                sequence: origin.sequence.clone(),
+                error: failure.error.to_string(),
+            }),
+        }
     }
 
-    /// Ends a batch: says how many failures the rate limit kept out of the log.
+    /// Ends a batch: one line for each stage and outcome of its failures.
     pub(super) fn end_batch(&mut self, pipeline: &str) {
-        if self.held_back > 0 {
+        for group in self.groups.drain(..) {
             tracing::warn!(
                 pipeline,
-                not_logged = self.held_back,
-                "more records failed than are logged one by one (at most {LINES_PER_SECOND} a second, {BURST} at once); the batch's totals count them all"
+                stage = %group.stage,
+                outcome = group.outcome,
+                records = group.count,
+                first_shard = %group.shard,
+                first_sequence = %group.sequence,
+                first_error = %group.error,
+                "records not processed (each is logged at debug)"
             );
-            self.held_back = 0;
         }
+    }
+
+    /// How many failures the batch's summary counts so far.
+    #[cfg(test)]
+    fn counted(&self) -> Vec<(&str, &str, u64)> {
+        self.groups
+            .iter()
+            .map(|group| (&*group.stage, group.outcome, group.count))
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use tributary_core::{FailureKind, InputIndex, Origin, Payload, Record, SourceKind};
 
     use super::*;
 
-    fn failure(error: tributary_core::BoxError) -> FailedRecord {
+    fn failure(stage: &str, error: tributary_core::BoxError) -> FailedRecord {
         let origin = Origin::new(SourceKind::Kinesis, "s", "shardId-0", "42");
         FailedRecord {
             record: Record::new(origin, Payload::from_bytes("x"), InputIndex(0)),
-            stage: Arc::from("events"),
+            stage: Arc::from(stage),
             error,
             kind: FailureKind::Record,
         }
     }
 
     #[test]
-    fn a_flood_of_failures_is_logged_up_to_the_burst_and_counted() {
+    fn a_flood_of_failures_is_one_summary_for_each_stage_and_outcome() {
         let mut log = FailureLog::default();
         for _ in 0..1000 {
-            log.failed("p", &failure("bad JSON".into()), "failed");
+            log.failed("p", &failure("events", "bad JSON".into()), "skipped");
         }
-        // The burst goes out at once; a few more may trickle in meanwhile.
-        assert!(
-            (950..=1000 - BURST as u64).contains(&log.held_back),
-            "{}",
-            log.held_back
+        log.failed(
+            "p",
+            &failure("search", "429".into()),
+            "failed, Lambda will retry it",
+        );
+        log.failed(
+            "p",
+            &failure("events", "bad JSON".into()),
+            "failed, Lambda will retry it",
+        );
+        assert_eq!(
+            log.counted(),
+            [
+                ("events", "skipped", 1000),
+                ("search", "failed, Lambda will retry it", 1),
+                ("events", "failed, Lambda will retry it", 1),
+            ]
         );
         log.end_batch("p");
-        assert_eq!(log.held_back, 0);
+        assert!(log.counted().is_empty());
     }
 
     #[test]
     fn records_held_back_behind_a_failure_are_not_logged_one_by_one() {
         let mut log = FailureLog::default();
         for _ in 0..1000 {
-            log.failed("p", &failure(Box::new(HeldBack)), "failed");
+            log.failed("p", &failure("events", Box::new(HeldBack)), "failed");
         }
-        assert_eq!(log.held_back, 0);
+        assert!(log.counted().is_empty());
     }
 }

@@ -37,9 +37,15 @@ fn pipeline(dir: &Path, on_error: &str, processor: &str) -> std::path::PathBuf {
 
 /// Runs `tributary invoke` on an event; gives Lambda's answer and stderr.
 fn invoke(dir: &Path, pipeline: &Path, event: &str) -> (Value, String) {
+    invoke_logging(dir, pipeline, event, "info")
+}
+
+/// `invoke` with `TRIBUTARY_LOG=level`.
+fn invoke_logging(dir: &Path, pipeline: &Path, event: &str, level: &str) -> (Value, String) {
     let event_file = dir.join("event.json");
     std::fs::write(&event_file, event).unwrap();
     let (output, stdout, stderr) = run(tributary()
+        .env("TRIBUTARY_LOG", level)
         .arg("invoke")
         .arg(pipeline)
         .arg("--event")
@@ -131,7 +137,7 @@ fn under_retry_each_failures_reason_is_logged_without_its_payload() {
         ("shardId-0", r#"{"type": "a", "secret": "hunter2""#),
         ("shardId-0", r#"{"type": "a"}"#),
     ]);
-    let (answer, stderr) = invoke(dir.path(), &file, &event);
+    let (answer, stderr) = invoke_logging(dir.path(), &file, &event, "debug");
     assert_eq!(
         answer["batchItemFailures"][0]["itemIdentifier"],
         sequence(1)
@@ -143,7 +149,7 @@ fn under_retry_each_failures_reason_is_logged_without_its_payload() {
     assert_eq!(
         logged.len(),
         1,
-        "one line for the failure, none for the record held back behind it: {stderr}"
+        "one debug line for the failure, none for the record held back behind it: {stderr}"
     );
     for part in [
         "shard=shardId-0",
@@ -153,6 +159,19 @@ fn under_retry_each_failures_reason_is_logged_without_its_payload() {
     ] {
         assert!(logged[0].contains(part), "`{part}` in {}", logged[0]);
     }
+    let summary: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("records not processed"))
+        .collect();
+    assert_eq!(summary.len(), 1, "one summary at warn: {stderr}");
+    for part in [
+        "records=1",
+        "first_shard=shardId-0",
+        &format!("first_sequence={}", sequence(1)),
+        "payload is not valid JSON",
+    ] {
+        assert!(summary[0].contains(part), "`{part}` in {}", summary[0]);
+    }
     assert!(
         !stderr.contains("hunter2"),
         "a payload was logged: {stderr}"
@@ -160,7 +179,7 @@ fn under_retry_each_failures_reason_is_logged_without_its_payload() {
 }
 
 #[test]
-fn a_poison_batch_is_logged_at_a_bounded_rate_and_counted() {
+fn a_poison_batch_is_one_summary_line_with_its_count() {
     let dir = tempfile::tempdir().unwrap();
     let file = pipeline(
         dir.path(),
@@ -170,12 +189,17 @@ fn a_poison_batch_is_logged_at_a_bounded_rate_and_counted() {
     let records: Vec<(&str, &str)> = (0..2000).map(|_| ("shardId-0", "not json")).collect();
     let (answer, stderr) = invoke(dir.path(), &file, &kinesis_event_of(&records));
     assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 0);
-    let logged = stderr.matches("record not processed").count();
-    assert!((1..=100).contains(&logged), "{logged} lines");
-    assert!(
-        stderr.contains("more records failed than are logged one by one"),
-        "{stderr}"
+    assert_eq!(
+        stderr.matches("record not processed").count(),
+        0,
+        "none at info"
     );
+    let summary: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("records not processed"))
+        .collect();
+    assert_eq!(summary.len(), 1, "{stderr}");
+    assert!(summary[0].contains("records=2000"), "{}", summary[0]);
     assert!(
         stderr.contains("2000 records in: 0 delivered, 0 dropped, 2000 skipped"),
         "{stderr}"
