@@ -56,7 +56,8 @@ impl SourceTrigger for KinesisSourceConfig {
         PushDown::Filters(criteria)
     }
 
-    /// An event source mapping on the Kinesis stream.
+    /// An event source mapping on the Kinesis stream, or, with `consumer =
+    /// "efo"`, on a stream consumer of the function's own.
     fn trigger(
         &self,
         config: &PipelineConfig,

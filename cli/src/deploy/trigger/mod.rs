@@ -1,6 +1,8 @@
 //! What invokes the function, one file per source: an event source mapping
-//! on a Kinesis stream (`kinesis`) or a DynamoDB table's stream
-//! (`dynamodb_streams`), with every reliability setting of the `[source]`, or
+//! on a Kinesis stream (`kinesis`, directly or through an enhanced fan-out
+//! consumer) or a DynamoDB table's stream (`dynamodb_streams`), with every
+//! reliability setting of the `[source]` and, unless `[deploy]
+//! mapping_metrics = false`, the mapping's own metrics; or
 //! an EventBridge rule with its invoke permission and retry settings
 //! (`eventbridge`). Each comes with what the role needs for it, the stack
 //! parameters and outputs that name it, and whether Lambda can run the
