@@ -30,7 +30,7 @@ mod source_file;
 mod string_place;
 
 pub use component::{Component, Options};
-pub use deploy::{Architecture, DeploySection, LAMBDA_VARIABLES, is_function_name};
+pub use deploy::{AlarmSettings, Architecture, DeploySection, LAMBDA_VARIABLES, is_function_name};
 pub use diagnostic::{ConfigError, Diagnostic, Location, did_you_mean};
 pub use pipeline::{OnError, PipelineConfig, PipelineSection, Unrouted};
 pub use source_file::SourceFile;

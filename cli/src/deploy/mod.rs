@@ -15,6 +15,9 @@
 //!   filter is pushed down), behind one `match` over the source types;
 //! - `access`: the role's least-privilege statements and the data access
 //!   policy, from the sinks;
+//! - `dashboard` and `alarms`: the CloudWatch dashboard and alarms of the
+//!   function and the pipeline, on the metrics `metrics` names (Lambda's,
+//!   and the pipeline's from `tributary::lambda::metrics::names`);
 //! - `push_down`: the first filter, as it could be given to Lambda as well;
 //! - `bootstrap` and `elf`: building the executable and checking it starts
 //!   on `provided.al2023`; `features`: the runtime's cargo features it is
@@ -25,11 +28,14 @@
 //! - `stack`: talking to S3 and CloudFormation.
 
 mod access;
+mod alarms;
 mod archive;
 mod bootstrap;
+mod dashboard;
 mod elf;
 mod features;
 mod lambda_view;
+mod metrics;
 mod push_down;
 mod remap;
 pub mod stack;
@@ -37,8 +43,11 @@ mod template;
 mod trigger;
 
 pub use access::{ROLE_ARN_PLACEHOLDER, access_policy_name};
+pub use alarms::Alarms;
 pub use bootstrap::BootstrapSource;
+pub use dashboard::Dashboard;
 pub use elf::{AL2023_GLIBC, GlibcVersion, required_glibc};
+pub use metrics::MetricReference;
 pub use push_down::{MAX_FILTERS, MAX_PATTERN_CHARS, PushDown};
 pub use template::{CODE_BUCKET, CODE_KEY, StackTemplate};
 pub use trigger::SOURCE_STREAM_ARN;
@@ -197,4 +206,14 @@ fn pretty(value: &serde_json::Value) -> String {
 fn write(path: &Path, bytes: &[u8]) -> Result<(), DeployError> {
     std::fs::write(path, bytes)
         .map_err(|e| DeployError::failed(format!("cannot write `{}`: {e}", path.display())))
+}
+
+/// The pipeline file `text` (named `p.toml`), read and planned with the
+/// built-in processors: for the tests of the template's parts.
+#[cfg(test)]
+fn planned(text: &str) -> (PipelineConfig, Plan) {
+    let file = tributary_config::SourceFile::new("p.toml", text, |_| None).unwrap();
+    let config = PipelineConfig::parse(file).unwrap();
+    let plan = Plan::from_config(&config, &Registry::builtin()).unwrap();
+    (config, plan)
 }

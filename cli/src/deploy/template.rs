@@ -1,7 +1,7 @@
 //! The CloudFormation template of a deployed pipeline: its parameters, the
 //! function and its least-privilege role, what invokes the function (from
-//! `trigger`, which knows the sources), and the outputs `tributary deploy`
-//! prints.
+//! `trigger`, which knows the sources), how it is watched (`dashboard` and
+//! `alarms`), and the outputs `tributary deploy` prints.
 
 use serde_json::{Map, Value, json};
 use tributary::Plan;
@@ -10,6 +10,8 @@ use tributary_connectors::sinks::SinkConfig;
 
 use super::DeployError;
 use super::access::{self, SearchAccess};
+use super::alarms::Alarms;
+use super::dashboard::{DASHBOARD, Dashboard};
 use super::push_down::PushDown;
 use super::trigger;
 
@@ -61,7 +63,7 @@ impl StackTemplate {
             "FunctionArn": { "Value": { "Fn::GetAtt": ["Function", "Arn"] } },
             "RoleArn": { "Description": "The function's role: the principal of the collection's data access policy", "Value": { "Fn::GetAtt": ["Role", "Arn"] } },
         });
-        let trigger = trigger::trigger(config, plan.source(), &push_down)?;
+        let trigger = trigger::trigger(config, plan.source(), &function_name, &push_down)?;
         statements.extend(trigger.statements);
         notes.extend(trigger.notes);
         for (key, value) in trigger.outputs {
@@ -75,6 +77,17 @@ impl StackTemplate {
         resources.insert("Role".into(), role(statements));
         resources.insert("Function".into(), function(config, &function_name));
         resources.extend(trigger.resources);
+        if config.deploy.dashboard {
+            resources.insert(DASHBOARD.into(), Dashboard::new(config, plan).resource());
+            for (key, value) in Dashboard::outputs() {
+                outputs[key] = json!({ "Value": value });
+            }
+        }
+        let alarms = Alarms::new(config, plan, &function_name);
+        resources.extend(alarms.resources(&function_name));
+        if let Some((key, value)) = alarms.output() {
+            outputs[key] = json!({ "Value": value });
+        }
         let description = match &config.pipeline.description {
             Some(text) => format!("tributary pipeline {}: {text}", config.pipeline.name),
             None => format!("tributary pipeline {}", config.pipeline.name),
@@ -277,6 +290,7 @@ environment = { RUST_LOG = "info", TIER = "gold" }
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:s3:::orders-failures" } },
             "TumblingWindowInSeconds": 60,
+            "MetricsConfig": { "Metrics": ["EventCount"] },
         });
         assert_eq!(mapping, &expected);
         assert!(stack.push_down.reason().unwrap().contains("`aggregate`"));
@@ -448,6 +462,118 @@ environment = { RUST_LOG = "info", TIER = "gold" }
         assert!(
             error.contains("`table` is an ARN but not a stream's"),
             "{error}"
+        );
+    }
+
+    /// A Kinesis pipeline named `p` whose `[source]` ends with `source` and
+    /// whose `[deploy]` table is `deploy`.
+    fn kinesis(source: &str, deploy: &str) -> StackTemplate {
+        template(&format!(
+            "[pipeline]\nname = \"p\"\non_error = \"dead-letter\"\ndead_letter = \"failed\"\n\
+             [source]\ntype = \"kinesis\"\nstream = \"clicks\"\n{source}\n\
+             [sinks.out]\ntype = \"jsonl\"\n[sinks.failed]\ntype = \"jsonl\"\n[deploy]\n{deploy}\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_function_is_watched_by_a_dashboard_alarms_and_the_mappings_metrics_by_default() {
+        let stack = kinesis("", "");
+        let resources = &stack.body["Resources"];
+        assert_eq!(resources["Dashboard"]["Type"], "AWS::CloudWatch::Dashboard");
+        for alarm in ["ErrorsAlarm", "IteratorAgeAlarm", "DeadLettersAlarm"] {
+            assert_eq!(
+                resources[alarm]["Type"], "AWS::CloudWatch::Alarm",
+                "{alarm}"
+            );
+        }
+        assert_eq!(
+            resources["EventSourceMapping"]["Properties"]["MetricsConfig"],
+            json!({ "Metrics": ["EventCount"] })
+        );
+        let outputs = &stack.body["Outputs"];
+        assert_eq!(
+            outputs["DashboardName"]["Value"],
+            json!({ "Ref": "Dashboard" })
+        );
+        assert!(
+            outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+                .as_str()
+                .unwrap()
+                .ends_with("#dashboards:name=${Dashboard}")
+        );
+        assert_eq!(
+            outputs["AlarmNames"]["Value"]["Fn::Join"][1][2],
+            json!({ "Ref": "DeadLettersAlarm" })
+        );
+
+        let quiet = kinesis(
+            "",
+            "dashboard = false\nmapping_metrics = false\nalarms = { enabled = false }",
+        );
+        let resources = quiet.body["Resources"].as_object().unwrap();
+        assert_eq!(
+            resources.keys().collect::<Vec<_>>(),
+            ["Role", "Function", "EventSourceMapping"]
+        );
+        assert!(
+            resources["EventSourceMapping"]["Properties"]
+                .get("MetricsConfig")
+                .is_none()
+        );
+        let outputs = quiet.body["Outputs"].as_object().unwrap();
+        for output in ["DashboardName", "DashboardUrl", "AlarmNames"] {
+            assert!(!outputs.contains_key(output), "{output}");
+        }
+    }
+
+    #[test]
+    fn enhanced_fan_out_reads_through_a_consumer_of_the_functions_own() {
+        let shared = kinesis("consumer = \"shared\"", "");
+        assert!(shared.body["Resources"].get("StreamConsumer").is_none());
+        let stream_arn = json!({ "Fn::Sub": "arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks" });
+        assert_eq!(
+            shared.body["Resources"]["EventSourceMapping"]["Properties"]["EventSourceArn"],
+            stream_arn
+        );
+
+        let efo = kinesis("consumer = \"efo\"", "function_name = \"clicks-fn\"");
+        let resources = &efo.body["Resources"];
+        assert_eq!(
+            resources["StreamConsumer"],
+            json!({
+                "Type": "AWS::Kinesis::StreamConsumer",
+                "Properties": { "ConsumerName": "clicks-fn-consumer", "StreamARN": stream_arn },
+            })
+        );
+        let mapping = &resources["EventSourceMapping"];
+        assert_eq!(
+            mapping["Properties"]["EventSourceArn"],
+            json!({ "Ref": "StreamConsumer" })
+        );
+        assert_eq!(mapping["DependsOn"], json!(["Role"]));
+        let statements =
+            resources["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap();
+        let by_sid = |sid: &str| statements.iter().find(|s| s["Sid"] == sid).unwrap();
+        assert_eq!(by_sid("ReadStream")["Resource"], stream_arn);
+        assert_eq!(
+            by_sid("ReadThroughConsumer")["Action"],
+            json!(["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"])
+        );
+        assert_eq!(
+            by_sid("ReadThroughConsumer")["Resource"],
+            json!({ "Ref": "StreamConsumer" })
+        );
+        assert_eq!(
+            efo.body["Outputs"]["StreamConsumerArn"]["Value"],
+            json!({ "Ref": "StreamConsumer" })
+        );
+        // Lambda's iterator age is the consumer's too.
+        assert_eq!(
+            resources["IteratorAgeAlarm"]["Type"],
+            "AWS::CloudWatch::Alarm"
         );
     }
 

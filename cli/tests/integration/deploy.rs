@@ -57,41 +57,106 @@ fn every_example_packages_into_a_template_cfn_lint_accepts() {
     assert!(examples.len() >= 6, "{examples:?}");
     let out = tempfile::tempdir().unwrap();
     for (i, pipeline) in examples.iter().enumerate() {
-        let dir = out.path().join(i.to_string());
-        let (output, stdout, stderr) = run(tributary()
-            .arg("package")
-            .arg(pipeline)
-            .arg("--bootstrap")
-            .arg(&bootstrap)
-            .arg("--out")
-            .arg(&dir));
-        assert!(
-            output.status.success(),
-            "{}: {stdout}{stderr}",
-            pipeline.display()
-        );
-        assert!(stdout.contains("filter push-down: "), "{stdout}");
-        let lint = Command::new("cfn-lint")
-            .arg(dir.join("template.json"))
-            .output()
-            .expect("cfn-lint runs (pip install cfn-lint)");
-        assert!(
-            lint.status.success(),
-            "cfn-lint on the template of {}:\n{}{}",
-            pipeline.display(),
-            String::from_utf8_lossy(&lint.stdout),
-            String::from_utf8_lossy(&lint.stderr)
-        );
-        let zip = std::fs::read(dir.join("bootstrap.zip")).unwrap();
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-        let mut packaged = String::new();
-        archive
-            .by_name("pipeline.toml")
-            .unwrap()
-            .read_to_string(&mut packaged)
-            .unwrap();
-        assert_eq!(packaged, std::fs::read_to_string(pipeline).unwrap());
+        package_and_lint(pipeline, &bootstrap, &out.path().join(i.to_string()));
     }
+}
+
+/// What each example is packaged with on top of its own settings: alarms
+/// that notify a topic (the dashboard is on by default), and enhanced
+/// fan-out for a Kinesis source.
+const WATCHED: &str = "\n[deploy.alarms]\niterator_age_secs = 600\n\
+     sns_topic_arn = \"arn:aws:sns:eu-west-1:123456789012:on-call\"\n";
+
+#[test]
+fn every_example_with_its_dashboard_alarms_and_enhanced_fan_out_passes_cfn_lint() {
+    let bootstrap = lambda_bootstrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut consumers = 0;
+    for (i, pipeline) in pipelines().iter().enumerate() {
+        // A copy of the example's folder, for the files its pipeline names.
+        let folder = out.path().join(format!("example{i}"));
+        std::fs::create_dir(&folder).unwrap();
+        for entry in std::fs::read_dir(pipeline.parent().unwrap()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, folder.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        let text = std::fs::read_to_string(pipeline).unwrap();
+        let watched = text.replace(
+            "type = \"kinesis\"\n",
+            "type = \"kinesis\"\nconsumer = \"efo\"\n",
+        ) + WATCHED;
+        let variant = folder.join(pipeline.file_name().unwrap());
+        std::fs::write(&variant, &watched).unwrap();
+        let dir = out.path().join(i.to_string());
+        package_and_lint(&variant, &bootstrap, &dir);
+
+        let template: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("template.json")).unwrap()).unwrap();
+        let resources = &template["Resources"];
+        let name = pipeline.display();
+        assert_eq!(
+            resources["Dashboard"]["Type"], "AWS::CloudWatch::Dashboard",
+            "{name}"
+        );
+        assert_eq!(
+            resources["ErrorsAlarm"]["Properties"]["AlarmActions"],
+            json!(["arn:aws:sns:eu-west-1:123456789012:on-call"]),
+            "{name}"
+        );
+        if watched != text + WATCHED {
+            consumers += 1;
+            assert_eq!(
+                resources["StreamConsumer"]["Type"], "AWS::Kinesis::StreamConsumer",
+                "{name}"
+            );
+            assert_eq!(
+                resources["EventSourceMapping"]["Properties"]["EventSourceArn"],
+                json!({ "Ref": "StreamConsumer" }),
+                "{name}"
+            );
+        }
+    }
+    assert!(consumers >= 4, "the Kinesis examples: {consumers}");
+}
+
+/// Packages `pipeline` with `bootstrap` into `dir`, runs cfn-lint on the
+/// template, and checks the zip holds the pipeline file as written.
+fn package_and_lint(pipeline: &Path, bootstrap: &Path, dir: &Path) {
+    let (output, stdout, stderr) = run(tributary()
+        .arg("package")
+        .arg(pipeline)
+        .arg("--bootstrap")
+        .arg(bootstrap)
+        .arg("--out")
+        .arg(dir));
+    assert!(
+        output.status.success(),
+        "{}: {stdout}{stderr}",
+        pipeline.display()
+    );
+    assert!(stdout.contains("filter push-down: "), "{stdout}");
+    let lint = Command::new("cfn-lint")
+        .arg(dir.join("template.json"))
+        .output()
+        .expect("cfn-lint runs (pip install cfn-lint)");
+    assert!(
+        lint.status.success(),
+        "cfn-lint on the template of {}:\n{}{}",
+        pipeline.display(),
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let zip = std::fs::read(dir.join("bootstrap.zip")).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut packaged = String::new();
+    archive
+        .by_name("pipeline.toml")
+        .unwrap()
+        .read_to_string(&mut packaged)
+        .unwrap();
+    assert_eq!(packaged, std::fs::read_to_string(pipeline).unwrap());
 }
 
 #[test]
@@ -249,6 +314,26 @@ fn deploy_creates_the_kinesis_stack_then_updates_it() {
         mapping["FilterCriteria"]["Filters"][0]["Pattern"],
         r#"{"data":{"type":["click","purchase"]}}"#
     );
+    assert_eq!(
+        mapping["MetricsConfig"],
+        json!({ "Metrics": ["EventCount"] })
+    );
+    // The dashboard's body, as CloudFormation filled in the region and the
+    // function's name. (moto's CloudFormation skips AWS::CloudWatch::Alarm:
+    // the alarms are checked in their unit tests and by cfn-lint.)
+    let dashboard = aws(&["dashboard", "clickstream-search-eu-west-1"]);
+    let widgets = dashboard["widgets"].as_array().unwrap();
+    assert!(
+        widgets
+            .iter()
+            .skip(1)
+            .all(|w| w["properties"]["region"] == "eu-west-1")
+    );
+    assert_eq!(
+        widgets[1]["properties"]["metrics"][0],
+        json!(["AWS/Lambda", "Invocations", "FunctionName", "clickstream-search", { "stat": "Sum", "label": "Invocations" }])
+    );
+    assert!(stdout.contains("DashboardUrl"), "{stdout}");
     let first_code = function["CodeSha256"].clone();
 
     // A change to the pipeline: more memory, smaller batches, another filter.

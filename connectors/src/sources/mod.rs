@@ -47,7 +47,7 @@ pub use decoder::EventDecoder;
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};
 pub use event::{DecodedEvent, EventError};
 pub use eventbridge::EventbridgeSourceConfig;
-pub use kinesis::KinesisSourceConfig;
+pub use kinesis::{KinesisConsumer, KinesisSourceConfig};
 pub use mapping::{MappingSettings, StartingPosition};
 #[cfg(feature = "aws-clients")]
 pub use sequence_range::{MAX_EMPTY_PAGES, RangeEnd, RangeRead, RangeReader, SequenceRange};
@@ -353,6 +353,23 @@ mod tests {
                 .batch_size,
             1
         );
+    }
+
+    #[test]
+    fn a_kinesis_source_reads_through_a_shared_or_an_efo_consumer() {
+        let read = |text: &str| match source(text) {
+            Ok(SourceConfig::Kinesis(kinesis)) => Ok(kinesis.consumer),
+            Ok(other) => panic!("{other:?}"),
+            Err(diagnostic) => Err(diagnostic.to_string()),
+        };
+        assert_eq!(read("type = \"kinesis\""), Ok(KinesisConsumer::Shared));
+        assert_eq!(
+            read("type = \"kinesis\"\nconsumer = \"efo\""),
+            Ok(KinesisConsumer::Efo)
+        );
+        let error = read("type = \"kinesis\"\nconsumer = \"fan-out\"").unwrap_err();
+        assert!(error.contains("unknown variant `fan-out`"), "{error}");
+        assert!(error.contains("p.toml:5:"), "{error}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl SourceTrigger for DynamodbStreamsSourceConfig {
     fn trigger(
         &self,
         config: &PipelineConfig,
+        _function_name: &str,
         push_down: &PushDown,
     ) -> Result<Trigger, DeployError> {
         let table = self.table.as_deref().ok_or_else(|| {
@@ -51,7 +52,12 @@ impl SourceTrigger for DynamodbStreamsSourceConfig {
         } else {
             (json!({ "Ref": SOURCE_STREAM_ARN }), Some(table.to_owned()))
         };
-        let mut trigger = stream_mapping(&MappingSettings::from(self), &arn, push_down)?;
+        let mut trigger = stream_mapping(
+            &config.deploy,
+            &MappingSettings::from(self),
+            &arn,
+            push_down,
+        )?;
         trigger.statements.push(read_statement(&arn));
         if let Some(table) = &table_parameter {
             trigger.parameters.insert(

@@ -33,6 +33,7 @@ impl SourceTrigger for EventbridgeSourceConfig {
     fn trigger(
         &self,
         config: &PipelineConfig,
+        _function_name: &str,
         push_down: &PushDown,
     ) -> Result<Trigger, DeployError> {
         let pipeline = &config.pipeline.name;

@@ -1,10 +1,12 @@
-//! A Kinesis source's deployment: an event source mapping on the stream,
-//! the role's right to read it, and the first filter as the mapping's filter
-//! criteria (under `data`) when Lambda decides every record alike.
+//! A Kinesis source's deployment: an event source mapping on the stream
+//! (or, with `consumer = "efo"`, on a stream consumer of its own, for
+//! enhanced fan-out), the role's right to read it, and the first filter as
+//! the mapping's filter criteria (under `data`) when Lambda decides every
+//! record alike.
 
 use serde_json::{Value, json};
 use tributary_config::{OnError, PipelineConfig};
-use tributary_connectors::sources::{Codec, KinesisSourceConfig, MappingSettings};
+use tributary_connectors::sources::{Codec, KinesisConsumer, KinesisSourceConfig, MappingSettings};
 use tributary_processors::filter::Pattern;
 
 use super::{SourceTrigger, Trigger, stream_mapping};
@@ -54,10 +56,12 @@ impl SourceTrigger for KinesisSourceConfig {
         PushDown::Filters(criteria)
     }
 
-    /// An event source mapping on the Kinesis stream.
+    /// An event source mapping on the Kinesis stream, or, with `consumer =
+    /// "efo"`, on a stream consumer of the function's own.
     fn trigger(
         &self,
         config: &PipelineConfig,
+        function_name: &str,
         push_down: &PushDown,
     ) -> Result<Trigger, DeployError> {
         let stream = self.stream.as_deref().ok_or_else(|| {
@@ -68,7 +72,23 @@ impl SourceTrigger for KinesisSourceConfig {
             )
         })?;
         let arn = stream_arn(stream);
-        let mut trigger = stream_mapping(&MappingSettings::from(self), &arn, push_down)?;
+        let settings = MappingSettings::from(self);
+        let mut trigger = match self.consumer {
+            KinesisConsumer::Shared => stream_mapping(&config.deploy, &settings, &arn, push_down)?,
+            KinesisConsumer::Efo => {
+                let consumer = json!({ "Ref": STREAM_CONSUMER });
+                let mut trigger = stream_mapping(&config.deploy, &settings, &consumer, push_down)?;
+                trigger
+                    .resources
+                    .insert(STREAM_CONSUMER.into(), stream_consumer(function_name, &arn));
+                // The mapping subscribes to the shards as it is created: only
+                // once the role may.
+                trigger.resources["EventSourceMapping"]["DependsOn"] = json!(["Role"]);
+                trigger.statements.push(consumer_statement(&consumer));
+                trigger.outputs.push(("StreamConsumerArn", consumer));
+                trigger
+            }
+        };
         trigger.statements.push(read_statement(&arn));
         if let PushDown::Filters(_) = push_down {
             trigger.notes.push(
@@ -90,6 +110,33 @@ fn stream_arn(stream: &str) -> Value {
     } else {
         access::arn_here("kinesis", &format!("stream/{stream}"))
     }
+}
+
+/// The stack's logical id of the enhanced fan-out consumer.
+const STREAM_CONSUMER: &str = "StreamConsumer";
+
+/// The stream consumer of enhanced fan-out, named after the function
+/// (`<function>-consumer`: at most 73 letters, digits, `-` and `_`, within
+/// Kinesis's 128 of `[a-zA-Z0-9_.-]`). Not by reference to the function:
+/// the role names the consumer, and the function the role.
+fn stream_consumer(function_name: &str, stream_arn: &Value) -> Value {
+    json!({
+        "Type": "AWS::Kinesis::StreamConsumer",
+        "Properties": {
+            "ConsumerName": format!("{function_name}-consumer"),
+            "StreamARN": stream_arn,
+        }
+    })
+}
+
+/// The statement that lets Lambda read the stream through the consumer.
+fn consumer_statement(consumer_arn: &Value) -> Value {
+    json!({
+        "Sid": "ReadThroughConsumer",
+        "Effect": "Allow",
+        "Action": ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+        "Resource": consumer_arn,
+    })
 }
 
 /// The statement that lets Lambda read the Kinesis stream for the function.

@@ -1,6 +1,8 @@
 //! What invokes the function, one file per source: an event source mapping
-//! on a Kinesis stream (`kinesis`) or a DynamoDB table's stream
-//! (`dynamodb_streams`), with every reliability setting of the `[source]`, or
+//! on a Kinesis stream (`kinesis`, directly or through an enhanced fan-out
+//! consumer) or a DynamoDB table's stream (`dynamodb_streams`), with every
+//! reliability setting of the `[source]` and, unless `[deploy]
+//! mapping_metrics = false`, the mapping's own metrics; or
 //! an EventBridge rule with its invoke permission and retry settings
 //! (`eventbridge`). Each comes with what the role needs for it, the stack
 //! parameters and outputs that name it, and whether Lambda can run the
@@ -17,7 +19,7 @@ mod kinesis;
 pub use dynamodb_streams::SOURCE_STREAM_ARN;
 
 use serde_json::{Map, Value, json};
-use tributary_config::{OnError, PipelineConfig};
+use tributary_config::{DeploySection, OnError, PipelineConfig};
 use tributary_connectors::sources::{MappingSettings, SourceConfig};
 
 use super::DeployError;
@@ -31,10 +33,12 @@ pub(super) trait SourceTrigger {
     /// pipeline's `on_error`.
     fn push_down(&self, patterns: Vec<Value>, on_error: OnError) -> PushDown;
 
-    /// The resources that invoke the function, and what goes with them.
+    /// The resources that invoke the function named `function_name`, and
+    /// what goes with them.
     fn trigger(
         &self,
         config: &PipelineConfig,
+        function_name: &str,
         push_down: &PushDown,
     ) -> Result<Trigger, DeployError>;
 }
@@ -60,14 +64,15 @@ pub(super) fn push_down(
     }
 }
 
-/// What invokes the function of a pipeline that is valid, with `push_down`
-/// as [`push_down`] decided it.
+/// What invokes the function (named `function_name`) of a pipeline that is
+/// valid, with `push_down` as [`push_down`] decided it.
 pub(super) fn trigger(
     config: &PipelineConfig,
     source: &SourceConfig,
+    function_name: &str,
     push_down: &PushDown,
 ) -> Result<Trigger, DeployError> {
-    of(source).trigger(config, push_down)
+    of(source).trigger(config, function_name, push_down)
 }
 
 /// The resources that invoke the function, and what goes with them.
@@ -89,17 +94,19 @@ pub(super) struct Trigger {
     pub notes: Vec<String>,
 }
 
-/// An event source mapping on a stream, and its on-failure destination's
+/// An event source mapping on a stream (or, for Kinesis enhanced fan-out,
+/// a stream consumer: `source_arn`), and its on-failure destination's
 /// statement: what the Kinesis and DynamoDB Streams triggers share.
 fn stream_mapping(
+    deploy: &DeploySection,
     mapping: &MappingSettings,
-    stream_arn: &Value,
+    source_arn: &Value,
     push_down: &PushDown,
 ) -> Result<Trigger, DeployError> {
     let mut trigger = Trigger::default();
     trigger.resources.insert(
         "EventSourceMapping".into(),
-        event_source_mapping(mapping, stream_arn.clone(), push_down)?,
+        event_source_mapping(deploy, mapping, source_arn.clone(), push_down)?,
     );
     if let Some(destination) = &mapping.on_failure_destination {
         trigger
@@ -114,12 +121,13 @@ fn stream_mapping(
 }
 
 fn event_source_mapping(
+    deploy: &DeploySection,
     mapping: &MappingSettings,
-    stream_arn: Value,
+    source_arn: Value,
     push_down: &PushDown,
 ) -> Result<Value, DeployError> {
     let mut properties = json!({
-        "EventSourceArn": stream_arn,
+        "EventSourceArn": source_arn,
         "FunctionName": { "Ref": "Function" },
         "Enabled": true,
         "BatchSize": mapping.batch_size,
@@ -148,6 +156,10 @@ fn event_source_mapping(
             .map(|pattern| json!({ "Pattern": pattern.to_string() }))
             .collect();
         properties["FilterCriteria"] = json!({ "Filters": filters });
+    }
+    if deploy.mapping_metrics {
+        // Records read, filtered out and sent to the function, in AWS/Lambda.
+        properties["MetricsConfig"] = json!({ "Metrics": ["EventCount"] });
     }
     Ok(json!({ "Type": "AWS::Lambda::EventSourceMapping", "Properties": properties }))
 }

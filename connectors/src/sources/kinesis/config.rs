@@ -52,5 +52,27 @@ stream_source_config! {
         /// records are split into their user records first, whatever the codec.
         #[serde(default)]
         pub codec: Codec,
+        /// How the deployed function reads the stream: `shared` (the default:
+        /// Lambda polls each shard, sharing its 2 MB/s of reads with every
+        /// other reader) or `efo` (enhanced fan-out: `tributary package`
+        /// registers a stream consumer, which has each shard's 2 MB/s to
+        /// itself and gets records pushed within about 70 ms; charged per
+        /// consumer-shard hour and per GB, and a stream has at most 20).
+        /// Replays and recordings read the same records either way.
+        #[serde(default)]
+        pub consumer: KinesisConsumer,
     }
+}
+
+/// How Lambda reads a Kinesis stream for the deployed function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KinesisConsumer {
+    /// Lambda polls each shard with `GetRecords`, sharing the shard's read
+    /// throughput with the stream's other readers.
+    #[default]
+    Shared,
+    /// Enhanced fan-out: a registered stream consumer, with each shard's read
+    /// throughput its own, pushed to Lambda with `SubscribeToShard`.
+    Efo,
 }

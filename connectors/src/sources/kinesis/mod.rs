@@ -1,6 +1,7 @@
 //! `type = "kinesis"`: a Kinesis data stream.
 //!
-//! - `config.rs`: [`KinesisSourceConfig`], the `[source]` table.
+//! - `config.rs`: [`KinesisSourceConfig`], the `[source]` table, and
+//!   [`KinesisConsumer`], how the deployed function reads the stream.
 //! - `event.rs`: Lambda's Kinesis events, decoded into source records.
 //! - `kpl.rs`: splitting KPL-aggregated records into their user records.
 //! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
@@ -21,7 +22,7 @@ mod recorder;
 #[cfg(feature = "aws-clients")]
 mod writer;
 
-pub use config::KinesisSourceConfig;
+pub use config::{KinesisConsumer, KinesisSourceConfig};
 pub(super) use event::decode;
 #[cfg(feature = "aws-clients")]
 pub use recorder::record_stream;

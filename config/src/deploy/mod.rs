@@ -3,7 +3,13 @@
 //!
 //! The event source mapping's settings (batch size, retries, starting
 //! position, ...) belong to the `[source]` table, because replays follow them
-//! too; this table holds what only the deployed function has.
+//! too; this table holds what only the deployed function has: its settings,
+//! and how it is watched (the dashboard, the mapping's metrics, and the
+//! alarms of `[deploy.alarms]`, in `alarms`).
+
+mod alarms;
+
+pub use alarms::AlarmSettings;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +25,9 @@ use crate::{Diagnostic, Options};
 /// memory_mb = 512
 /// timeout_secs = 120
 /// environment = { RUST_LOG = "info" }
+///
+/// [deploy.alarms]
+/// sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:on-call"
 /// ```
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +56,20 @@ pub struct DeploySection {
     /// Default true. `tributary package` says what it decided, and why.
     #[serde(default = "default_true")]
     pub filter_push_down: bool,
+    /// Whether the stack has a CloudWatch dashboard of the function and the
+    /// pipeline: invocations, errors, the stream's iterator age, the fate of
+    /// the records, latency, each sink's throttling, retries and rejections,
+    /// and dead letters. Default true.
+    #[serde(default = "default_true")]
+    pub dashboard: bool,
+    /// Whether the event source mapping of a stream source sends Lambda's
+    /// `EventCount` metric (records it read, filtered out, and sent to the
+    /// function) to CloudWatch. Default true.
+    #[serde(default = "default_true")]
+    pub mapping_metrics: bool,
+    /// The stack's CloudWatch alarms. Default: on, without notifications.
+    #[serde(default)]
+    pub alarms: AlarmSettings,
 }
 
 /// The Lambda function's instruction set.
@@ -80,6 +103,9 @@ impl Default for DeploySection {
             architecture: Architecture::default(),
             environment: BTreeMap::new(),
             filter_push_down: true,
+            dashboard: true,
+            mapping_metrics: true,
+            alarms: AlarmSettings::default(),
         }
     }
 }
@@ -142,6 +168,7 @@ impl DeploySection {
                 )
                 .hint("keep large settings in the pipeline file itself"));
         }
+        section.alarms.check(options)?;
         Ok(section)
     }
 }
@@ -218,6 +245,63 @@ mod tests {
         let section = deploy("").unwrap();
         assert_eq!((section.memory_mb, section.timeout_secs), (256, 60));
         assert!(section.filter_push_down);
+        assert!(section.dashboard && section.mapping_metrics);
+        assert_eq!(section.alarms, super::AlarmSettings::default());
+        assert!(section.alarms.enabled);
+        assert_eq!(section.alarms.iterator_age_secs, 300);
+    }
+
+    #[test]
+    fn watching_the_function_can_be_turned_off_and_alarms_notify_a_topic() {
+        let section = deploy(
+            "dashboard = false\nmapping_metrics = false\n[deploy.alarms]\nenabled = false\n\
+             iterator_age_secs = 60\nsns_topic_arn = \"arn:aws:sns:eu-west-1:123456789012:on-call\"",
+        )
+        .unwrap();
+        assert!(!section.dashboard && !section.mapping_metrics);
+        assert!(!section.alarms.enabled);
+        assert_eq!(section.alarms.iterator_age_secs, 60);
+        assert_eq!(
+            section.alarms.sns_topic_arn.as_deref(),
+            Some("arn:aws:sns:eu-west-1:123456789012:on-call")
+        );
+        let inline = deploy("alarms = { iterator_age_secs = 120 }").unwrap();
+        assert_eq!(inline.alarms.iterator_age_secs, 120);
+    }
+
+    #[test]
+    fn alarm_settings_aws_refuses_are_errors_at_their_key() {
+        for (table, message, place, hint) in [
+            (
+                "[deploy.alarms]\nsns_topic_arn = \"arn:aws:sqs:eu-west-1:123456789012:q\"",
+                "`arn:aws:sqs:eu-west-1:123456789012:q` is not the ARN of an SNS topic",
+                "p.toml:9:17",
+                "arn:aws:sns:eu-west-1:123456789012:on-call",
+            ),
+            (
+                "[deploy.alarms]\niterator_age_secs = 0",
+                "`iterator_age_secs` must be between 1 and 31536000",
+                "p.toml:9:21",
+                "at most a year",
+            ),
+            (
+                "alarms = { sns_topic_arn = \"on-call\" }",
+                "`on-call` is not the ARN of an SNS topic",
+                "p.toml:8:28",
+                "such as",
+            ),
+            (
+                "[deploy.alarms]\nenabeld = false",
+                "unknown field `enabeld`",
+                "p.toml:9:1",
+                "enabled",
+            ),
+        ] {
+            let error = deploy(table).unwrap_err();
+            assert!(error.contains(message), "{table}: {error}");
+            assert!(error.contains(place), "{table}: {error}");
+            assert!(error.contains(hint), "{table}: {error}");
+        }
     }
 
     #[test]
