@@ -159,6 +159,171 @@ fn package_and_lint(pipeline: &Path, bootstrap: &Path, dir: &Path) {
     assert_eq!(packaged, std::fs::read_to_string(pipeline).unwrap());
 }
 
+/// One metric a dashboard graph or an EMF line names: namespace, metric
+/// name, and its dimensions (name and value) in order.
+type MetricName = (String, String, Vec<(String, String)>);
+
+/// The metrics the graphs of a packaged template's dashboard name, with
+/// `${Function}` and `${AWS::Region}` as the template leaves them.
+fn dashboard_metrics(template: &Value) -> Vec<MetricName> {
+    let body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+        .as_str()
+        .expect("the dashboard body is a Fn::Sub string");
+    let body: Value = serde_json::from_str(body).unwrap();
+    let mut names = Vec::new();
+    for widget in body["widgets"].as_array().unwrap() {
+        for metric in widget["properties"]["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let parts: Vec<&str> = metric
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert!(
+                !parts.contains(&"."),
+                "no `.` shorthand to resolve: {metric}"
+            );
+            let dimensions = parts[2..]
+                .chunks(2)
+                .map(|pair| (pair[0].to_owned(), pair[1].to_owned()))
+                .collect();
+            names.push((parts[0].to_owned(), parts[1].to_owned(), dimensions));
+        }
+    }
+    names
+}
+
+/// The metrics the EMF lines of one real invocation (`tributary invoke
+/// --metrics`, the handler the function runs) carry.
+fn emitted_metrics(pipeline: &Path, event: &Path) -> Vec<MetricName> {
+    let out = tempfile::tempdir().unwrap();
+    let (output, _, stderr) = run(tributary()
+        .env("OPENSEARCH_ENDPOINT", crate::support::opensearch::url())
+        .env("TRIBUTARY_OUT", out.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("invoke")
+        .arg(pipeline)
+        .arg("--event")
+        .arg(event)
+        .arg("--metrics"));
+    assert!(output.status.success(), "{stderr}");
+    let mut names = Vec::new();
+    for line in stderr.lines().filter(|line| line.starts_with("{\"_aws\"")) {
+        let line: Value = serde_json::from_str(line).unwrap();
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        let dimensions: Vec<(String, String)> = directive["Dimensions"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| {
+                let name = name.as_str().unwrap();
+                (name.to_owned(), line[name].as_str().unwrap().to_owned())
+            })
+            .collect();
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let namespace = directive["Namespace"].as_str().unwrap().to_owned();
+            let name = metric["Name"].as_str().unwrap().to_owned();
+            names.push((namespace, name, dimensions.clone()));
+        }
+    }
+    assert!(!names.is_empty(), "no EMF lines: {stderr}");
+    names
+}
+
+#[test]
+fn every_dashboard_graph_of_the_pipeline_names_a_metric_a_real_invocation_writes() {
+    let bootstrap = lambda_bootstrap();
+    let out = tempfile::tempdir().unwrap();
+    // The examples with a Lambda event beside them; the OpenSearch sink of
+    // cloudwatch-logs writes to the tests' node. Clickstream's event reaches
+    // every sink and dead-letters a record, so there each sink, processor
+    // and stage the dashboard names is checked against its lines too;
+    // cloudwatch-logs dead-letters nothing, so its dead-letter sink writes
+    // no line, and there only the pipeline's name is checked.
+    let examples = [("clickstream", true), ("cloudwatch-logs", false)];
+    let mut runs = Vec::new();
+    for (example, every_sink) in examples {
+        let dir = root().join("examples").join(example);
+        let pipeline = dir.join("pipeline.toml");
+        let packaged = out.path().join(example);
+        let (output, stdout, stderr) = run(tributary()
+            .arg("package")
+            .arg(&pipeline)
+            .arg("--bootstrap")
+            .arg(&bootstrap)
+            .arg("--out")
+            .arg(&packaged));
+        assert!(output.status.success(), "{stdout}{stderr}");
+        let template: Value =
+            serde_json::from_slice(&std::fs::read(packaged.join("template.json")).unwrap())
+                .unwrap();
+        let graphed = dashboard_metrics(&template);
+        let emitted = emitted_metrics(&pipeline, &dir.join("event.json"));
+        runs.push((example, every_sink, graphed, emitted));
+    }
+    // What the function writes: each metric by namespace, name and
+    // dimension names, over every invocation.
+    let written: Vec<(&str, &str, Vec<&str>)> = runs
+        .iter()
+        .flat_map(|(_, _, _, emitted)| emitted)
+        .map(|(namespace, name, dimensions)| {
+            let names = dimensions.iter().map(|(n, _)| n.as_str()).collect();
+            (namespace.as_str(), name.as_str(), names)
+        })
+        .collect();
+    for (example, every_sink, graphed, emitted) in &runs {
+        let emitted_value = |dimension: &str| -> Vec<&str> {
+            emitted
+                .iter()
+                .flat_map(|(_, _, dims)| dims)
+                .filter(|(name, _)| name == dimension)
+                .map(|(_, value)| value.as_str())
+                .collect()
+        };
+        let mut checked = 0;
+        for (namespace, name, dimensions) in graphed {
+            if namespace == "AWS/Lambda" {
+                continue;
+            }
+            let names: Vec<&str> = dimensions.iter().map(|(n, _)| n.as_str()).collect();
+            assert!(
+                written.contains(&(namespace.as_str(), name.as_str(), names.clone())),
+                "{example}: the dashboard graphs {namespace}/{name} {names:?}, which no EMF line carries"
+            );
+            for (dimension, value) in dimensions {
+                if !every_sink && dimension != "Pipeline" {
+                    continue;
+                }
+                let known: Vec<&str> = match dimension.as_str() {
+                    // A stage is the source, a processor or a sink.
+                    "Stage" => ["source"]
+                        .into_iter()
+                        .chain(emitted_value("Processor"))
+                        .chain(emitted_value("Sink"))
+                        .collect(),
+                    other => emitted_value(other),
+                };
+                assert!(
+                    known.contains(&value.as_str()),
+                    "{example}: {name} graphs {dimension} = {value}, and the function writes {known:?}"
+                );
+            }
+            checked += 1;
+        }
+        assert!(
+            checked >= 15,
+            "{example}: {checked} pipeline metrics graphed"
+        );
+    }
+}
+
 #[test]
 fn the_packaged_bootstrap_starts_on_al2023_and_the_zip_fits_in_6_mb() {
     let package = built_package();
