@@ -229,6 +229,11 @@ impl Wildcard {
         Ok(Wildcard { pieces })
     }
 
+    /// The literal pieces between stars; one piece means no star at all.
+    pub(super) fn pieces(&self) -> &[String] {
+        &self.pieces
+    }
+
     /// The literal text before the first star, when there is a star and that text is not empty.
     pub(super) fn head(&self) -> Option<&str> {
         (self.pieces.len() > 1 && !self.pieces[0].is_empty()).then_some(self.pieces[0].as_str())

@@ -26,6 +26,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::complexity::{FieldWildcards, MAX_COMPLEXITY};
 use super::operator::{AnythingBut, Cidr, Literal, Operator, Range, Wildcard, lowercase};
 
 /// A compiled event pattern.
@@ -110,16 +111,21 @@ impl Pattern {
 
     /// Compiles a pattern from a JSON value.
     pub fn from_value(value: &Value) -> Result<Pattern, PatternError> {
-        let mut compiler = Compiler { path: Vec::new() };
-        match value {
-            Value::Object(object) => Ok(Pattern {
-                goals: compiler.conjunction(object, "")?,
-            }),
-            _ => Err(compiler.error(
-                "a pattern must be a JSON object",
-                "such as {\"source\": [\"orders\"]}",
-            )),
-        }
+        let mut compiler = Compiler {
+            path: Vec::new(),
+            wildcards: Vec::new(),
+        };
+        let goals = match value {
+            Value::Object(object) => compiler.conjunction(object, "")?,
+            _ => {
+                return Err(compiler.error(
+                    "a pattern must be a JSON object",
+                    "such as {\"source\": [\"orders\"]}",
+                ));
+            }
+        };
+        compiler.check_complexity()?;
+        Ok(Pattern { goals })
     }
 
     /// Whether a parsed event matches. To match many events, a
@@ -141,6 +147,9 @@ enum Listed {
 
 struct Compiler {
     path: Vec<String>,
+    /// The wildcards of each field, by dot-joined path, with where the field
+    /// was first written: their complexity is checked once all are known.
+    wildcards: Vec<(String, Vec<String>, FieldWildcards)>,
 }
 
 impl Compiler {
@@ -169,6 +178,12 @@ impl Compiler {
         object: &Map<String, Value>,
         prefix: &str,
     ) -> Result<Vec<PathGoal>, PatternError> {
+        if object.is_empty() {
+            return Err(self.error(
+                "an empty object is not allowed (EventBridge refuses it)",
+                "name at least one field inside, such as {\"state\": [\"running\"]}, or remove it",
+            ));
+        }
         let mut goals = Vec::new();
         for (key, value) in object {
             if key == "$or" {
@@ -219,6 +234,12 @@ impl Compiler {
 
     /// A field's list of values and operators.
     fn field(&mut self, path: String, items: &[Value]) -> Result<PathGoal, PatternError> {
+        if items.is_empty() {
+            return Err(self.error(
+                "a field's list of values cannot be empty (EventBridge refuses it)",
+                "list at least one value or operator, such as [\"x\"]; to match records without the field, write [{\"exists\": false}]",
+            ));
+        }
         let (mut operators, mut if_present, mut if_absent) = (Vec::new(), false, false);
         for (i, item) in items.iter().enumerate() {
             match self.within(i.to_string(), |c| c.operator(item))? {
@@ -227,12 +248,56 @@ impl Compiler {
                 Listed::Exists(false) => if_absent = true,
             }
         }
+        self.note_wildcards(&path, &operators);
         Ok(PathGoal::Field {
             path,
             operators,
             if_present,
             if_absent,
         })
+    }
+
+    /// Notes the wildcards among a field's operators, for [`Self::check_complexity`].
+    fn note_wildcards(&mut self, path: &str, operators: &[Operator]) {
+        for operator in operators {
+            let strings: Vec<Vec<String>> = match operator {
+                Operator::Wildcard(wildcard) => vec![wildcard.pieces().to_vec()],
+                Operator::AnythingBut(AnythingBut::Wildcards(wildcards)) => {
+                    wildcards.iter().map(|w| w.pieces().to_vec()).collect()
+                }
+                _ => continue,
+            };
+            let at = match self.wildcards.iter().position(|(p, ..)| p == path) {
+                Some(at) => at,
+                None => {
+                    let field = (
+                        path.to_owned(),
+                        self.path.clone(),
+                        FieldWildcards::default(),
+                    );
+                    self.wildcards.push(field);
+                    self.wildcards.len() - 1
+                }
+            };
+            self.wildcards[at].2.add(strings);
+        }
+    }
+
+    /// Refuses wildcards EventBridge finds too complex (see
+    /// [`complexity`](super::complexity)), at the first field over the limit.
+    fn check_complexity(&mut self) -> Result<(), PatternError> {
+        for (_, at, field) in &self.wildcards {
+            if field.complexity(MAX_COMPLEXITY + 1) > MAX_COMPLEXITY {
+                return Err(PatternError {
+                    path: at.clone(),
+                    message: format!(
+                        "the wildcards of this field are too complex: one value can match more than {MAX_COMPLEXITY} of their prefixes at once, and EventBridge refuses such a pattern"
+                    ),
+                    hint: Some("use fewer `*`, avoid repeating right after a `*` the text that follows it, and start this field's wildcards with different text".into()),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn operator(&mut self, item: &Value) -> Result<Listed, PatternError> {

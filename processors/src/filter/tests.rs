@@ -368,6 +368,37 @@ fn malformed_patterns_name_the_place() {
     );
 }
 
+/// EventBridge's checks beyond the syntax: no empty list or object, and
+/// wildcards no more complex than [`MAX_COMPLEXITY`](super::MAX_COMPLEXITY).
+#[test]
+fn empty_lists_and_objects_and_too_complex_wildcards_are_refused() {
+    assert!(invalid(json!({"resources": []})).starts_with(
+        "invalid event pattern at `resources`: a field's list of values cannot be empty"
+    ));
+    assert!(invalid(json!({})).contains("an empty object is not allowed"));
+    assert!(invalid(json!({"detail": {}})).starts_with("invalid event pattern at `detail`:"));
+    assert!(invalid(json!({"$or": [{}, {"a": [1]}]})).contains("at `$or.0`"));
+    // 6 prefixes at most (`*a*b*c*d*` on "abcd"), 11 (`*a*a*a*a*a*` on "aaaaa").
+    assert!(matches(
+        json!({"f": [{"wildcard": "*a*b*c*d*"}]}),
+        json!({"f": "xaybzcwd"})
+    ));
+    assert!(
+        invalid(json!({"d": {"f": [{"wildcard": "*a*a*a*a*a*"}]}})).starts_with(
+            "invalid event pattern at `d.f`: the wildcards of this field are too complex"
+        )
+    );
+    // A field's wildcards add up (5, 8, then 12, as event-ruler counts),
+    // across `$or` too, and anything-but counts.
+    let five = |w: &str| json!({"wildcard": format!("*{w}*{w}*")});
+    Pattern::from_value(&json!({"f": [five("a"), five("b")]})).unwrap();
+    invalid(json!({"f": [five("a"), five("b"), five("c")]}));
+    invalid(json!({"$or": [{"f": [five("a")]}, {"f": [five("b")]}, {"f": [five("c")]}]}));
+    invalid(json!({"f": [five("a"), five("b"), {"anything-but": {"wildcard": "*c*c*"}}]}));
+    // Different fields do not add up.
+    Pattern::from_value(&json!({"f": [five("a")], "g": [five("b")], "h": [five("c")]})).unwrap();
+}
+
 mod as_a_processor {
     use tributary_config::{PipelineConfig, SourceFile};
     use tributary_core::{Batch, InputIndex, Origin, Payload, Record, SourceKind};
@@ -438,6 +469,21 @@ mod as_a_processor {
             run(&format!("{patterns}\ninvert = true"), &EVENTS),
             (vec![0], 2, vec![2])
         );
+    }
+
+    #[test]
+    fn a_refused_pattern_is_an_error_at_its_place_in_the_file() {
+        let error = build(r#"pattern = { resources = [] }"#).err().unwrap();
+        assert_eq!(error.position().unwrap(), "p.toml:7:25");
+        assert!(
+            error.message.contains("cannot be empty"),
+            "{}",
+            error.message
+        );
+        let wildcard = r#"pattern = { d = { f = [{ wildcard = "*a*a*a*a*a*" }] } }"#;
+        let error = build(wildcard).err().unwrap();
+        assert_eq!(error.position().unwrap(), "p.toml:7:23");
+        assert!(error.message.contains("too complex"), "{}", error.message);
     }
 
     #[test]
