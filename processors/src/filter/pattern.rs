@@ -27,7 +27,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::complexity::{FieldWildcards, MAX_COMPLEXITY};
-use super::operator::{AnythingBut, Cidr, Literal, Operator, Range, Wildcard, lowercase};
+use super::operator::{AnythingBut, Cidr, IgnoreCase, Literal, Operator, Range, Wildcard};
 
 /// A compiled event pattern.
 #[derive(Debug, Clone)]
@@ -330,7 +330,7 @@ impl Compiler {
             "prefix" => c.affix(argument, Operator::Prefix, Operator::PrefixIgnoreCase),
             "suffix" => c.affix(argument, Operator::Suffix, Operator::SuffixIgnoreCase),
             "equals-ignore-case" => match argument {
-                Value::String(text) => Ok(Operator::EqualsIgnoreCase(lowercase(text).into_owned())),
+                Value::String(text) => Ok(Operator::EqualsIgnoreCase(IgnoreCase::new(text))),
                 _ => Err(c.error(
                     "`equals-ignore-case` takes a string",
                     "such as {\"equals-ignore-case\": \"Running\"}",
@@ -348,8 +348,8 @@ impl Compiler {
             "cidr" => match argument.as_str().and_then(Cidr::parse) {
                 Some(cidr) => Ok(Operator::Cidr(cidr)),
                 None => Err(c.error(
-                    "`cidr` takes an IPv4 or IPv6 network",
-                    "such as {\"cidr\": \"10.0.0.0/24\"} or {\"cidr\": \"2001:db8::/32\"}",
+                    "`cidr` takes an IPv4 or IPv6 network with a mask shorter than the address",
+                    "such as {\"cidr\": \"10.0.0.0/24\"} or {\"cidr\": \"2001:db8::/32\"}; to match one address, write it as a string: [\"10.0.0.1\"]",
                 )),
             },
             "exists" => {
@@ -375,14 +375,14 @@ impl Compiler {
         &mut self,
         argument: &Value,
         exact: fn(String) -> Operator,
-        ignore_case: fn(String) -> Operator,
+        ignore_case: fn(IgnoreCase) -> Operator,
     ) -> Result<Operator, PatternError> {
         let hint =
             "such as {\"prefix\": \"us-\"} or {\"prefix\": {\"equals-ignore-case\": \"US-\"}}";
         match argument {
             Value::String(text) => Ok(exact(text.clone())),
             Value::Object(inner) if inner.len() == 1 => match inner.get("equals-ignore-case") {
-                Some(Value::String(text)) => Ok(ignore_case(lowercase(text).into_owned())),
+                Some(Value::String(text)) => Ok(ignore_case(IgnoreCase::new(text))),
                 _ => Err(self.error(
                     "this operator takes a string or {\"equals-ignore-case\": string}",
                     hint,
@@ -405,19 +405,32 @@ impl Compiler {
     }
 
     fn anything_but(&mut self, argument: &Value) -> Result<AnythingBut, PatternError> {
-        let hint = "such as {\"anything-but\": \"stopped\"}, {\"anything-but\": [\"a\", 1]} or {\"anything-but\": {\"prefix\": \"test-\"}}";
+        let hint = "such as {\"anything-but\": \"stopped\"}, {\"anything-but\": [\"a\", \"b\"]} or {\"anything-but\": {\"prefix\": \"test-\"}}";
         match argument {
-            Value::String(_) | Value::Number(_) => Ok(AnythingBut::Values(vec![
+            Value::String(_) => Ok(AnythingBut::Values(vec![
                 literal_of(argument).expect("a scalar"),
             ])),
-            Value::Array(items) if !items.is_empty() => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(_) | Value::Number(_) => Ok(literal_of(item).expect("a scalar")),
-                    _ => Err(self.error("`anything-but` lists only strings and numbers", hint)),
-                })
-                .collect::<Result<_, _>>()
-                .map(AnythingBut::Values),
+            Value::Number(number) => Ok(AnythingBut::Values(vec![Literal::Number(
+                self.comparable(number)?,
+            )])),
+            Value::Array(items) if !items.is_empty() => {
+                let numbers = items.iter().filter(|item| item.is_number()).count();
+                if numbers != 0 && numbers != items.len() {
+                    return Err(self.error(
+                        "`anything-but` lists strings or numbers, not both",
+                        "write two operators: {\"anything-but\": [\"a\", \"b\"]} and {\"anything-but\": [1, 2]} in separate patterns, or list one type",
+                    ));
+                }
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(_) => Ok(literal_of(item).expect("a scalar")),
+                        Value::Number(number) => self.comparable(number).map(Literal::Number),
+                        _ => Err(self.error("`anything-but` lists only strings and numbers", hint)),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map(AnythingBut::Values)
+            }
             Value::Object(inner) if inner.len() == 1 => {
                 let (name, value) = inner.iter().next().expect("one entry");
                 self.within(name, |c| {
@@ -428,7 +441,7 @@ impl Compiler {
                         }
                         "prefix" => Ok(AnythingBut::Prefixes(texts)),
                         "suffix" => Ok(AnythingBut::Suffixes(texts)),
-                        "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(texts.iter().map(|t| lowercase(t).into_owned()).collect())),
+                        "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(texts.iter().map(|t| IgnoreCase::new(t)).collect())),
                         "wildcard" => texts.iter().map(|t| c.wildcard(t)).collect::<Result<_, _>>().map(AnythingBut::Wildcards),
                         _ => Err(c.error(
                             format!("`anything-but` cannot hold `{name}`"),
@@ -478,14 +491,20 @@ impl Compiler {
             upper: None,
         };
         let mut equals = false;
-        for pair in items.chunks(2) {
+        for (i, pair) in items.chunks(2).enumerate() {
             let operator = pair[0]
                 .as_str()
                 .ok_or_else(|| bad("a comparison starts with one of = < <= > >="))?;
-            let number = pair[1]
-                .as_f64()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| bad("a comparison's operand must be a number"))?;
+            let number = match &pair[1] {
+                Value::Number(number) => self.comparable(number)?,
+                _ => return Err(bad("a comparison's operand must be a number")),
+            };
+            // As event-ruler reads a range: the lower bound first.
+            if i == 1 && !matches!(operator, "<" | "<=") {
+                return Err(bad(
+                    "the second comparison of a range is its upper bound, `<` or `<=`",
+                ));
+            }
             let slot = match operator {
                 "=" => {
                     equals = true;
@@ -505,13 +524,58 @@ impl Compiler {
         if equals && items.len() > 2 {
             return Err(bad("`=` cannot be combined with another comparison"));
         }
-        if let (Some((low, _)), Some((high, _))) = (range.lower, range.upper)
-            && low > high
+        if !equals
+            && let (Some((low, _)), Some((high, _))) = (range.lower, range.upper)
+            && low >= high
         {
-            return Err(bad("the lower bound is above the upper bound"));
+            return Err(bad("the lower bound must be below the upper bound"));
         }
         Ok(range)
     }
+
+    /// A number of `numeric` or `anything-but`, which event-ruler compares as
+    /// a double: it must be one exactly as written (event-ruler's
+    /// `ComparableNumber.generate`, "Cannot compare number"). An integer is
+    /// checked against the shortest decimal of its double; a fraction has
+    /// been rounded to a double by the JSON reader already, so its digits
+    /// beyond a double's precision go unnoticed.
+    fn comparable(&self, number: &serde_json::Number) -> Result<f64, PatternError> {
+        let value = number.as_f64().filter(|n| n.is_finite());
+        let integer = number
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| number.as_u64().map(i128::from));
+        match (value, integer) {
+            (Some(value), Some(integer)) if shortest_is(value, integer) => Ok(value),
+            (Some(value), None) => Ok(value),
+            _ => Err(self.error(
+                format!(
+                    "{number} is not a number a double holds exactly, so it cannot be compared"
+                ),
+                "write it with at most 15 significant digits",
+            )),
+        }
+    }
+}
+
+/// Whether the shortest decimal that reads back as `value` is `integer`.
+fn shortest_is(value: f64, integer: i128) -> bool {
+    let text = format!("{value:e}");
+    let (mantissa, exponent) = text.split_once('e').expect("`{:e}` writes an exponent");
+    let exponent: i32 = exponent.parse().expect("an integer exponent");
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    let digits: i128 = mantissa.replace('.', "").parse().expect("digits");
+    let Ok(shift) = u32::try_from(exponent - fraction) else {
+        return false;
+    };
+    let magnitude = 10i128
+        .checked_pow(shift)
+        .and_then(|p| digits.checked_mul(p));
+    magnitude.map(|m| if negative { -m } else { m }) == Some(integer)
 }
 
 fn literal_of(value: &Value) -> Option<Literal> {

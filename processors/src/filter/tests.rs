@@ -535,3 +535,34 @@ fn reading_stops_early_with_several_top_level_keys() {
     let event = br#"{"event_id":"e-1","type":"purchase","ts":"x","user":{"id":"u-1","segment":"vip","logged_in":true},"page":{"url":"https://shop.example.com/c/1.html"},"device":{"type":"mobile"}, [[[ not json"#;
     assert!(set.matches_bytes(event).unwrap());
 }
+
+/// Rules the differential test against event-ruler (tests/oracle.rs) found.
+#[test]
+fn rules_as_event_ruler_has_them() {
+    // equals-ignore-case: each pattern character as its lowercase or uppercase.
+    let eic =
+        |p: &str, v: &str| matches(json!({"s": [{"equals-ignore-case": p}]}), json!({"s": v}));
+    assert!(eic("ß", "SS") && !eic("ß", "ss") && !eic("SS", "ß"));
+    assert!(!eic("k", "\u{212A}") && eic("ÉTÉ", "été"));
+    // Not event-ruler's defect D1: a character outside the BMP matches itself.
+    assert!(eic("a😀", "A😀") && !eic("😀", "??"));
+    assert!(matches(
+        json!({"s": [{"suffix": {"equals-ignore-case": "ß"}}]}),
+        json!({"s": "STRASS"})
+    ));
+    // cidr needs a mask shorter than the address.
+    invalid(json!({"ip": [{"cidr": "10.0.0.1/32"}]}));
+    invalid(json!({"ip": [{"cidr": "10.0.0.1"}]}));
+    invalid(json!({"ip": [{"cidr": "2001:db8::1/128"}]}));
+    // numeric: the lower bound first, below the upper; numbers a double holds.
+    invalid(json!({"n": [{"numeric": ["<", 5, ">", 0]}]}));
+    invalid(json!({"n": [{"numeric": [">", 5, "<", 5]}]}));
+    invalid(json!({"n": [{"numeric": ["<", 9007199254740993u64]}]}));
+    invalid(json!({"n": [{"anything-but": 9007199254740993u64}]}));
+    assert!(matches(
+        json!({"n": [{"numeric": ["<", 9007199254740992u64]}]}),
+        json!({"n": 1})
+    ));
+    // anything-but lists one type.
+    invalid(json!({"s": [{"anything-but": ["a", 1]}]}));
+}
