@@ -113,6 +113,7 @@ impl Pattern {
     pub fn from_value(value: &Value) -> Result<Pattern, PatternError> {
         let mut compiler = Compiler {
             path: Vec::new(),
+            in_or: 0,
             wildcards: Vec::new(),
         };
         let goals = match value {
@@ -145,8 +146,40 @@ enum Listed {
     Exists(bool),
 }
 
+/// Names event-ruler refuses as field names below `$or`
+/// (`Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`): "X is Ruler
+/// reserved fieldName which cannot be used inside $or".
+const RESERVED_IN_OR: [&str; 24] = [
+    "exactly",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "exists",
+    "wildcard",
+    "numeric",
+    "cidr",
+    "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "regex",
+    "not-wildcard",
+    "not-equals-ignore-case",
+    "date-after",
+    "date-on-or-after",
+    "date-before",
+    "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
+];
+
 struct Compiler {
     path: Vec<String>,
+    /// How many `$or` the object being compiled is below.
+    in_or: usize,
     /// The wildcards of each field, by dot-joined path, with where the field
     /// was first written: their complexity is checked once all are known.
     wildcards: Vec<(String, Vec<String>, FieldWildcards)>,
@@ -186,8 +219,19 @@ impl Compiler {
         }
         let mut goals = Vec::new();
         for (key, value) in object {
+            if self.in_or > 0 && RESERVED_IN_OR.contains(&key.as_str()) {
+                return self.within(key, |c| {
+                    Err(c.error(
+                        format!("`{key}` is an operator's name, which cannot be a field below `$or` (EventBridge refuses it)"),
+                        "put the operator in a field's list: \"$or\": [{\"price\": [{\"numeric\": [\">\", 10]}]}, ...]",
+                    ))
+                });
+            }
             if key == "$or" {
-                let alternatives = self.within(key, |c| c.any_of(value, prefix))?;
+                self.in_or += 1;
+                let alternatives = self.within(key, |c| c.any_of(value, prefix));
+                self.in_or -= 1;
+                let alternatives = alternatives?;
                 goals.push(PathGoal::AnyOf(alternatives));
                 continue;
             }

@@ -565,4 +565,9 @@ fn rules_as_event_ruler_has_them() {
     ));
     // anything-but lists one type.
     invalid(json!({"s": [{"anything-but": ["a", 1]}]}));
+    // Below `$or`, an operator's name is no field name.
+    assert!(
+        invalid(json!({"d": {"$or": [{"numeric": [">", 0]}, {"x": [1]}]}}))
+            .contains("at `d.$or.0.numeric`")
+    );
 }
