@@ -1,4 +1,5 @@
-//! Every EventBridge conformance case gives AWS's answer.
+//! Every EventBridge conformance case gives AWS's answer, and every case
+//! ported from event-ruler's tests gives event-ruler's.
 
 use serde::Deserialize;
 use tributary_processors::filter::{Pattern, PatternSet};
@@ -13,11 +14,22 @@ struct Case {
 
 #[test]
 fn every_conformance_case_gives_the_aws_answer() {
-    let cases: Vec<Case> = include_str!("conformance/event-patterns.jsonl")
+    check_cases(include_str!("conformance/event-patterns.jsonl"), 99);
+}
+
+/// event-ruler's own test data (aws/event-ruler, src/test/resources and
+/// src/test/data), with event-ruler 1.8.1's answers.
+#[test]
+fn every_ported_event_ruler_case_gives_event_rulers_answer() {
+    check_cases(include_str!("conformance/event-ruler-cases.jsonl"), 78);
+}
+
+fn check_cases(text: &str, at_least: usize) {
+    let cases: Vec<Case> = text
         .lines()
         .map(|line| serde_json::from_str(line).expect("a case is one JSON object"))
         .collect();
-    assert!(cases.len() >= 99, "{} cases", cases.len());
+    assert!(cases.len() >= at_least, "{} cases", cases.len());
     let mut wrong = Vec::new();
     for case in &cases {
         let got = match Pattern::parse(&case.pattern) {

@@ -192,13 +192,13 @@ fn key_of(goal: &Goal) -> Option<(FieldId, &[Operator])> {
 
 fn indexable(operator: &Operator) -> bool {
     match operator {
-        Operator::Exact(_)
-        | Operator::Prefix(_)
-        | Operator::Suffix(_)
-        | Operator::EqualsIgnoreCase(_)
-        | Operator::PrefixIgnoreCase(_)
-        | Operator::SuffixIgnoreCase(_)
-        | Operator::Numeric(_) => true,
+        Operator::Exact(_) | Operator::Prefix(_) | Operator::Suffix(_) | Operator::Numeric(_) => {
+            true
+        }
+        // A lowercased value finds an ASCII pattern; others are tried in turn.
+        Operator::EqualsIgnoreCase(text)
+        | Operator::PrefixIgnoreCase(text)
+        | Operator::SuffixIgnoreCase(text) => text.ascii_key().is_some(),
         Operator::Wildcard(wildcard) => wildcard.head().is_some() || wildcard.tail().is_some(),
         Operator::AnythingBut(_) | Operator::Cidr(_) => false,
     }
@@ -222,11 +222,15 @@ impl FieldIndex {
             Operator::Suffix(suffix) => self.suffixes.insert(suffix, id),
             Operator::EqualsIgnoreCase(text) => self
                 .ignore_case
-                .entry(text.as_bytes().into())
+                .entry(ascii_key(text).as_bytes().into())
                 .or_default()
                 .push(id),
-            Operator::PrefixIgnoreCase(prefix) => self.prefixes_ignore_case.insert(prefix, id),
-            Operator::SuffixIgnoreCase(suffix) => self.suffixes_ignore_case.insert(suffix, id),
+            Operator::PrefixIgnoreCase(prefix) => {
+                self.prefixes_ignore_case.insert(ascii_key(prefix), id)
+            }
+            Operator::SuffixIgnoreCase(suffix) => {
+                self.suffixes_ignore_case.insert(ascii_key(suffix), id)
+            }
             Operator::Wildcard(wildcard) => match (wildcard.head(), wildcard.tail()) {
                 (Some(head), _) => self.prefixes.insert(head, id),
                 (None, Some(tail)) => self.suffixes.insert(tail, id),
@@ -281,6 +285,11 @@ impl FieldIndex {
                 .for_each(|(_, id)| out(*id)),
         }
     }
+}
+
+fn ascii_key(text: &super::operator::IgnoreCase) -> &str {
+    text.ascii_key()
+        .expect("only ASCII ignore-case patterns are indexed")
 }
 
 /// A hash key for a number: `-0.0` and `0.0` are the same number.

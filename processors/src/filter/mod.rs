@@ -15,6 +15,7 @@
 //! of it; one that is broken only where no pattern looks passes on, and the
 //! sink that encodes it fails it then.
 
+mod complexity;
 mod index;
 mod lambda_filtering;
 mod operator;
@@ -22,6 +23,7 @@ mod pattern;
 mod set;
 mod solve;
 
+pub use complexity::MAX_COMPLEXITY;
 pub use pattern::{Pattern, PatternError};
 pub use set::PatternSet;
 pub use tributary_core::json::ScanError;

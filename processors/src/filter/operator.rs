@@ -34,14 +34,14 @@ pub(super) enum Operator {
     Exact(Literal),
     /// `{"prefix": "us-"}`.
     Prefix(String),
-    /// `{"prefix": {"equals-ignore-case": "us-"}}`, lowercased.
-    PrefixIgnoreCase(String),
+    /// `{"prefix": {"equals-ignore-case": "us-"}}`.
+    PrefixIgnoreCase(IgnoreCase),
     /// `{"suffix": ".png"}`.
     Suffix(String),
-    /// `{"suffix": {"equals-ignore-case": ".png"}}`, lowercased.
-    SuffixIgnoreCase(String),
-    /// `{"equals-ignore-case": "Running"}`, lowercased.
-    EqualsIgnoreCase(String),
+    /// `{"suffix": {"equals-ignore-case": ".png"}}`.
+    SuffixIgnoreCase(IgnoreCase),
+    /// `{"equals-ignore-case": "Running"}`.
+    EqualsIgnoreCase(IgnoreCase),
     /// `{"wildcard": "arn:*:bus/*"}`.
     Wildcard(Wildcard),
     /// `{"anything-but": ...}`: any value the inner test does not accept.
@@ -61,15 +61,13 @@ impl Operator {
                 .as_bytes()
                 .is_some_and(|v| v.starts_with(prefix.as_bytes())),
             Operator::PrefixIgnoreCase(prefix) => {
-                with_lowercase(value, |v| v.starts_with(prefix.as_bytes()))
+                value.as_bytes().is_some_and(|v| prefix.starts(v))
             }
             Operator::Suffix(suffix) => value
                 .as_bytes()
                 .is_some_and(|v| v.ends_with(suffix.as_bytes())),
-            Operator::SuffixIgnoreCase(suffix) => {
-                with_lowercase(value, |v| v.ends_with(suffix.as_bytes()))
-            }
-            Operator::EqualsIgnoreCase(text) => with_lowercase(value, |v| v == text.as_bytes()),
+            Operator::SuffixIgnoreCase(suffix) => value.as_bytes().is_some_and(|v| suffix.ends(v)),
+            Operator::EqualsIgnoreCase(text) => value.as_bytes().is_some_and(|v| text.equals(v)),
             Operator::Wildcard(wildcard) => value.as_bytes().is_some_and(|v| wildcard.matches(v)),
             Operator::AnythingBut(but) => !but.excludes(value),
             Operator::Numeric(range) => value.as_number().is_some_and(|v| range.contains(v)),
@@ -90,8 +88,8 @@ pub(super) enum AnythingBut {
     Prefixes(Vec<String>),
     /// `{"anything-but": {"suffix": "x"}}`, or a list of suffixes.
     Suffixes(Vec<String>),
-    /// `{"anything-but": {"equals-ignore-case": "x"}}`, or a list; lowercased.
-    IgnoreCase(Vec<String>),
+    /// `{"anything-but": {"equals-ignore-case": "x"}}`, or a list.
+    IgnoreCase(Vec<IgnoreCase>),
     /// `{"anything-but": {"wildcard": "x*"}}`, or a list.
     Wildcards(Vec<Wildcard>),
 }
@@ -109,9 +107,9 @@ impl AnythingBut {
             AnythingBut::Suffixes(suffixes) => value
                 .as_bytes()
                 .is_some_and(|v| suffixes.iter().any(|s| v.ends_with(s.as_bytes()))),
-            AnythingBut::IgnoreCase(texts) => {
-                with_lowercase(value, |v| texts.iter().any(|t| t.as_bytes() == v))
-            }
+            AnythingBut::IgnoreCase(texts) => value
+                .as_bytes()
+                .is_some_and(|v| texts.iter().any(|t| t.equals(v))),
             AnythingBut::Wildcards(wildcards) => value
                 .as_bytes()
                 .is_some_and(|v| wildcards.iter().any(|w| w.matches(v))),
@@ -157,18 +155,17 @@ pub(super) struct Cidr {
 }
 
 impl Cidr {
-    /// Parses `10.0.0.0/24` or `2001:db8::/32`; a bare address is a /32 or /128.
+    /// Parses `10.0.0.0/24` or `2001:db8::/32`. As in event-ruler (`CIDR.java`),
+    /// the `/` is required and the mask is shorter than the address: no /32
+    /// for IPv4, no /128 for IPv6 (match one address as an exact string).
     pub(super) fn parse(text: &str) -> Option<Cidr> {
-        let (address, bits) = match text.split_once('/') {
-            Some((address, bits)) => (address, Some(bits.parse::<u32>().ok()?)),
-            None => (text, None),
-        };
+        let (address, bits) = text.split_once('/')?;
+        let bits = bits.parse::<u32>().ok()?;
         let (value, width, v6) = match address.parse::<IpAddr>().ok()? {
             IpAddr::V4(ip) => (u128::from(u32::from(ip)), 32, false),
             IpAddr::V6(ip) => (u128::from(ip), 128, true),
         };
-        let bits = bits.unwrap_or(width);
-        if bits > width {
+        if bits >= width {
             return None;
         }
         let mask = if bits == 0 {
@@ -229,6 +226,11 @@ impl Wildcard {
         Ok(Wildcard { pieces })
     }
 
+    /// The literal pieces between stars; one piece means no star at all.
+    pub(super) fn pieces(&self) -> &[String] {
+        &self.pieces
+    }
+
     /// The literal text before the first star, when there is a star and that text is not empty.
     pub(super) fn head(&self) -> Option<&str> {
         (self.pieces.len() > 1 && !self.pieces[0].is_empty()).then_some(self.pieces[0].as_str())
@@ -263,6 +265,98 @@ impl Wildcard {
         }
         true
     }
+}
+
+/// A string compared as event-ruler compares `equals-ignore-case`
+/// (`input/EqualsIgnoreCaseParser.java`): each character of the pattern
+/// matches its lowercase or its uppercase form (Unicode's full mappings, as
+/// Java's `toLowerCase`/`toUpperCase` in `Locale.ROOT`), and the value is
+/// read as it is. So `ß` matches `SS` (its uppercase) but not `ss`, and
+/// `k` does not match the Kelvin sign. For an ASCII pattern this is ASCII
+/// case-insensitivity.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct IgnoreCase {
+    /// The pattern, ASCII-lowercased.
+    lower: String,
+    /// Each character's lowercase and uppercase forms, when not all ASCII.
+    forms: Option<Vec<(String, String)>>,
+}
+
+impl IgnoreCase {
+    pub(super) fn new(text: &str) -> IgnoreCase {
+        let forms = (!text.is_ascii()).then(|| {
+            text.chars()
+                .map(|c| (c.to_lowercase().collect(), c.to_uppercase().collect()))
+                .collect()
+        });
+        IgnoreCase {
+            lower: text.to_ascii_lowercase(),
+            forms,
+        }
+    }
+
+    /// The lowercase key of an ASCII pattern: a value matches only if it
+    /// lowercases to the key (or starts or ends with it), so an index can use it.
+    pub(super) fn ascii_key(&self) -> Option<&str> {
+        self.forms.is_none().then_some(self.lower.as_str())
+    }
+
+    /// Whether `value` is the pattern, in either case.
+    pub(super) fn equals(&self, value: &[u8]) -> bool {
+        match &self.forms {
+            None => value.eq_ignore_ascii_case(self.lower.as_bytes()),
+            Some(forms) => walk(forms.iter(), value, false)[value.len()],
+        }
+    }
+
+    /// Whether `value` starts with the pattern, in either case.
+    pub(super) fn starts(&self, value: &[u8]) -> bool {
+        match &self.forms {
+            None => {
+                let n = self.lower.len();
+                value.len() >= n && value[..n].eq_ignore_ascii_case(self.lower.as_bytes())
+            }
+            Some(forms) => walk(forms.iter(), value, false).contains(&true),
+        }
+    }
+
+    /// Whether `value` ends with the pattern, in either case.
+    pub(super) fn ends(&self, value: &[u8]) -> bool {
+        match &self.forms {
+            None => {
+                let n = self.lower.len();
+                value.len() >= n
+                    && value[value.len() - n..].eq_ignore_ascii_case(self.lower.as_bytes())
+            }
+            Some(forms) => walk(forms.iter().rev(), value, true).contains(&true),
+        }
+    }
+}
+
+/// Where in `value` the characters' forms can end (from the start), or
+/// start (from the end, with `backwards`), having matched all of them in turn.
+fn walk<'a>(
+    forms: impl Iterator<Item = &'a (String, String)>,
+    value: &[u8],
+    backwards: bool,
+) -> Vec<bool> {
+    let n = value.len();
+    let mut at = vec![false; n + 1];
+    at[if backwards { n } else { 0 }] = true;
+    for (lower, upper) in forms {
+        let mut next = vec![false; n + 1];
+        for p in (0..=n).filter(|&p| at[p]) {
+            for form in [lower.as_bytes(), upper.as_bytes()] {
+                if backwards && value[..p].ends_with(form) {
+                    next[p - form.len()] = true;
+                } else if !backwards && value[p..].starts_with(form) {
+                    next[p + form.len()] = true;
+                }
+            }
+        }
+        at = next;
+    }
+    at
 }
 
 /// Lowercases for `equals-ignore-case`: Unicode simple case folding by way
@@ -339,6 +433,8 @@ mod tests {
                 .contains("1.2.3.4".parse().unwrap())
         );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("10.0.0.1/32").is_none() && Cidr::parse("10.0.0.1").is_none());
+        assert!(Cidr::parse("2001:db8::1/128").is_none());
         assert!(Cidr::parse("xxxx:db8::/64").is_none());
     }
 

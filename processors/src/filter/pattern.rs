@@ -26,7 +26,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::operator::{AnythingBut, Cidr, Literal, Operator, Range, Wildcard, lowercase};
+use super::complexity::{FieldWildcards, MAX_COMPLEXITY};
+use super::operator::{AnythingBut, Cidr, IgnoreCase, Literal, Operator, Range, Wildcard};
 
 /// A compiled event pattern.
 #[derive(Debug, Clone)]
@@ -110,16 +111,22 @@ impl Pattern {
 
     /// Compiles a pattern from a JSON value.
     pub fn from_value(value: &Value) -> Result<Pattern, PatternError> {
-        let mut compiler = Compiler { path: Vec::new() };
-        match value {
-            Value::Object(object) => Ok(Pattern {
-                goals: compiler.conjunction(object, "")?,
-            }),
-            _ => Err(compiler.error(
-                "a pattern must be a JSON object",
-                "such as {\"source\": [\"orders\"]}",
-            )),
-        }
+        let mut compiler = Compiler {
+            path: Vec::new(),
+            in_or: 0,
+            wildcards: Vec::new(),
+        };
+        let goals = match value {
+            Value::Object(object) => compiler.conjunction(object, "")?,
+            _ => {
+                return Err(compiler.error(
+                    "a pattern must be a JSON object",
+                    "such as {\"source\": [\"orders\"]}",
+                ));
+            }
+        };
+        compiler.check_complexity()?;
+        Ok(Pattern { goals })
     }
 
     /// Whether a parsed event matches. To match many events, a
@@ -139,8 +146,43 @@ enum Listed {
     Exists(bool),
 }
 
+/// Names event-ruler refuses as field names below `$or`
+/// (`Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`): "X is Ruler
+/// reserved fieldName which cannot be used inside $or".
+const RESERVED_IN_OR: [&str; 24] = [
+    "exactly",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "exists",
+    "wildcard",
+    "numeric",
+    "cidr",
+    "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "regex",
+    "not-wildcard",
+    "not-equals-ignore-case",
+    "date-after",
+    "date-on-or-after",
+    "date-before",
+    "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
+];
+
 struct Compiler {
     path: Vec<String>,
+    /// How many `$or` the object being compiled is below.
+    in_or: usize,
+    /// The wildcards of each field, by dot-joined path, with where the field
+    /// was first written: their complexity is checked once all are known.
+    wildcards: Vec<(String, Vec<String>, FieldWildcards)>,
 }
 
 impl Compiler {
@@ -169,10 +211,27 @@ impl Compiler {
         object: &Map<String, Value>,
         prefix: &str,
     ) -> Result<Vec<PathGoal>, PatternError> {
+        if object.is_empty() {
+            return Err(self.error(
+                "an empty object is not allowed (EventBridge refuses it)",
+                "name at least one field inside, such as {\"state\": [\"running\"]}, or remove it",
+            ));
+        }
         let mut goals = Vec::new();
         for (key, value) in object {
+            if self.in_or > 0 && RESERVED_IN_OR.contains(&key.as_str()) {
+                return self.within(key, |c| {
+                    Err(c.error(
+                        format!("`{key}` is an operator's name, which cannot be a field below `$or` (EventBridge refuses it)"),
+                        "put the operator in a field's list: \"$or\": [{\"price\": [{\"numeric\": [\">\", 10]}]}, ...]",
+                    ))
+                });
+            }
             if key == "$or" {
-                let alternatives = self.within(key, |c| c.any_of(value, prefix))?;
+                self.in_or += 1;
+                let alternatives = self.within(key, |c| c.any_of(value, prefix));
+                self.in_or -= 1;
+                let alternatives = alternatives?;
                 goals.push(PathGoal::AnyOf(alternatives));
                 continue;
             }
@@ -219,6 +278,12 @@ impl Compiler {
 
     /// A field's list of values and operators.
     fn field(&mut self, path: String, items: &[Value]) -> Result<PathGoal, PatternError> {
+        if items.is_empty() {
+            return Err(self.error(
+                "a field's list of values cannot be empty (EventBridge refuses it)",
+                "list at least one value or operator, such as [\"x\"]; to match records without the field, write [{\"exists\": false}]",
+            ));
+        }
         let (mut operators, mut if_present, mut if_absent) = (Vec::new(), false, false);
         for (i, item) in items.iter().enumerate() {
             match self.within(i.to_string(), |c| c.operator(item))? {
@@ -227,12 +292,56 @@ impl Compiler {
                 Listed::Exists(false) => if_absent = true,
             }
         }
+        self.note_wildcards(&path, &operators);
         Ok(PathGoal::Field {
             path,
             operators,
             if_present,
             if_absent,
         })
+    }
+
+    /// Notes the wildcards among a field's operators, for [`Self::check_complexity`].
+    fn note_wildcards(&mut self, path: &str, operators: &[Operator]) {
+        for operator in operators {
+            let strings: Vec<Vec<String>> = match operator {
+                Operator::Wildcard(wildcard) => vec![wildcard.pieces().to_vec()],
+                Operator::AnythingBut(AnythingBut::Wildcards(wildcards)) => {
+                    wildcards.iter().map(|w| w.pieces().to_vec()).collect()
+                }
+                _ => continue,
+            };
+            let at = match self.wildcards.iter().position(|(p, ..)| p == path) {
+                Some(at) => at,
+                None => {
+                    let field = (
+                        path.to_owned(),
+                        self.path.clone(),
+                        FieldWildcards::default(),
+                    );
+                    self.wildcards.push(field);
+                    self.wildcards.len() - 1
+                }
+            };
+            self.wildcards[at].2.add(strings);
+        }
+    }
+
+    /// Refuses wildcards EventBridge finds too complex (see
+    /// [`complexity`](super::complexity)), at the first field over the limit.
+    fn check_complexity(&mut self) -> Result<(), PatternError> {
+        for (_, at, field) in &self.wildcards {
+            if field.complexity(MAX_COMPLEXITY + 1) > MAX_COMPLEXITY {
+                return Err(PatternError {
+                    path: at.clone(),
+                    message: format!(
+                        "the wildcards of this field are too complex: one value can match more than {MAX_COMPLEXITY} of their prefixes at once, and EventBridge refuses such a pattern"
+                    ),
+                    hint: Some("use fewer `*`, avoid repeating right after a `*` the text that follows it, and start this field's wildcards with different text".into()),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn operator(&mut self, item: &Value) -> Result<Listed, PatternError> {
@@ -265,7 +374,7 @@ impl Compiler {
             "prefix" => c.affix(argument, Operator::Prefix, Operator::PrefixIgnoreCase),
             "suffix" => c.affix(argument, Operator::Suffix, Operator::SuffixIgnoreCase),
             "equals-ignore-case" => match argument {
-                Value::String(text) => Ok(Operator::EqualsIgnoreCase(lowercase(text).into_owned())),
+                Value::String(text) => Ok(Operator::EqualsIgnoreCase(IgnoreCase::new(text))),
                 _ => Err(c.error(
                     "`equals-ignore-case` takes a string",
                     "such as {\"equals-ignore-case\": \"Running\"}",
@@ -283,8 +392,8 @@ impl Compiler {
             "cidr" => match argument.as_str().and_then(Cidr::parse) {
                 Some(cidr) => Ok(Operator::Cidr(cidr)),
                 None => Err(c.error(
-                    "`cidr` takes an IPv4 or IPv6 network",
-                    "such as {\"cidr\": \"10.0.0.0/24\"} or {\"cidr\": \"2001:db8::/32\"}",
+                    "`cidr` takes an IPv4 or IPv6 network with a mask shorter than the address",
+                    "such as {\"cidr\": \"10.0.0.0/24\"} or {\"cidr\": \"2001:db8::/32\"}; to match one address, write it as a string: [\"10.0.0.1\"]",
                 )),
             },
             "exists" => {
@@ -310,14 +419,14 @@ impl Compiler {
         &mut self,
         argument: &Value,
         exact: fn(String) -> Operator,
-        ignore_case: fn(String) -> Operator,
+        ignore_case: fn(IgnoreCase) -> Operator,
     ) -> Result<Operator, PatternError> {
         let hint =
             "such as {\"prefix\": \"us-\"} or {\"prefix\": {\"equals-ignore-case\": \"US-\"}}";
         match argument {
             Value::String(text) => Ok(exact(text.clone())),
             Value::Object(inner) if inner.len() == 1 => match inner.get("equals-ignore-case") {
-                Some(Value::String(text)) => Ok(ignore_case(lowercase(text).into_owned())),
+                Some(Value::String(text)) => Ok(ignore_case(IgnoreCase::new(text))),
                 _ => Err(self.error(
                     "this operator takes a string or {\"equals-ignore-case\": string}",
                     hint,
@@ -340,19 +449,32 @@ impl Compiler {
     }
 
     fn anything_but(&mut self, argument: &Value) -> Result<AnythingBut, PatternError> {
-        let hint = "such as {\"anything-but\": \"stopped\"}, {\"anything-but\": [\"a\", 1]} or {\"anything-but\": {\"prefix\": \"test-\"}}";
+        let hint = "such as {\"anything-but\": \"stopped\"}, {\"anything-but\": [\"a\", \"b\"]} or {\"anything-but\": {\"prefix\": \"test-\"}}";
         match argument {
-            Value::String(_) | Value::Number(_) => Ok(AnythingBut::Values(vec![
+            Value::String(_) => Ok(AnythingBut::Values(vec![
                 literal_of(argument).expect("a scalar"),
             ])),
-            Value::Array(items) if !items.is_empty() => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(_) | Value::Number(_) => Ok(literal_of(item).expect("a scalar")),
-                    _ => Err(self.error("`anything-but` lists only strings and numbers", hint)),
-                })
-                .collect::<Result<_, _>>()
-                .map(AnythingBut::Values),
+            Value::Number(number) => Ok(AnythingBut::Values(vec![Literal::Number(
+                self.comparable(number)?,
+            )])),
+            Value::Array(items) if !items.is_empty() => {
+                let numbers = items.iter().filter(|item| item.is_number()).count();
+                if numbers != 0 && numbers != items.len() {
+                    return Err(self.error(
+                        "`anything-but` lists strings or numbers, not both",
+                        "write two operators: {\"anything-but\": [\"a\", \"b\"]} and {\"anything-but\": [1, 2]} in separate patterns, or list one type",
+                    ));
+                }
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(_) => Ok(literal_of(item).expect("a scalar")),
+                        Value::Number(number) => self.comparable(number).map(Literal::Number),
+                        _ => Err(self.error("`anything-but` lists only strings and numbers", hint)),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map(AnythingBut::Values)
+            }
             Value::Object(inner) if inner.len() == 1 => {
                 let (name, value) = inner.iter().next().expect("one entry");
                 self.within(name, |c| {
@@ -363,7 +485,7 @@ impl Compiler {
                         }
                         "prefix" => Ok(AnythingBut::Prefixes(texts)),
                         "suffix" => Ok(AnythingBut::Suffixes(texts)),
-                        "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(texts.iter().map(|t| lowercase(t).into_owned()).collect())),
+                        "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(texts.iter().map(|t| IgnoreCase::new(t)).collect())),
                         "wildcard" => texts.iter().map(|t| c.wildcard(t)).collect::<Result<_, _>>().map(AnythingBut::Wildcards),
                         _ => Err(c.error(
                             format!("`anything-but` cannot hold `{name}`"),
@@ -413,14 +535,20 @@ impl Compiler {
             upper: None,
         };
         let mut equals = false;
-        for pair in items.chunks(2) {
+        for (i, pair) in items.chunks(2).enumerate() {
             let operator = pair[0]
                 .as_str()
                 .ok_or_else(|| bad("a comparison starts with one of = < <= > >="))?;
-            let number = pair[1]
-                .as_f64()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| bad("a comparison's operand must be a number"))?;
+            let number = match &pair[1] {
+                Value::Number(number) => self.comparable(number)?,
+                _ => return Err(bad("a comparison's operand must be a number")),
+            };
+            // As event-ruler reads a range: the lower bound first.
+            if i == 1 && !matches!(operator, "<" | "<=") {
+                return Err(bad(
+                    "the second comparison of a range is its upper bound, `<` or `<=`",
+                ));
+            }
             let slot = match operator {
                 "=" => {
                     equals = true;
@@ -440,13 +568,58 @@ impl Compiler {
         if equals && items.len() > 2 {
             return Err(bad("`=` cannot be combined with another comparison"));
         }
-        if let (Some((low, _)), Some((high, _))) = (range.lower, range.upper)
-            && low > high
+        if !equals
+            && let (Some((low, _)), Some((high, _))) = (range.lower, range.upper)
+            && low >= high
         {
-            return Err(bad("the lower bound is above the upper bound"));
+            return Err(bad("the lower bound must be below the upper bound"));
         }
         Ok(range)
     }
+
+    /// A number of `numeric` or `anything-but`, which event-ruler compares as
+    /// a double: it must be one exactly as written (event-ruler's
+    /// `ComparableNumber.generate`, "Cannot compare number"). An integer is
+    /// checked against the shortest decimal of its double; a fraction has
+    /// been rounded to a double by the JSON reader already, so its digits
+    /// beyond a double's precision go unnoticed.
+    fn comparable(&self, number: &serde_json::Number) -> Result<f64, PatternError> {
+        let value = number.as_f64().filter(|n| n.is_finite());
+        let integer = number
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| number.as_u64().map(i128::from));
+        match (value, integer) {
+            (Some(value), Some(integer)) if shortest_is(value, integer) => Ok(value),
+            (Some(value), None) => Ok(value),
+            _ => Err(self.error(
+                format!(
+                    "{number} is not a number a double holds exactly, so it cannot be compared"
+                ),
+                "write it with at most 15 significant digits",
+            )),
+        }
+    }
+}
+
+/// Whether the shortest decimal that reads back as `value` is `integer`.
+fn shortest_is(value: f64, integer: i128) -> bool {
+    let text = format!("{value:e}");
+    let (mantissa, exponent) = text.split_once('e').expect("`{:e}` writes an exponent");
+    let exponent: i32 = exponent.parse().expect("an integer exponent");
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    let digits: i128 = mantissa.replace('.', "").parse().expect("digits");
+    let Ok(shift) = u32::try_from(exponent - fraction) else {
+        return false;
+    };
+    let magnitude = 10i128
+        .checked_pow(shift)
+        .and_then(|p| digits.checked_mul(p));
+    magnitude.map(|m| if negative { -m } else { m }) == Some(integer)
 }
 
 fn literal_of(value: &Value) -> Option<Literal> {

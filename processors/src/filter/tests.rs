@@ -368,6 +368,37 @@ fn malformed_patterns_name_the_place() {
     );
 }
 
+/// EventBridge's checks beyond the syntax: no empty list or object, and
+/// wildcards no more complex than [`MAX_COMPLEXITY`](super::MAX_COMPLEXITY).
+#[test]
+fn empty_lists_and_objects_and_too_complex_wildcards_are_refused() {
+    assert!(invalid(json!({"resources": []})).starts_with(
+        "invalid event pattern at `resources`: a field's list of values cannot be empty"
+    ));
+    assert!(invalid(json!({})).contains("an empty object is not allowed"));
+    assert!(invalid(json!({"detail": {}})).starts_with("invalid event pattern at `detail`:"));
+    assert!(invalid(json!({"$or": [{}, {"a": [1]}]})).contains("at `$or.0`"));
+    // 6 prefixes at most (`*a*b*c*d*` on "abcd"), 11 (`*a*a*a*a*a*` on "aaaaa").
+    assert!(matches(
+        json!({"f": [{"wildcard": "*a*b*c*d*"}]}),
+        json!({"f": "xaybzcwd"})
+    ));
+    assert!(
+        invalid(json!({"d": {"f": [{"wildcard": "*a*a*a*a*a*"}]}})).starts_with(
+            "invalid event pattern at `d.f`: the wildcards of this field are too complex"
+        )
+    );
+    // A field's wildcards add up (5, 8, then 12, as event-ruler counts),
+    // across `$or` too, and anything-but counts.
+    let five = |w: &str| json!({"wildcard": format!("*{w}*{w}*")});
+    Pattern::from_value(&json!({"f": [five("a"), five("b")]})).unwrap();
+    invalid(json!({"f": [five("a"), five("b"), five("c")]}));
+    invalid(json!({"$or": [{"f": [five("a")]}, {"f": [five("b")]}, {"f": [five("c")]}]}));
+    invalid(json!({"f": [five("a"), five("b"), {"anything-but": {"wildcard": "*c*c*"}}]}));
+    // Different fields do not add up.
+    Pattern::from_value(&json!({"f": [five("a")], "g": [five("b")], "h": [five("c")]})).unwrap();
+}
+
 mod as_a_processor {
     use tributary_config::{PipelineConfig, SourceFile};
     use tributary_core::{Batch, InputIndex, Origin, Payload, Record, SourceKind};
@@ -441,6 +472,21 @@ mod as_a_processor {
     }
 
     #[test]
+    fn a_refused_pattern_is_an_error_at_its_place_in_the_file() {
+        let error = build(r#"pattern = { resources = [] }"#).err().unwrap();
+        assert_eq!(error.position().unwrap(), "p.toml:7:25");
+        assert!(
+            error.message.contains("cannot be empty"),
+            "{}",
+            error.message
+        );
+        let wildcard = r#"pattern = { d = { f = [{ wildcard = "*a*a*a*a*a*" }] } }"#;
+        let error = build(wildcard).err().unwrap();
+        assert_eq!(error.position().unwrap(), "p.toml:7:23");
+        assert!(error.message.contains("too complex"), "{}", error.message);
+    }
+
+    #[test]
     fn a_filter_needs_exactly_one_of_pattern_and_patterns() {
         let error = build("invert = true").err().unwrap();
         assert_eq!(error.message, "a filter needs `pattern` or `patterns`");
@@ -488,4 +534,40 @@ fn reading_stops_early_with_several_top_level_keys() {
     .unwrap()]);
     let event = br#"{"event_id":"e-1","type":"purchase","ts":"x","user":{"id":"u-1","segment":"vip","logged_in":true},"page":{"url":"https://shop.example.com/c/1.html"},"device":{"type":"mobile"}, [[[ not json"#;
     assert!(set.matches_bytes(event).unwrap());
+}
+
+/// Rules the differential test against event-ruler (tests/oracle.rs) found.
+#[test]
+fn rules_as_event_ruler_has_them() {
+    // equals-ignore-case: each pattern character as its lowercase or uppercase.
+    let eic =
+        |p: &str, v: &str| matches(json!({"s": [{"equals-ignore-case": p}]}), json!({"s": v}));
+    assert!(eic("ß", "SS") && !eic("ß", "ss") && !eic("SS", "ß"));
+    assert!(!eic("k", "\u{212A}") && eic("ÉTÉ", "été"));
+    // Not event-ruler's defect D1: a character outside the BMP matches itself.
+    assert!(eic("a😀", "A😀") && !eic("😀", "??"));
+    assert!(matches(
+        json!({"s": [{"suffix": {"equals-ignore-case": "ß"}}]}),
+        json!({"s": "STRASS"})
+    ));
+    // cidr needs a mask shorter than the address.
+    invalid(json!({"ip": [{"cidr": "10.0.0.1/32"}]}));
+    invalid(json!({"ip": [{"cidr": "10.0.0.1"}]}));
+    invalid(json!({"ip": [{"cidr": "2001:db8::1/128"}]}));
+    // numeric: the lower bound first, below the upper; numbers a double holds.
+    invalid(json!({"n": [{"numeric": ["<", 5, ">", 0]}]}));
+    invalid(json!({"n": [{"numeric": [">", 5, "<", 5]}]}));
+    invalid(json!({"n": [{"numeric": ["<", 9007199254740993u64]}]}));
+    invalid(json!({"n": [{"anything-but": 9007199254740993u64}]}));
+    assert!(matches(
+        json!({"n": [{"numeric": ["<", 9007199254740992u64]}]}),
+        json!({"n": 1})
+    ));
+    // anything-but lists one type.
+    invalid(json!({"s": [{"anything-but": ["a", 1]}]}));
+    // Below `$or`, an operator's name is no field name.
+    assert!(
+        invalid(json!({"d": {"$or": [{"numeric": [">", 0]}, {"x": [1]}]}}))
+            .contains("at `d.$or.0.numeric`")
+    );
 }
