@@ -109,14 +109,19 @@ impl Handler {
         self.pipeline.name()
     }
 
-    /// Handles one event (its JSON text). With a `deadline`, work stops the
-    /// pipeline's margin before it, and what is left is reported as failed.
+    /// Handles one event (its JSON text, as the runtime API delivers it).
+    /// With a `deadline`, work stops the pipeline's margin before it, and
+    /// what is left is reported as failed.
     pub async fn handle(
         &mut self,
-        event: &str,
+        event: impl AsRef<[u8]>,
         deadline: Option<SystemTime>,
     ) -> Result<Invocation, InvocationError> {
         let started = Instant::now();
+        let event = std::str::from_utf8(event.as_ref()).map_err(|error| EventError::WrongShape {
+            expected: self.pipeline.source().kind(),
+            reason: format!("it is not UTF-8 text ({error})"),
+        })?;
         let left = deadline.map(|deadline| {
             let left = deadline
                 .duration_since(SystemTime::now())

@@ -4,7 +4,9 @@
 //! beside the executable (or at `TRIBUTARY_PIPELINE`), checks it once at
 //! init, and answers invocations through `lambda_runtime` with a
 //! [`Handler`]. A pipeline that is wrong fails init, with the file, line and
-//! column in the log, so a bad deployment never processes a record.
+//! column in the log, so a bad deployment never processes a record. The
+//! handler decodes each event from the bytes the runtime API delivered,
+//! which the runtime does not read first (`raw_event.rs`).
 //!
 //! Each invocation logs as JSON (for CloudWatch Logs) and writes one
 //! CloudWatch Embedded Metric Format line with its counts ([`metrics`]).
@@ -12,6 +14,7 @@
 
 mod handler;
 pub mod metrics;
+mod raw_event;
 mod response;
 
 pub use handler::{Handler, Invocation, InvocationError, Span};
@@ -22,11 +25,13 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::value::RawValue;
+use bytes::Bytes;
+use lambda_runtime::layers::TracingLayer;
+use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use tokio::sync::Mutex;
 use tributary_processors::Registry;
 
+use self::raw_event::{RawEventLayer, RawEvents};
 use crate::Plan;
 
 /// The environment variable that names the pipeline file.
@@ -61,12 +66,21 @@ pub fn run(registry: Registry) -> ExitCode {
     let result = runtime.block_on(async move {
         let pipeline = plan.start()?;
         let handler = Rc::new(Mutex::new(Handler::new(pipeline)));
-        lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+        let events = RawEvents::default();
+        let taken = events.clone();
+        let service = service_fn(move |event: LambdaEvent<()>| {
             let handler = handler.clone();
-            async move { invoke(&handler, event).await }
-        }))
-        .await
-        .map_err(|error| anyhow::anyhow!(error))
+            let body = taken.take(&event.context.request_id);
+            async move { invoke(&handler, body, event.context).await }
+        });
+        // As `lambda_runtime::run`, with the event's bytes taken for the
+        // handler before the runtime would read them.
+        Runtime::new(service)
+            .layer(RawEventLayer::new(events))
+            .layer(TracingLayer::new())
+            .run()
+            .await
+            .map_err(|error| anyhow::anyhow!(error))
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -77,17 +91,27 @@ pub fn run(registry: Registry) -> ExitCode {
     }
 }
 
-/// One invocation; Lambda sends one at a time.
+/// One invocation, its event's bytes as Lambda sent them; Lambda sends one
+/// at a time.
 async fn invoke(
     handler: &Mutex<Handler>,
-    event: LambdaEvent<Box<RawValue>>,
+    body: Option<Bytes>,
+    context: lambda_runtime::Context,
 ) -> Result<Response, lambda_runtime::Diagnostic> {
+    let request_id = &context.request_id;
+    let Some(body) = body else {
+        tracing::error!(%request_id, "the invocation's event was not taken from the runtime");
+        return Err(lambda_runtime::Diagnostic {
+            error_type: "tributary.NoEvent".to_owned(),
+            error_message: "the invocation's event was not taken from the runtime".to_owned(),
+        });
+    };
     let mut handler = handler.lock().await;
-    let deadline = deadline_of(event.context.deadline, SystemTime::now());
-    let result = handler.handle(event.payload.get(), Some(deadline)).await;
+    let deadline = deadline_of(context.deadline, SystemTime::now());
+    let result = handler.handle(&body, Some(deadline)).await;
+    drop(body);
     let pipeline = handler.pipeline_name().to_owned();
     drop(handler);
-    let request_id = &event.context.request_id;
     let invocation = result.map_err(|error| {
         tracing::error!(%request_id, %error, "invocation failed; Lambda retries it");
         error.diagnostic()
