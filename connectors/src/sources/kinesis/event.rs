@@ -197,7 +197,6 @@ fn decode_base64(
     entries: &[Result<Entry<'_>, Unreadable<'_>>],
     buffer: &mut BytesMut,
 ) -> Vec<Result<Range<usize>, String>> {
-    let engine = &base64::engine::general_purpose::STANDARD;
     let data = |entry: &Result<Entry<'_>, Unreadable<'_>>| match entry {
         Ok(entry) => Some(entry.kinesis.data.len()),
         Err(_) => None,
@@ -218,18 +217,31 @@ fn decode_base64(
             let text = entry.kinesis.data.as_bytes();
             let start = buffer.len();
             buffer.resize(start + base64::decoded_len_estimate(text.len()), 0);
-            match engine.decode_slice(text, &mut buffer[start..]) {
+            match decode_base64_into(text, &mut buffer[start..]) {
                 Ok(written) => {
                     buffer.truncate(start + written);
                     Ok(start..start + written)
                 }
-                Err(error) => {
+                Err(reason) => {
                     buffer.truncate(start);
-                    Err(error.to_string())
+                    Err(reason)
                 }
             }
         })
         .collect()
+}
+
+/// Decodes standard, padded base64 into `out` (at least
+/// `base64::decoded_len_estimate` long), giving how many bytes it wrote.
+/// base64-simd decodes (several times faster on short texts); the base64
+/// crate, which accepts exactly the same texts, says why a text is refused.
+fn decode_base64_into(text: &[u8], out: &mut [u8]) -> Result<usize, String> {
+    match base64_simd::STANDARD.decode(text, base64_simd::Out::from_slice(out)) {
+        Ok(decoded) => Ok(decoded.len()),
+        Err(_) => base64::engine::general_purpose::STANDARD
+            .decode_slice(text, out)
+            .map_err(|error| error.to_string()),
+    }
 }
 
 /// Adds the user records of one Kinesis record: itself, or the records a KPL
@@ -367,6 +379,55 @@ mod tests {
                     reason: "its `sequenceNumber` is empty".to_owned()
                 }
             );
+        }
+    }
+
+    /// base64-simd accepts what the base64 crate accepts, and decodes it the
+    /// same: every text of up to four characters over an alphabet with
+    /// padding, bits that do not fit and a character outside base64, and
+    /// longer texts (which base64-simd decodes 32 characters at a time)
+    /// with one character changed.
+    #[test]
+    fn base64_simd_agrees_with_the_base64_crate() {
+        let reference = |text: &[u8]| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|error| error.to_string())
+        };
+        let ours = |text: &[u8]| {
+            let mut out = vec![0; base64::decoded_len_estimate(text.len())];
+            decode_base64_into(text, &mut out).map(|written| out[..written].to_vec())
+        };
+        let alphabet = b"AQgw/+=-";
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let longer: Vec<Vec<u8>> = texts
+                .iter()
+                .filter(|text| text.len() == texts.last().unwrap().len())
+                .flat_map(|text| {
+                    alphabet.iter().map(move |c| {
+                        let mut text = text.clone();
+                        text.push(*c);
+                        text
+                    })
+                })
+                .collect();
+            texts.extend(longer);
+        }
+        use base64::Engine as _;
+        let data: Vec<u8> = (0..=255).collect();
+        for len in [40, 47, 48, 49, 100] {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&data[..len]);
+            for at in 0..encoded.len() {
+                for c in *alphabet {
+                    let mut text = encoded.clone().into_bytes();
+                    text[at] = c;
+                    texts.push(text);
+                }
+            }
+        }
+        for text in &texts {
+            assert_eq!(ours(text), reference(text), "{:?}", String::from_utf8_lossy(text));
         }
     }
 
