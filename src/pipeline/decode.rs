@@ -83,43 +83,54 @@ pub(super) fn decode(
         data: Vec::with_capacity(inputs.len()),
     };
     for (index, input) in inputs.into_iter().enumerate() {
+        let SourceRecord {
+            origin,
+            data,
+            data_is_json,
+            error,
+            raw,
+        } = input;
+        let origin = Arc::new(origin);
         // What the source gave (for DynamoDB, the `dynamodb` object), so a
         // dead letter replays as the same record.
-        let original = input.original().clone();
-        let origin = Arc::new(input.origin);
+        let original = raw.unwrap_or_else(|| data.clone());
         if superseded.get(index).copied().unwrap_or(false) {
             kept.add(&mut batch, InputBytes::Delivered(original), origin);
             continue;
         }
-        let id = document_id_of(&origin);
         let first = kept.len();
-        let decoded = match input.error {
-            Some(error) => Err(error),
+        // Each way either makes the input's bytes an input, or gives them
+        // back.
+        let (decoded, unused) = match error {
+            Some(error) => (Err(error), Some(original)),
             None if input_per_payload => {
-                let data = input.data.clone();
-                codec.decode(data, input.data_is_json, &mut budget, |payload| {
+                let decoded = codec.decode(data, data_is_json, &mut budget, |payload| {
                     let mut event = Origin::clone(&origin);
                     event.sub_sequence = Some((kept.len() - first) as u64);
                     let event = Arc::new(event);
                     let bytes = InputBytes::LogEvent(payload.to_bytes());
                     let input_index = kept.add(&mut batch, bytes, event.clone());
                     batch.push(Record::new(event, payload, input_index));
-                })
+                });
+                (decoded, Some(original))
             }
             None => {
-                let bytes = InputBytes::Delivered(original.clone());
+                let id = document_id_of(&origin);
+                let bytes = InputBytes::Delivered(original);
                 let input_index = kept.add(&mut batch, bytes, origin.clone());
-                let data = input.data.clone();
-                codec.decode(data, input.data_is_json, &mut budget, |payload| {
+                let decoded = codec.decode(data, data_is_json, &mut budget, |payload| {
                     let mut record = Record::new(origin.clone(), payload, input_index);
                     record.document_id = id.clone();
                     batch.push(record);
-                })
+                });
+                (decoded, None)
             }
         };
         // A message that gave no log event (a control message, or one that
         // failed) is one input of its own.
-        if kept.len() == first {
+        if let Some(original) = unused
+            && kept.len() == first
+        {
             kept.add(&mut batch, InputBytes::Delivered(original), origin.clone());
         }
         if let Err(error) = decoded {
