@@ -118,10 +118,11 @@ impl Handler {
         deadline: Option<SystemTime>,
     ) -> Result<Invocation, InvocationError> {
         let started = Instant::now();
-        let event = std::str::from_utf8(event.as_ref()).map_err(|error| EventError::WrongShape {
-            expected: self.pipeline.source().kind(),
-            reason: format!("it is not UTF-8 text ({error})"),
-        })?;
+        let event =
+            std::str::from_utf8(event.as_ref()).map_err(|error| EventError::WrongShape {
+                expected: self.pipeline.source().kind(),
+                reason: format!("it is not UTF-8 text ({error})"),
+            })?;
         let left = deadline.map(|deadline| {
             let left = deadline
                 .duration_since(SystemTime::now())

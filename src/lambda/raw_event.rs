@@ -91,8 +91,7 @@ impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for RawEvent<S> {
             body = %String::from_utf8_lossy(&body),
             "raw JSON event received from Lambda"
         );
-        self.events
-            .put(invocation.context.request_id.clone(), body);
+        self.events.put(invocation.context.request_id.clone(), body);
         self.inner.call(invocation)
     }
 }

@@ -427,7 +427,12 @@ mod tests {
             }
         }
         for text in &texts {
-            assert_eq!(ours(text), reference(text), "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(
+                ours(text),
+                reference(text),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
         }
     }
 
