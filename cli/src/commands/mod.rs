@@ -323,6 +323,14 @@ const EXIT_INVALID: u8 = 1;
 /// Exit status for a failure while running.
 const EXIT_FAILED: u8 = 2;
 
+/// Lets a write to a closed pipe end the process, as it does any Unix tool
+/// (`tributary replay ... | head -1`), instead of failing the write: Rust
+/// ignores SIGPIPE, and `println!` panics on the error. Call it first in
+/// `main`.
+pub fn end_quietly_on_a_closed_pipe() {
+    sigpipe::reset();
+}
+
 /// Parses the command line and runs the command, with processors from `registry`.
 pub fn run(registry: Registry) -> ExitCode {
     let cli = Cli::parse();

@@ -14,6 +14,7 @@ mod invoke;
 mod mirror;
 mod opensearch;
 mod pattern;
+mod pipes;
 mod record;
 mod redrive;
 mod remap;

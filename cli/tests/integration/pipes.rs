@@ -1,0 +1,37 @@
+//! The command line on a pipe its reader closes early, as `| head -1` does.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::tributary;
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_without_a_panic() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = tributary()
+        .env("TRIBUTARY_OUT", out.path())
+        .args([
+            "replay",
+            "examples/clickstream/pipeline.toml",
+            "--recording",
+            "examples/clickstream/recording.jsonl",
+        ])
+        // Every line the replay writes goes to the one pipe, as `2>&1 | head -1`.
+        .env("TRIBUTARY_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stderr).read_line(&mut first).unwrap();
+    assert!(!first.is_empty());
+    // The reader is gone: the next writes meet a closed pipe.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_ne!(status.code(), Some(101), "a panic on the closed pipe");
+    assert!(
+        status.success() || std::os::unix::process::ExitStatusExt::signal(&status) == Some(13),
+        "ended by SIGPIPE or done: {status:?}"
+    );
+}
