@@ -59,6 +59,10 @@ def by_hand(keys, records, hash_keys=()):
     return MAGIC + body + hashlib.md5(body).digest()
 
 
+def with_digest(body):
+    return MAGIC + body + hashlib.md5(body).digest()
+
+
 def seeds():
     yield "five-json", aggregate([(f"user-{i}", json.dumps({"n": i}).encode()) for i in range(5)])
     yield "one", aggregate([("only", b'{"n":200,"kind":"buy"}')])
@@ -77,6 +81,14 @@ def seeds():
     yield "key-index-past-table", by_hand(["a"], [(0, b"1"), (3, b"2")])
     garbage = b"\xff\xff\xff"
     yield "garbage-protobuf", MAGIC + garbage + hashlib.md5(garbage).digest()
+    # Hand-encoded protobuf: field 1 a key, field 3 a record (field 1 its
+    # key index, field 3 its data, field 4 a tag).
+    record = b"\x08\x00\x1a\x01x"
+    yield "missing-required-fields", with_digest(b"\x0a\x01a\x1a\x02\x08\x00\x1a\x03\x1a\x01y")
+    yield "key-not-utf8", with_digest(b"\x0a\x02\xff\xfe\x1a" + bytes([len(record)]) + record)
+    yield "unknown-field", with_digest(b"\x0a\x01a\x78\x01\x1a" + bytes([len(record)]) + record)
+    tagged = record + b"\x22\x03\x0a\x01k"
+    yield "tagged", with_digest(b"\x0a\x01a\x1a" + bytes([len(tagged)]) + tagged)
 
 
 def deaggregated(data):
@@ -90,8 +102,16 @@ def deaggregated(data):
         return "refused", []
     if len(users) == 1 and not users[0]["kinesis"].get("aggregated"):
         return "whole", []
-    return "split", [{"partition_key": u["kinesis"]["partitionKey"],
+    return "split", [{"partition_key": text(u["kinesis"]["partitionKey"]),
                       "data": u["kinesis"]["data"].decode()} for u in users]
+
+
+def text(key):
+    """A partition key as text. proto2 does not check that strings are
+    UTF-8, so the library may give a key as bytes: it is then its lossy
+    UTF-8 text, each invalid sequence one U+FFFD, as the KCL (Java) and
+    tributary make it."""
+    return key.decode("utf-8", "replace") if isinstance(key, bytes) else key
 
 
 def main():
