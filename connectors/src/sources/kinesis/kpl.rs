@@ -5,6 +5,12 @@
 //! `AggregatedRecord`, and the MD5 digest of the protobuf bytes. A record
 //! that starts with the magic bytes but whose digest or protobuf is wrong is
 //! not an aggregate: it passes through whole, as the KCL does.
+//!
+//! The message is proto2, whose strings are not checked to be UTF-8, and
+//! AWS's readers (the KCL, `aws-kinesis-agg`) do not check them: a partition
+//! key that is not UTF-8 is read lossily (each invalid sequence a U+FFFD),
+//! and the string fields tributary does not use are read as bytes, so that
+//! they fail no aggregate that AWS's readers split.
 
 use bytes::Bytes;
 use md5::{Digest as _, Md5};
@@ -16,10 +22,10 @@ const DIGEST_LEN: usize = 16;
 /// `AggregatedRecord`, from the KPL's `messages.proto`.
 #[derive(Clone, PartialEq, prost::Message)]
 struct AggregatedRecord {
-    #[prost(string, repeated, tag = "1")]
-    partition_key_table: Vec<String>,
-    #[prost(string, repeated, tag = "2")]
-    explicit_hash_key_table: Vec<String>,
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    partition_key_table: Vec<Vec<u8>>,
+    #[prost(bytes = "vec", repeated, tag = "2")]
+    explicit_hash_key_table: Vec<Vec<u8>>,
     #[prost(message, repeated, tag = "3")]
     records: Vec<AggregatedUserRecord>,
 }
@@ -40,10 +46,10 @@ struct AggregatedUserRecord {
 /// `Tag`, from the KPL's `messages.proto`.
 #[derive(Clone, PartialEq, prost::Message)]
 struct Tag {
-    #[prost(string, required, tag = "1")]
-    key: String,
-    #[prost(string, optional, tag = "2")]
-    value: Option<String>,
+    #[prost(bytes = "vec", required, tag = "1")]
+    key: Vec<u8>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    value: Option<Vec<u8>>,
 }
 
 /// One user record of an aggregate.
@@ -78,7 +84,7 @@ pub(super) fn deaggregate(data: &Bytes) -> Option<Vec<UserRecord>> {
         .map(|record| {
             let key = keys.get(usize::try_from(record.partition_key_index).ok()?)?;
             Some(UserRecord {
-                partition_key: key.clone(),
+                partition_key: String::from_utf8_lossy(key).into_owned(),
                 data: record.data,
             })
         })
@@ -90,8 +96,13 @@ mod tests {
     use super::*;
 
     fn aggregate(keys: &[&str], records: &[(u64, &[u8])]) -> Bytes {
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        aggregate_of_byte_keys(&keys, records)
+    }
+
+    fn aggregate_of_byte_keys(keys: &[&[u8]], records: &[(u64, &[u8])]) -> Bytes {
         let message = AggregatedRecord {
-            partition_key_table: keys.iter().map(|k| (*k).to_owned()).collect(),
+            partition_key_table: keys.iter().map(|k| k.to_vec()).collect(),
             explicit_hash_key_table: Vec::new(),
             records: records
                 .iter()
@@ -117,6 +128,15 @@ mod tests {
         let keys: Vec<_> = users.iter().map(|u| u.partition_key.as_str()).collect();
         assert_eq!(keys, ["a", "b", "a"]);
         assert_eq!(users[2].data, Bytes::from_static(b"3"));
+    }
+
+    // Found by fuzz/fuzz_targets/kpl.rs against aws-kinesis-agg: such an
+    // aggregate passed through whole.
+    #[test]
+    fn a_partition_key_that_is_not_utf8_is_read_lossily_as_aws_readers_do() {
+        let users = deaggregate(&aggregate_of_byte_keys(&[b"\xff\xfe"], &[(0, b"x")])).unwrap();
+        assert_eq!(users[0].partition_key, "\u{fffd}\u{fffd}");
+        assert_eq!(users[0].data, Bytes::from_static(b"x"));
     }
 
     #[test]
