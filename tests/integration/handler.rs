@@ -433,12 +433,20 @@ fn an_event_of_the_wrong_kind_fails_the_whole_invocation() {
         .invoke(&fixture("example-eventbridge-event-obj.json"))
         .unwrap_err();
     assert!(
-        error
-            .to_string()
-            .starts_with("the event is not a kinesis event: missing field `Records`"),
+        error.to_string().starts_with(
+            "the event is an EventBridge event, and the pipeline's [source] is `type = \"kinesis\"`"
+        ),
         "{error}"
     );
     assert_eq!(error.diagnostic().error_type, "tributary.EventError");
+    // An event of no known kind keeps serde's reason.
+    let error = harness.invoke("{\"Records\": 3}").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("the event is not a kinesis event: invalid type"),
+        "{error}"
+    );
     // An entry with no sequence number cannot be reported back: all of it is retried.
     let entries = vec![
         kinesis_entry("shardId-0", &sequence(0), b"{}"),

@@ -59,13 +59,26 @@ fn a_failed_invocation_prints_the_error_document() {
     let event = root().join("tests/fixtures/events/example-eventbridge-event-obj.json");
     let (error, _) = failed_invocation(&file, &event);
     assert_eq!(error["errorType"], "tributary.EventError");
-    assert!(
-        error["errorMessage"]
-            .as_str()
-            .unwrap()
-            .starts_with("the event is not a dynamodb_streams event"),
-        "{error}"
+    assert_eq!(
+        error["errorMessage"],
+        "the event is an EventBridge event, and the pipeline's [source] is \
+         `type = \"dynamodb_streams\"`: invoke it with a dynamodb_streams event, or set the \
+         [source] type to the event's source"
     );
+}
+
+#[test]
+fn an_event_of_another_source_is_named_with_what_the_pipeline_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pipeline(dir.path(), "type = \"kinesis\"");
+    let event = root().join("tests/fixtures/events/example-dynamodb-event.json");
+    let (error, _) = failed_invocation(&file, &event);
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("the event is a DynamoDB Streams event, and the pipeline's [source] is `type = \"kinesis\"`"),
+        "{message}"
+    );
+    assert!(!message.contains("missing field"), "{message}");
 }
 
 #[test]

@@ -29,13 +29,14 @@ impl EventDecoder {
         source: &SourceConfig,
         event: &str,
     ) -> Result<DecodedEvent, EventError> {
-        match source {
+        let decoded = match source {
             SourceConfig::Kinesis(_) => kinesis::decode(event, &mut self.buffer),
             SourceConfig::DynamodbStreams(config) => {
                 dynamodb_streams::decode(event, config.payload)
             }
             SourceConfig::Eventbridge(config) => eventbridge::decode(event, config),
-        }
+        };
+        decoded.map_err(|error| error.or_other_kind(source.kind(), event))
     }
 
     /// Decodes a Kinesis or DynamoDB Streams event, with no pipeline, into
