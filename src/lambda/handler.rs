@@ -66,13 +66,25 @@ pub enum InvocationError {
         count: u64,
     },
     /// The pipeline aggregates over Lambda's tumbling window, and the event
-    /// has none: the event source mapping is set up without one.
+    /// has none. `configured` is the pipeline's `tumbling_window_secs`.
     #[error(
-        "the pipeline aggregates over Lambda's tumbling window (`window = \"lambda\"`), but this invocation \
-         has none: give the event source mapping TumblingWindowInSeconds (`tributary deploy` sets it from \
-         `tumbling_window_secs` in [source]); nothing was processed, and Lambda retries the batch"
+        "the pipeline aggregates over Lambda's tumbling window (`window = \"lambda\"`), and this \
+         event has none: Lambda puts `window` and `state` beside `Records` when the event source \
+         mapping has TumblingWindowInSeconds, {}; an event captured or written without them \
+         cannot be aggregated (`tributary replay` makes the windows itself). Nothing was \
+         processed, and Lambda retries the batch",
+        match configured {
+            Some(secs) => format!(
+                "which `tributary deploy` sets from the [source]'s `tumbling_window_secs = {secs}`: \
+                 a mapping made by hand may lack it"
+            ),
+            None => "which `tributary deploy` sets from `tumbling_window_secs` in [source], unset here".to_owned(),
+        }
     )]
-    NoWindow,
+    NoWindow {
+        /// The pipeline's `tumbling_window_secs`, if set.
+        configured: Option<u32>,
+    },
     /// The sinks could not make what they took durable.
     #[error("the sinks could not flush what they took: {0}")]
     Flush(String),
@@ -85,7 +97,7 @@ impl InvocationError {
             InvocationError::Event(_) => "tributary.EventError",
             InvocationError::NotDelivered { .. } => "tributary.NotDelivered",
             InvocationError::AggregatesNotDelivered { .. } => "tributary.AggregatesNotDelivered",
-            InvocationError::NoWindow => "tributary.NoWindow",
+            InvocationError::NoWindow { .. } => "tributary.NoWindow",
             InvocationError::Flush(_) => "tributary.FlushError",
         };
         lambda_runtime::Diagnostic {
@@ -138,7 +150,9 @@ impl Handler {
         let hard_deadline = left.map(|left| started + left);
         let decoded = self.decoder.decode(self.pipeline.source(), event)?;
         if decoded.window.is_none() && self.pipeline.needs_window() {
-            return Err(InvocationError::NoWindow);
+            return Err(InvocationError::NoWindow {
+                configured: self.pipeline.source().tumbling_window_secs(),
+            });
         }
         let span = Span {
             shard: decoded.records.first().map(|r| r.origin.shard.to_string()),
