@@ -361,9 +361,9 @@ impl RecordingReader {
             let message = if e.is_eof() && !text.ends_with('\n') {
                 format!("the last line is cut short (was the recording finished?): {e}")
             } else {
-                e.to_string()
+                line_error_message(&e)
             };
-            invalid(e.column(), message)
+            invalid(field_column(text, &e).unwrap_or(e.column()), message)
         })?;
         let (data, data_is_json) = match (line.data, &line.data_base64) {
             (Some(raw), None) => (Bytes::copy_from_slice(raw.get().as_bytes()), true),
@@ -427,6 +427,39 @@ impl Iterator for RecordingReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record()
+    }
+}
+
+/// The column where the key an unknown-field error names begins (serde
+/// points past it).
+fn field_column(text: &str, error: &serde_json::Error) -> Option<usize> {
+    let message = error.to_string();
+    let field = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let before = text.get(..error.column())?;
+    Some(before.rfind(&format!("\"{field}\""))? + 1)
+}
+
+/// serde's message about a record line, without the position the error
+/// already names (`at line 1 column 72`), and, for a misspelt field, the
+/// field it resembles.
+fn line_error_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    };
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((field, expected)) = rest.split_once("`, expected one of ") else {
+        return message;
+    };
+    let fields = expected.split(", ").map(|name| name.trim_matches('`'));
+    match tributary_config::did_you_mean(field, fields) {
+        Some(known) => {
+            format!("unknown field `{field}`: did you mean `{known}`? (expected one of {expected})")
+        }
+        None => message,
     }
 }
 
@@ -524,6 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_field_is_named_with_the_field_it_resembles_at_its_place_once() {
+        let text = "{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n\
+            {\"shard\":\"a\",\"sequence\":\"1\",\"partitionKey\":\"k\",\"arrival_ms\":1,\"data\":{}}\n";
+        let mut reader = RecordingReader::new("r.jsonl", std::io::Cursor::new(text)).unwrap();
+        let error = reader.next_record().unwrap().unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "r.jsonl:2:29: unknown field `partitionKey`: did you mean `partition_key`?"
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("at line 1 column"), "one place: {error}");
+    }
+
+    #[test]
     fn a_dead_letters_reason_is_read_beside_its_record() {
         let text = "{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}\n\
             {\"shard\":\"a\",\"sequence\":\"1\",\"arrival_ms\":1,\"data\":{},\"error\":{\"stage\":\"search\",\"message\":\"mapping\"}}\n\
@@ -608,7 +656,7 @@ mod tests {
             [
                 "record 1",
                 "r.jsonl:3:2 as unreadable-lines/line 3",
-                "r.jsonl:4:39 as a/2",
+                "r.jsonl:4:29 as a/2",
                 "r.jsonl:5:1 as b/3",
                 "r.jsonl:7:55 as b/4",
                 "record 5",
