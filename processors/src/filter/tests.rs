@@ -571,3 +571,37 @@ fn rules_as_event_ruler_has_them() {
             .contains("at `d.$or.0.numeric`")
     );
 }
+
+#[test]
+fn an_exact_ip_address_matches_the_same_address_however_written() {
+    // event-ruler compiles an exact string that is an IP address into a
+    // one-address range (JsonRuleCompiler.writeRules, CIDR.ipToRangeIfPossible).
+    let exact = |p: &str, v: Value| matches(json!({"ip": [p]}), json!({ "ip": v }));
+    assert!(exact("2001:db8::1", json!("2001:DB8::1")));
+    assert!(exact("2001:db8::1", json!("2001:0db8:0:0:0:0:0:1")));
+    assert!(exact("2001:db8::1", json!(["2001:db8::2", "2001:DB8::1"])));
+    assert!(!exact("2001:db8::1", json!("2001:db8::2")));
+    assert!(exact("10.0.0.1", json!("10.0.0.1")));
+    assert!(
+        exact("010.0.0.1", json!("10.0.0.1")),
+        "leading zeros are decimal"
+    );
+    assert!(
+        exact("::ffff:a00:1", json!("10.0.0.1")),
+        "IPv4-mapped is IPv4"
+    );
+    assert!(
+        !exact("10.0.0.1", json!("::ffff:10.0.0.1")),
+        "dots in IPv6 are no address"
+    );
+    assert!(exact("10.0.0.256", json!("10.0.0.256")) && !exact("10.0.0.256", json!("10.0.0.0")));
+    // Only exact values: anything-but compares the text.
+    assert!(matches(
+        json!({"ip": [{"anything-but": "2001:db8::1"}]}),
+        json!({"ip": "2001:DB8::1"})
+    ));
+    // The raw-bytes matcher agrees.
+    let mut set =
+        super::PatternSet::new([Pattern::from_value(&json!({"ip": ["2001:db8::1"]})).unwrap()]);
+    assert!(set.matches_bytes(br#"{"ip": "2001:DB8:0::1"}"#).unwrap());
+}
