@@ -605,3 +605,30 @@ fn an_exact_ip_address_matches_the_same_address_however_written() {
         super::PatternSet::new([Pattern::from_value(&json!({"ip": ["2001:db8::1"]})).unwrap()]);
     assert!(set.matches_bytes(br#"{"ip": "2001:DB8:0::1"}"#).unwrap());
 }
+
+#[test]
+fn not_event_rulers_defects_d5_to_d8() {
+    // D5: a field's list is an OR, whatever shares it with a wildcard.
+    assert!(!matches(
+        json!({"a": [{"wildcard": "*a"}, {"suffix": {"equals-ignore-case": "null"}}]}),
+        json!({"a": "null1"})
+    ));
+    // D6: exists false looks at the element the other fields matched in,
+    // whatever the names.
+    for (seen, absent) in [("a", "z"), ("z", "a")] {
+        assert!(matches(
+            json!({"b": {seen: ["x"], absent: [{"exists": false}]}}),
+            json!({"b": [{seen: -1, absent: ""}, {seen: "x"}]})
+        ));
+    }
+    // D7: a cidr matches IP addresses of its family only.
+    let any_v4 = json!({"ip": [{"cidr": "0.0.0.0/0"}]});
+    assert!(matches(any_v4.clone(), json!({"ip": "192.168.1.1"})));
+    assert!(!matches(any_v4.clone(), json!({"ip": "2001:db8::1"})));
+    assert!(!matches(any_v4, json!({"ip": 10})));
+    // D8: a field beside `$or` and inside it must meet both conditions.
+    let both =
+        json!({"a": [{"anything-but": 1}], "$or": [{"a": [{"numeric": [">", 0]}]}, {"b": [1]}]});
+    assert!(!matches(both.clone(), json!({"a": 1})));
+    assert!(matches(both, json!({"a": 2})));
+}
