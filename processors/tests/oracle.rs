@@ -78,19 +78,53 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     where it is accepted. tributary refuses it, as event-ruler refuses
 //     every other empty list ("Empty arrays are not allowed").
 //
+// D5. equals-ignore-case (alone, or in prefix or suffix) beside a wildcard
+//     that starts with `*` on the same field: the two share states in
+//     ByteMachine, and the case-folded text then matches anywhere in the
+//     value, so [{"wildcard": "*a"}, {"suffix": {"equals-ignore-case":
+//     "null"}}] matches "null1", which neither operator matches alone (a
+//     field's list is an OR: user guide, "Event patterns").
+// D6. {"exists": false} below an array of objects: NameState.getNameTransitions
+//     means to count only the array element the other fields matched in
+//     ("we should only consider the field who doesn't violate array
+//     consistency"), but does so only for fields whose names sort before the
+//     absent one's, so {"b": {"a": ["x"], "z": [{"exists": false}]}} matches
+//     {"b": [{"a": -1, "z": ""}, {"a": "x"}]} and the same pattern with the
+//     names swapped does not. tributary takes each element alone, always.
+// D7. cidr (and an exact IP address, which event-ruler compiles to a range)
+//     is matched digit by digit on the address in hex, and a match is
+//     reported at the first digit that settles the range, whatever the
+//     value's length (ByteMachine, NUMERIC_RANGE "as soon as you see the
+//     match"). So "0.0.0.0/0" matches every IPv6 address and the text of a
+//     number that starts with 1-9 (not 0, nor a negative one), and an IPv4
+//     network matches IPv6 addresses whose first 32 bits are in it. The
+//     user guide's "IP address matching" matches IP addresses in the block,
+//     and AWS answers no-match for a number against a cidr
+//     (content_ip_address_bad_type_NEG in processors/tests/conformance).
+// D8. A field named both beside a `$or` and in one of its patterns
+//     ({"a": [..], "$or": [{"a": [..]}, ..]}): JsonRuleCompiler.writeRules
+//     puts each field into a map, so the condition written last replaces the
+//     other and one of the two is silently dropped. The user guide's `$or`
+//     ("Event patterns", "$or matching") and every other field keep both
+//     conditions; tributary requires both.
+//
 // And one difference tributary has not closed yet (issue 19):
 //
-// N1. An event number that a double does not hold as written
-//     (9007199254740993; 5e-324 on JDK 17): event-ruler's numeric matching
-//     skips it (ComparableNumber refuses it), so no `numeric` matches it;
-//     tributary compares its nearest double. Closing it needs the raw-bytes
-//     reader's numbers (tributary-core) to say whether they are exact.
+// N1. A number that a double does not hold as written (9007199254740993;
+//     5e-324 on JDK 17): event-ruler's number matching skips it
+//     (ComparableNumber refuses it), so no `numeric`, exact number or
+//     anything-but number matches such an event number, and such an exact
+//     number in a pattern matches only the same text; tributary compares the
+//     nearest double. Closing it needs the raw-bytes reader's numbers
+//     (tributary-core) to say whether they are exact.
 // ---------------------------------------------------------------------------
 
 /// The event-ruler defect (or open difference) a pair meets, if any.
 fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
-    if pattern.contains("numeric")
-        && (event.contains("9007199254740993") || event.contains("5e-324"))
+    let inexact = |text: &str| text.contains("9007199254740993") || text.contains("5e-324");
+    let parsed: Option<serde_json::Value> = serde_json::from_str(pattern).ok();
+    if (inexact(event) || pattern.contains("9007199254740993"))
+        && parsed.as_ref().is_some_and(compares_numbers)
     {
         return Some("N1");
     }
@@ -103,8 +137,122 @@ fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
     if pattern.contains("5e-324") {
         return Some("D3");
     }
-    let value: serde_json::Value = serde_json::from_str(pattern).ok()?;
-    empty_anything_but_list(&value).then_some("D4")
+    let value = parsed?;
+    if empty_anything_but_list(&value) {
+        return Some("D4");
+    }
+    if pattern.contains("\"wildcard\": \"*") && pattern.contains("equals-ignore-case") {
+        return Some("D5");
+    }
+    if pattern.contains("\"exists\": false") && event.contains("[{") {
+        return Some("D6");
+    }
+    let event: serde_json::Value = serde_json::from_str(event).ok()?;
+    if cidr_by_first_digits(&value, &event) {
+        return Some("D7");
+    }
+    field_beside_and_in_or(&value).then_some("D8")
+}
+
+/// Whether a pattern compares numbers: `numeric`, or a number anywhere.
+fn compares_numbers(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(_) => true,
+        Value::Object(entries) => entries
+            .iter()
+            .any(|(key, inner)| key == "numeric" || compares_numbers(inner)),
+        Value::Array(items) => items.iter().any(compares_numbers),
+        _ => false,
+    }
+}
+
+/// Every string in a JSON value, with the key it is under (if any).
+fn strings<'a>(value: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&'a str, &'a str)>) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => out.push((key, text)),
+        Value::Object(entries) => entries.iter().for_each(|(k, v)| strings(v, k, out)),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, key, out)),
+        _ => {}
+    }
+}
+
+/// IPv4 (4) or IPv6 (6), roughly as event-ruler tells them apart.
+fn ip_family(text: &str) -> Option<u8> {
+    let text = text.split('/').next()?;
+    if text.contains(':') && text.parse::<std::net::Ipv6Addr>().is_ok() {
+        Some(6)
+    } else if text.split('.').count() == 4 && text.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some(4)
+    } else {
+        None
+    }
+}
+
+/// D7: a pair whose answer event-ruler may settle on the first hex digits.
+fn cidr_by_first_digits(pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    strings(pattern, "", &mut ours);
+    strings(event, "", &mut theirs);
+    let short_mask = ours.iter().any(|(key, text)| {
+        *key == "cidr"
+            && text
+                .split_once('/')
+                .and_then(|(_, bits)| bits.parse::<u32>().ok())
+                .is_some_and(|bits| bits < 8)
+    });
+    let families = |texts: &[(&str, &str)]| -> Vec<u8> {
+        texts
+            .iter()
+            .filter_map(|(_, text)| ip_family(text))
+            .collect()
+    };
+    let (networks, addresses) = (families(&ours), families(&theirs));
+    short_mask
+        || (networks.contains(&4) && addresses.contains(&6))
+        || (networks.contains(&6) && addresses.contains(&4))
+}
+
+/// D8: a field named beside a `$or` and inside one of its patterns.
+fn field_beside_and_in_or(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    fn paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        if let Value::Object(entries) = value {
+            for (key, inner) in entries {
+                match inner {
+                    Value::Array(items) if key == "$or" => {
+                        items.iter().for_each(|item| paths(item, prefix, out));
+                    }
+                    Value::Object(_) => paths(inner, &format!("{prefix}{key}."), out),
+                    _ => out.push(format!("{prefix}{key}")),
+                }
+            }
+        }
+    }
+    fn check(value: &Value, prefix: &str) -> bool {
+        let Value::Object(entries) = value else {
+            return false;
+        };
+        if let Some(Value::Array(branches)) = entries.get("$or") {
+            let mut beside = Vec::new();
+            for (key, inner) in entries.iter().filter(|(key, _)| *key != "$or") {
+                let single: serde_json::Map<String, Value> =
+                    std::iter::once((key.clone(), inner.clone())).collect();
+                paths(&Value::Object(single), prefix, &mut beside);
+            }
+            let mut inside = Vec::new();
+            branches.iter().for_each(|b| paths(b, prefix, &mut inside));
+            if inside.iter().any(|path| beside.contains(path)) {
+                return true;
+            }
+        }
+        entries.iter().any(|(key, inner)| match inner {
+            Value::Array(items) if key == "$or" => items.iter().any(|item| check(item, prefix)),
+            _ => check(inner, &format!("{prefix}{key}.")),
+        })
+    }
+    check(value, "")
 }
 
 fn empty_anything_but_list(value: &serde_json::Value) -> bool {

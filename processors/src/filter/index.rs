@@ -200,7 +200,7 @@ fn indexable(operator: &Operator) -> bool {
         | Operator::PrefixIgnoreCase(text)
         | Operator::SuffixIgnoreCase(text) => text.ascii_key().is_some(),
         Operator::Wildcard(wildcard) => wildcard.head().is_some() || wildcard.tail().is_some(),
-        Operator::AnythingBut(_) | Operator::Cidr(_) => false,
+        Operator::AnythingBut(_) | Operator::Cidr(_) | Operator::Address(_) => false,
     }
 }
 
@@ -244,7 +244,9 @@ impl FieldIndex {
                 (None, Some((upper, _))) => self.ranges.at_most.push((upper, id)),
                 (None, None) => self.ranges.at_least.push((f64::NEG_INFINITY, id)),
             },
-            Operator::AnythingBut(_) | Operator::Cidr(_) => unreachable!("not indexable"),
+            Operator::AnythingBut(_) | Operator::Cidr(_) | Operator::Address(_) => {
+                unreachable!("not indexable")
+            }
         }
     }
 

@@ -46,6 +46,7 @@ fn unsupported_in(goals: &[PathGoal]) -> Option<String> {
 fn unsupported_operator(operator: &Operator) -> Option<&'static str> {
     match operator {
         Operator::Exact(_)
+        | Operator::Address(_)
         | Operator::Prefix(_)
         | Operator::Suffix(_)
         | Operator::EqualsIgnoreCase(_)

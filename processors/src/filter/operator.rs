@@ -50,6 +50,10 @@ pub(super) enum Operator {
     Numeric(Range),
     /// `{"cidr": "10.0.0.0/24"}`.
     Cidr(Cidr),
+    /// `"10.0.0.1"`, `"2001:db8::1"`: an exact value that is an IP address
+    /// compares as an address, as in event-ruler (`JsonRuleCompiler.writeRules`
+    /// turns it into a one-address range), so `"2001:DB8::1"` matches it too.
+    Address(IpAddr),
 }
 
 impl Operator {
@@ -75,7 +79,47 @@ impl Operator {
                 .as_str()
                 .and_then(|v| v.parse::<IpAddr>().ok())
                 .is_some_and(|ip| cidr.contains(ip)),
+            Operator::Address(address) => value
+                .as_str()
+                .and_then(ip_literal)
+                .is_some_and(|ip| ip == *address),
         }
+    }
+}
+
+/// The address a string names, read as event-ruler reads one (`CIDR.java`):
+/// four dot-separated decimal numbers up to 255 (leading zeros allowed, as
+/// the JDK allows them), or hex digits and colons with at least one colon.
+/// An IPv4-mapped IPv6 address (`::ffff:a00:1`) is the IPv4 address, as the
+/// JDK's `InetAddress` returns it.
+pub(super) fn ip_literal(text: &str) -> Option<IpAddr> {
+    if text.contains(':') {
+        if !text.bytes().all(|b| b == b':' || b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let ip: std::net::Ipv6Addr = text.parse().ok()?;
+        return Some(match ip.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(ip),
+        });
+    }
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = part.trim_start_matches('0');
+        *octet = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
+    }
+    match parts.next() {
+        Some(_) => None,
+        None => Some(IpAddr::from(octets)),
     }
 }
 

@@ -27,7 +27,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::complexity::{FieldWildcards, MAX_COMPLEXITY};
-use super::operator::{AnythingBut, Cidr, IgnoreCase, Literal, Operator, Range, Wildcard};
+use super::operator::{
+    AnythingBut, Cidr, IgnoreCase, Literal, Operator, Range, Wildcard, ip_literal,
+};
 
 /// A compiled event pattern.
 #[derive(Debug, Clone)]
@@ -354,6 +356,9 @@ impl Compiler {
                 ));
             }
             literal => {
+                if let Some(address) = literal.as_str().and_then(ip_literal) {
+                    return Ok(Listed::Operator(Operator::Address(address)));
+                }
                 let literal = literal_of(literal).expect("scalars are literals");
                 return Ok(Listed::Operator(Operator::Exact(literal)));
             }

@@ -571,3 +571,64 @@ fn rules_as_event_ruler_has_them() {
             .contains("at `d.$or.0.numeric`")
     );
 }
+
+#[test]
+fn an_exact_ip_address_matches_the_same_address_however_written() {
+    // event-ruler compiles an exact string that is an IP address into a
+    // one-address range (JsonRuleCompiler.writeRules, CIDR.ipToRangeIfPossible).
+    let exact = |p: &str, v: Value| matches(json!({"ip": [p]}), json!({ "ip": v }));
+    assert!(exact("2001:db8::1", json!("2001:DB8::1")));
+    assert!(exact("2001:db8::1", json!("2001:0db8:0:0:0:0:0:1")));
+    assert!(exact("2001:db8::1", json!(["2001:db8::2", "2001:DB8::1"])));
+    assert!(!exact("2001:db8::1", json!("2001:db8::2")));
+    assert!(exact("10.0.0.1", json!("10.0.0.1")));
+    assert!(
+        exact("010.0.0.1", json!("10.0.0.1")),
+        "leading zeros are decimal"
+    );
+    assert!(
+        exact("::ffff:a00:1", json!("10.0.0.1")),
+        "IPv4-mapped is IPv4"
+    );
+    assert!(
+        !exact("10.0.0.1", json!("::ffff:10.0.0.1")),
+        "dots in IPv6 are no address"
+    );
+    assert!(exact("10.0.0.256", json!("10.0.0.256")) && !exact("10.0.0.256", json!("10.0.0.0")));
+    // Only exact values: anything-but compares the text.
+    assert!(matches(
+        json!({"ip": [{"anything-but": "2001:db8::1"}]}),
+        json!({"ip": "2001:DB8::1"})
+    ));
+    // The raw-bytes matcher agrees.
+    let mut set =
+        super::PatternSet::new([Pattern::from_value(&json!({"ip": ["2001:db8::1"]})).unwrap()]);
+    assert!(set.matches_bytes(br#"{"ip": "2001:DB8:0::1"}"#).unwrap());
+}
+
+#[test]
+fn not_event_rulers_defects_d5_to_d8() {
+    // D5: a field's list is an OR, whatever shares it with a wildcard.
+    assert!(!matches(
+        json!({"a": [{"wildcard": "*a"}, {"suffix": {"equals-ignore-case": "null"}}]}),
+        json!({"a": "null1"})
+    ));
+    // D6: exists false looks at the element the other fields matched in,
+    // whatever the names.
+    for (seen, absent) in [("a", "z"), ("z", "a")] {
+        assert!(matches(
+            json!({"b": {seen: ["x"], absent: [{"exists": false}]}}),
+            json!({"b": [{seen: -1, absent: ""}, {seen: "x"}]})
+        ));
+    }
+    // D7: a cidr matches IP addresses of its family only.
+    let any_v4 = json!({"ip": [{"cidr": "0.0.0.0/0"}]});
+    assert!(matches(any_v4.clone(), json!({"ip": "192.168.1.1"})));
+    assert!(!matches(any_v4.clone(), json!({"ip": "2001:db8::1"})));
+    assert!(!matches(any_v4, json!({"ip": 10})));
+    // D8: a field beside `$or` and inside it must meet both conditions.
+    let both =
+        json!({"a": [{"anything-but": 1}], "$or": [{"a": [{"numeric": [">", 0]}]}, {"b": [1]}]});
+    assert!(!matches(both.clone(), json!({"a": 1})));
+    assert!(matches(both, json!({"a": 2})));
+}
