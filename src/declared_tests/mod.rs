@@ -27,7 +27,7 @@ use bytes::Bytes;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use tributary_config::{Diagnostic, Options, PipelineConfig};
+use tributary_config::{ConfigError, Diagnostic, Options, PipelineConfig, did_you_mean};
 use tributary_connectors::recording::RecordingReader;
 use tributary_connectors::sources::SourceRecord;
 use tributary_core::SourceKind;
@@ -113,15 +113,10 @@ pub struct Outcome {
 pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
     let config = PipelineConfig::load(path).map_err(|e| e.diagnostics)?;
     let text = std::fs::read_to_string(path).map_err(|e| vec![Diagnostic::new(e.to_string())])?;
-    let cases = config
-        .tests
-        .iter()
-        .map(read_case)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|d| vec![d])?;
+    let plan = crate::Plan::from_config(&config, registry).map_err(|e| e.diagnostics)?;
+    let cases = read_cases(&config, &plan).map_err(|e| e.diagnostics)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut outcomes = Vec::with_capacity(cases.len());
-    let plan = crate::Plan::from_config(&config, registry).map_err(|e| e.diagnostics)?;
     let source = plan.source().kind();
     for (case, options) in cases.into_iter().zip(&config.tests) {
         let mut records = inputs(&case.inputs, source);
@@ -146,8 +141,57 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
     Ok(outcomes)
 }
 
-fn read_case(options: &Options) -> Result<TestCase, Diagnostic> {
+/// Reads and checks every `[[tests]]` table of a checked pipeline: its
+/// keys, its inputs, and the sinks its expectations name. `tributary
+/// validate` runs this, and `tributary test` before it runs a test, so the
+/// two find the same mistakes.
+pub fn read_cases(
+    config: &PipelineConfig,
+    plan: &crate::Plan,
+) -> Result<Vec<TestCase>, ConfigError> {
+    let sinks: Vec<&str> = plan.sinks().map(|(name, _)| name).collect();
+    let mut cases = Vec::with_capacity(config.tests.len());
+    let mut diagnostics = Vec::new();
+    for options in &config.tests {
+        match read_case(options, &sinks) {
+            Ok(case) => cases.push(case),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(cases)
+    } else {
+        Err(ConfigError::new(diagnostics))
+    }
+}
+
+fn read_case(options: &Options, sinks: &[&str]) -> Result<TestCase, Diagnostic> {
     let case: TestCase = options.deserialize()?;
+    let expected = [
+        ("outputs", &case.expect.outputs),
+        ("outputs_include", &case.expect.outputs_include),
+    ];
+    for (key, outputs) in expected {
+        if let Some(sink) = outputs.keys().find(|sink| !sinks.contains(&sink.as_str())) {
+            let names = sinks
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let hint = match did_you_mean(sink, sinks.iter().copied()) {
+                Some(known) => format!("did you mean `{known}`? The pipeline's sinks are {names}"),
+                None => format!("the pipeline's sinks are {names}"),
+            };
+            return Err(options
+                .error_at(
+                    &format!("expect.{key}.{sink}"),
+                    format!(
+                        "`expect.{key}` names the sink `{sink}`, which the pipeline does not have"
+                    ),
+                )
+                .hint(hint));
+        }
+    }
     for (i, input) in case.inputs.iter().enumerate() {
         if input.data.is_some() == input.text.is_some() {
             return Err(options
@@ -197,7 +241,7 @@ fn check(expect: &Expectations, run: &TestRun) -> Vec<String> {
         let actual = run.outputs.get(sink).cloned().unwrap_or_default();
         if !same_values(&actual, expected) {
             problems.push(format!(
-                "sink `{sink}` got other records (- expected, + actual):\n{}",
+                "sink `{sink}` got other records (- expected, + actual; keys in order):\n{}",
                 diff::lines(&pretty(expected), &pretty(&actual))
             ));
         }
@@ -207,9 +251,10 @@ fn check(expect: &Expectations, run: &TestRun) -> Vec<String> {
         for value in expected {
             if !actual.iter().any(|output| includes(output, value)) {
                 problems.push(format!(
-                    "sink `{sink}` got no record including\n{}\namong its {} record(s)",
-                    indent(&serde_json::to_string_pretty(value).unwrap_or_default()),
-                    actual.len()
+                    "sink `{sink}` got no record including\n{}\namong its {} record(s){}",
+                    indent(&serde_json::to_string_pretty(&sorted(value)).unwrap_or_default()),
+                    actual.len(),
+                    shown(&actual)
                 ));
             }
         }
@@ -231,12 +276,49 @@ fn check(expect: &Expectations, run: &TestRun) -> Vec<String> {
     problems
 }
 
+/// The values, one pretty document after the other, each object's keys in
+/// order: a diff shows what differs, not in which order keys were written.
 fn pretty(values: &[Value]) -> String {
     values
         .iter()
-        .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+        .map(|v| serde_json::to_string_pretty(&sorted(v)).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `value` with every object's keys in order.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by_key(|(key, _)| *key);
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The records a sink got, as the first few lines of a failure message.
+fn shown(records: &[Value]) -> String {
+    const SHOWN: usize = 5;
+    let mut text: String = records
+        .iter()
+        .take(SHOWN)
+        .map(|record| format!("\n    {}", sorted(record)))
+        .collect();
+    if records.len() > SHOWN {
+        text.push_str(&format!("\n    ... and {} more", records.len() - SHOWN));
+    }
+    if !text.is_empty() {
+        text.insert(0, ':');
+    }
+    text
 }
 
 fn indent(text: &str) -> String {

@@ -7,11 +7,15 @@ use tributary_processors::Registry;
 
 use super::EXIT_INVALID;
 use tributary::Plan;
+use tributary::declared_tests::read_cases;
+use tributary_config::{ConfigError, PipelineConfig};
 
+/// Checks each file as `tributary test` and the function would read it:
+/// the pipeline, then its `[[tests]]` tables.
 pub(super) fn run(files: &[PathBuf], registry: &Registry) -> ExitCode {
     let mut invalid = 0;
     for file in files {
-        match Plan::load(file, registry) {
+        match check(file, registry) {
             Ok(_) => println!("ok: {}", file.display()),
             Err(error) => {
                 invalid += 1;
@@ -25,4 +29,10 @@ pub(super) fn run(files: &[PathBuf], registry: &Registry) -> ExitCode {
     } else {
         ExitCode::from(EXIT_INVALID)
     }
+}
+
+fn check(file: &std::path::Path, registry: &Registry) -> Result<(), ConfigError> {
+    let config = PipelineConfig::load(file)?;
+    let plan = Plan::from_config(&config, registry)?;
+    read_cases(&config, &plan).map(|_| ())
 }

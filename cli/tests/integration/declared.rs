@@ -28,13 +28,98 @@ fn a_broken_expectation_fails_with_a_readable_diff() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("sink `out` got other records (- expected, + actual):"),
+        stdout.contains("sink `out` got other records (- expected, + actual; keys in order):"),
         "{stdout}"
     );
     assert!(stdout.contains("  -   \"price\": 11,"), "{stdout}");
     assert!(stdout.contains("  +   \"price\": 10,"), "{stdout}");
     assert!(stdout.contains("dropped: expected 2, got 1"), "{stdout}");
     assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
+}
+
+/// A pipeline whose `[[tests]]` hold mistakes: `validate` finds each, as
+/// `test` does, at its place.
+const MISTAKEN_TESTS: &str = r#"
+[pipeline]
+name = "p"
+[source]
+type = "kinesis"
+[sinks.out]
+type = "jsonl"
+path = "-"
+
+[[tests]]
+name = "a misspelt expectation"
+inputs = [{ data = { a = 1 } }]
+expect.aggreated = 1
+
+[[tests]]
+name = "a sink that is not there"
+inputs = [{ data = { a = 1 } }]
+expect.outputs.ou = [{ a = 1 }]
+"#;
+
+#[test]
+fn validate_finds_the_mistakes_of_tests_that_test_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, MISTAKEN_TESTS).unwrap();
+    let (validated, _, stderr) = run(tributary().arg("validate").arg(&file));
+    assert_eq!(validated.status.code(), Some(1), "{stderr}");
+    for part in [
+        "error: unknown field `aggreated`",
+        "p.toml:13:8",
+        "did you mean `aggregated`?",
+        "`expect.outputs` names the sink `ou`, which the pipeline does not have",
+        "p.toml:18:21",
+        "did you mean `out`? The pipeline's sinks are `out`",
+        "2 error(s)",
+    ] {
+        assert!(stderr.contains(part), "`{part}` in {stderr}");
+    }
+    let (tested, _, test_stderr) = run(tributary().arg("test").arg(&file));
+    assert_eq!(tested.status.code(), Some(1));
+    assert!(test_stderr.contains("`expect.outputs` names the sink `ou`"), "{test_stderr}");
+}
+
+/// A test whose outputs differ from the expectation in key order only
+/// passes; one whose `outputs_include` finds nothing shows what the sink got.
+const KEY_ORDER_AND_INCLUDES: &str = r#"
+[pipeline]
+name = "p"
+[source]
+type = "kinesis"
+[sinks.out]
+type = "jsonl"
+path = "-"
+
+[[tests]]
+name = "key order does not matter"
+inputs = [{ data = { avg_latency = 200, route = "/a" } }]
+expect.outputs.out = [{ route = "/a", avg_latency = 200 }]
+
+[[tests]]
+name = "an include that finds nothing"
+inputs = [{ data = { route = "/a", n = 1 } }, { data = { route = "/b", n = 2 } }]
+expect.outputs_include.out = [{ route = "/c" }]
+"#;
+
+#[test]
+fn outputs_compare_regardless_of_key_order_and_a_failed_include_shows_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, KEY_ORDER_AND_INCLUDES).unwrap();
+    let (output, stdout, stderr) = run(tributary().arg("test").arg(&file));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("ok      "), "{stdout}");
+    assert!(stdout.contains("key order does not matter"), "{stdout}");
+    assert!(
+        stdout.contains("got no record including") && stdout.contains("among its 2 record(s):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#"{"n":1,"route":"/a"}"#), "{stdout}");
+    assert!(stdout.contains(r#"{"n":2,"route":"/b"}"#), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
 }
 
 /// A pipeline with no filter, whose project, dedupe and aggregate each carry
