@@ -292,12 +292,18 @@ pub fn did_you_mean<'a>(
 /// hint a user can act on.
 pub(crate) fn explain_serde_message(message: &str) -> (String, String) {
     let mut message = message.trim_end().trim_end_matches('.').to_owned();
+    // The choices go in the hint, after the likely one: the message names
+    // what is wrong, once.
     let hint = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (field, expected) = split_expected(rest);
-        hint_for_choice("keys", field, &expected)
+        let hint = hint_for_choice("keys", field, &expected);
+        message = format!("unknown field `{field}`");
+        hint
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (variant, expected) = split_expected(rest);
-        hint_for_choice("values", variant, &expected)
+        let hint = hint_for_choice("values", variant, &expected);
+        message = format!("unknown value `{variant}`");
+        hint
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.trim_end_matches('`');
         format!("add `{field} = ...` to this table; `tributary schema` describes it")
@@ -400,8 +406,8 @@ mod tests {
         let (message, hint) =
             explain_serde_message("unknown field `batchsize`, expected `batch_size` or `codec`");
         assert_eq!(
-            message,
-            "unknown field `batchsize`, expected `batch_size` or `codec`"
+            message, "unknown field `batchsize`",
+            "the choices are in the hint"
         );
         assert_eq!(
             hint,
@@ -418,9 +424,10 @@ mod tests {
             "invalid type: string \"x\", expected a whole number"
         );
         assert_eq!(hint, "write a whole number, without quotes, here");
-        let (_, hint) = explain_serde_message(
+        let (message, hint) = explain_serde_message(
             "unknown variant `retyr`, expected one of `retry`, `skip`, `dead-letter`",
         );
+        assert_eq!(message, "unknown value `retyr`");
         assert!(hint.starts_with("did you mean `retry`?"), "{hint}");
     }
 }

@@ -79,7 +79,10 @@ fn validate_finds_the_mistakes_of_tests_that_test_finds() {
     }
     let (tested, _, test_stderr) = run(tributary().arg("test").arg(&file));
     assert_eq!(tested.status.code(), Some(1));
-    assert!(test_stderr.contains("`expect.outputs` names the sink `ou`"), "{test_stderr}");
+    assert!(
+        test_stderr.contains("`expect.outputs` names the sink `ou`"),
+        "{test_stderr}"
+    );
 }
 
 /// A test whose outputs differ from the expectation in key order only

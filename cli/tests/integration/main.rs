@@ -15,6 +15,7 @@ mod mirror;
 mod opensearch;
 mod pattern;
 mod pipes;
+mod readme;
 mod record;
 mod redrive;
 mod remap;

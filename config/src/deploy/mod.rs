@@ -327,7 +327,7 @@ mod tests {
                 "environment = { AWS_REGION = \"eu-west-1\" }",
                 "`AWS_REGION` is set by Lambda itself",
             ),
-            ("architecture = \"sparc\"", "unknown variant `sparc`"),
+            ("architecture = \"sparc\"", "unknown value `sparc`"),
         ] {
             let error = deploy(table).unwrap_err();
             assert!(error.contains(message), "{table}: {error}");

@@ -368,7 +368,7 @@ mod tests {
             Ok(KinesisConsumer::Efo)
         );
         let error = read("type = \"kinesis\"\nconsumer = \"fan-out\"").unwrap_err();
-        assert!(error.contains("unknown variant `fan-out`"), "{error}");
+        assert!(error.contains("unknown value `fan-out`"), "{error}");
         assert!(error.contains("p.toml:5:"), "{error}");
     }
 

@@ -288,7 +288,7 @@ mod tests {
             ),
             (
                 "format = \"parquet\"",
-                "p.toml:3:10: unknown variant `parquet`",
+                "p.toml:3:10: unknown value `parquet`",
             ),
         ];
         for (setting, expected) in cases {
