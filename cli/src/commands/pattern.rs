@@ -40,6 +40,7 @@ pub(super) fn test_pattern(pattern: &str, event: &str) -> ExitCode {
 /// Prints the JSON lines of a file (or standard input) that match, like
 /// grep: exit 0 when a line matched, 1 when none did, 2 on an error.
 pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitCode {
+    let names_data = names_data(pattern);
     let mut pattern = match Pattern::parse(pattern) {
         Ok(pattern) => PatternSet::new([pattern]),
         Err(error) => {
@@ -59,6 +60,7 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     let (mut matched, mut not_json) = (0u64, 0u64);
+    let mut recording = false;
     for (number, line) in input.lines().enumerate() {
         let line = match line {
             Ok(line) => line,
@@ -67,6 +69,9 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
                 return ExitCode::from(EXIT_FAILED);
             }
         };
+        if number == 0 {
+            recording = line.starts_with("{\"tributary_recording\"");
+        }
         // Only the fields the pattern tests are read; nothing is parsed.
         let Ok(matched_line) = pattern.matches_bytes(line.as_bytes()) else {
             not_json += 1;
@@ -87,8 +92,20 @@ pub(super) fn grep(pattern: &str, file: Option<&PathBuf>, invert: bool) -> ExitC
         );
     }
     if matched > 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NO_MATCH)
+        return ExitCode::SUCCESS;
     }
+    if recording && !names_data {
+        eprintln!(
+            "note: {name} is a recording: each line is a record, its payload under `data`; \
+             to match payloads, put the pattern under `data`: {{\"data\": PATTERN}}"
+        );
+    }
+    ExitCode::from(EXIT_NO_MATCH)
+}
+
+/// Whether a pattern's text tests the `data` field at its top.
+fn names_data(pattern: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(pattern)
+        .ok()
+        .is_some_and(|pattern| pattern.get("data").is_some())
 }

@@ -42,10 +42,23 @@ fn test_pattern_rejects_an_invalid_pattern_with_exit_2() {
         stderr.contains("invalid event pattern at `detail.n.0.numeric`"),
         "{stderr}"
     );
-    let (output, _, stderr) =
-        run(tributary().args(["test-pattern", "--event-pattern", "{}", "--event", "{nope"]));
+    let (output, _, stderr) = run(tributary().args([
+        "test-pattern",
+        "--event-pattern",
+        r#"{"a":["b"]}"#,
+        "--event",
+        "{nope",
+    ]));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("the event is not valid JSON"), "{stderr}");
+    // EventBridge refuses an empty pattern, as event-ruler does.
+    let (output, _, stderr) =
+        run(tributary().args(["test-pattern", "--event-pattern", "{}", "--event", "{}"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("an empty object is not allowed"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -67,6 +80,23 @@ fn grep_prints_matching_lines_of_a_recording() {
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn grep_on_a_recording_with_a_payload_pattern_says_where_payloads_are() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "grep",
+        "--event-pattern",
+        r#"{"type":["purchase"]}"#,
+        "examples/clickstream/recording.jsonl",
+    ]));
+    assert_eq!(output.status.code(), Some(1), "nothing matched");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("is a recording: each line is a record, its payload under `data`")
+            && stderr.contains(r#"{"data": PATTERN}"#),
+        "{stderr}"
+    );
 }
 
 #[test]
