@@ -20,5 +20,7 @@ mod remap;
 mod replay;
 mod s3;
 mod schema;
+mod source_checks;
+mod summaries;
 mod support;
 mod validate;
