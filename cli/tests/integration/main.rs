@@ -9,6 +9,7 @@ mod backfill;
 mod cloudwatch_logs;
 mod declared;
 mod deploy;
+mod examples;
 mod hostile;
 mod invoke;
 mod mirror;
