@@ -35,8 +35,8 @@ pub mod replay;
 pub mod testing;
 
 pub use pipeline::{
-    BatchMetrics, BatchOutcome, Clock, Latencies, Pipeline, Plan, ProcessorMetrics, SinkMetrics,
-    Totals,
+    BatchMetrics, BatchOutcome, Clock, DeadLetterSample, DeliveryTotals, Latencies, Pipeline, Plan,
+    ProcessorMetrics, SinkMetrics, SinkTotals, Totals,
 };
 pub use tributary_config as config;
 pub use tributary_connectors as connectors;

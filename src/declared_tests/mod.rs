@@ -28,7 +28,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use tributary_config::{ConfigError, Diagnostic, Options, PipelineConfig, did_you_mean};
-use tributary_connectors::recording::RecordingReader;
+use tributary_connectors::recording::{RecordingReader, check_source};
 use tributary_connectors::sources::SourceRecord;
 use tributary_core::SourceKind;
 use tributary_processors::Registry;
@@ -122,8 +122,13 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
         let mut records = inputs(&case.inputs, source);
         if let Some(recording) = &case.recording {
             let file = base.join(recording);
-            let reader = RecordingReader::open(&file)
+            let open = || {
+                RecordingReader::open(&file)
+                    .map_err(|e| vec![options.error_at("recording", e.to_string())])
+            };
+            check_source(open()?, source)
                 .map_err(|e| vec![options.error_at("recording", e.to_string())])?;
+            let reader = open()?;
             for record in reader {
                 let record =
                     record.map_err(|e| vec![options.error_at("recording", e.to_string())])?;

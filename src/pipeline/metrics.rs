@@ -28,6 +28,26 @@ pub struct BatchMetrics {
     /// sink's name, a processor's label, or `source`), in order of first
     /// letter.
     pub dead_letters: Vec<(Arc<str>, u64)>,
+    /// The first few dead letters delivered (at most
+    /// [`DEAD_LETTER_SAMPLES`]), with why: for a summary to show.
+    pub dead_letter_samples: Vec<DeadLetterSample>,
+}
+
+/// How many dead letters a batch keeps with their reasons.
+pub const DEAD_LETTER_SAMPLES: usize = 5;
+
+/// One dead letter, as a summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterSample {
+    /// The stage that failed the record: a processor's label, a sink's
+    /// name, `source` or `route`.
+    pub stage: Arc<str>,
+    /// The record's shard.
+    pub shard: Arc<str>,
+    /// The record's sequence number.
+    pub sequence: String,
+    /// Why it failed.
+    pub message: String,
 }
 
 /// One processor's share of a batch.
@@ -50,6 +70,9 @@ pub struct SinkMetrics {
     pub name: Arc<str>,
     /// Records it was given.
     pub records: u64,
+    /// Of them, records processors made (aggregate documents), which come
+    /// from no one input record.
+    pub emitted: u64,
     /// Records it stored.
     pub delivered: u64,
     /// Records it (or its destination) refused for good.
@@ -90,14 +113,18 @@ impl SinkMetrics {
             }
         }
         let mut latency = Latencies::default();
+        let mut emitted = 0;
         for (record, failed) in records.iter().zip(&failed_at) {
-            if !failed && record.input != InputIndex::EMITTED {
+            if record.input == InputIndex::EMITTED {
+                emitted += 1;
+            } else if !failed {
                 latency.record(now_ms, record.origin.arrival_ms);
             }
         }
         SinkMetrics {
             name: name.clone(),
             records: records.len() as u64,
+            emitted,
             delivered: records.len() as u64 - rejected - failed,
             rejected,
             failed,
@@ -105,6 +132,97 @@ impl SinkMetrics {
             sent,
             latency,
         }
+    }
+}
+
+/// What each sink received and stored over many batches, and the first few
+/// dead letters with why: what a summary of a run says of where everything
+/// went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryTotals {
+    /// Each sink that was given records, in order of first delivery.
+    pub sinks: Vec<SinkTotals>,
+    /// Dead letters by the stage they failed in, in order of first letter.
+    pub dead_letters: Vec<(Arc<str>, u64)>,
+    /// The first few dead letters (at most [`DEAD_LETTER_SAMPLES`]).
+    pub dead_letter_samples: Vec<DeadLetterSample>,
+}
+
+/// One sink's numbers over many batches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SinkTotals {
+    /// The sink's name.
+    pub name: Arc<str>,
+    /// Records it was given, each time it was given them (a record
+    /// redelivered after a failure counts again).
+    pub records: u64,
+    /// Of them, aggregate documents.
+    pub emitted: u64,
+    /// Records it stored.
+    pub delivered: u64,
+    /// Records it (or its destination) refused for good.
+    pub rejected: u64,
+    /// Records it did not deliver for now.
+    pub failed: u64,
+}
+
+impl DeliveryTotals {
+    /// Adds what one batch measured.
+    pub fn add(&mut self, batch: &BatchMetrics) {
+        for sink in &batch.sinks {
+            self.add_sink(&SinkTotals {
+                name: sink.name.clone(),
+                records: sink.records,
+                emitted: sink.emitted,
+                delivered: sink.delivered,
+                rejected: sink.rejected,
+                failed: sink.failed,
+            });
+        }
+        self.add_letters(&batch.dead_letters, &batch.dead_letter_samples);
+    }
+
+    /// Adds the totals of another part of the same run.
+    pub fn absorb(&mut self, part: &DeliveryTotals) {
+        for sink in &part.sinks {
+            self.add_sink(sink);
+        }
+        self.add_letters(&part.dead_letters, &part.dead_letter_samples);
+    }
+
+    /// How many dead letters there were, at every stage.
+    pub fn dead_lettered(&self) -> u64 {
+        self.dead_letters.iter().map(|(_, count)| count).sum()
+    }
+
+    fn add_sink(&mut self, sink: &SinkTotals) {
+        let totals = match self.sinks.iter_mut().position(|s| s.name == sink.name) {
+            Some(index) => &mut self.sinks[index],
+            None => {
+                self.sinks.push(SinkTotals {
+                    name: sink.name.clone(),
+                    ..SinkTotals::default()
+                });
+                self.sinks.last_mut().expect("just pushed")
+            }
+        };
+        totals.records += sink.records;
+        totals.emitted += sink.emitted;
+        totals.delivered += sink.delivered;
+        totals.rejected += sink.rejected;
+        totals.failed += sink.failed;
+    }
+
+    fn add_letters(&mut self, by_stage: &[(Arc<str>, u64)], samples: &[DeadLetterSample]) {
+        for (stage, count) in by_stage {
+            match self.dead_letters.iter_mut().find(|(name, _)| name == stage) {
+                Some((_, total)) => *total += count,
+                None => self.dead_letters.push((stage.clone(), *count)),
+            }
+        }
+        let room = DEAD_LETTER_SAMPLES.saturating_sub(self.dead_letter_samples.len());
+        self.dead_letter_samples
+            .extend(samples.iter().take(room).cloned());
     }
 }
 

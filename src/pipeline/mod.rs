@@ -26,7 +26,10 @@ mod run;
 mod settle;
 
 pub use clock::Clock;
-pub use metrics::{BatchMetrics, Latencies, ProcessorMetrics, SinkMetrics};
+pub use metrics::{
+    BatchMetrics, DEAD_LETTER_SAMPLES, DeadLetterSample, DeliveryTotals, Latencies,
+    ProcessorMetrics, SinkMetrics, SinkTotals,
+};
 pub use outcome::{BatchOutcome, Fate, Totals, WholeFailure};
 pub use plan::Plan;
 pub use run::{BatchContext, Pipeline};

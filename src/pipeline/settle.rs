@@ -14,7 +14,9 @@ use super::dead_letter::dead_letter;
 use super::decode::InputData;
 use super::deliver::deliver_within;
 use super::failure_log::FailureLog;
-use super::metrics::{BatchMetrics, SinkMetrics, count_by_stage};
+use super::metrics::{
+    BatchMetrics, DEAD_LETTER_SAMPLES, DeadLetterSample, SinkMetrics, count_by_stage,
+};
 use super::outcome::{Fate, Fates};
 
 /// What settling a batch's failures needs of the pipeline.
@@ -70,7 +72,11 @@ impl Settlement<'_> {
                 let data = inputs
                     .for_dead_letter(input)
                     .unwrap_or_else(|| failure.record.payload.to_bytes());
-                letters.push((dead_letter(&failure, &data), failure.stage.clone()));
+                letters.push(Letter {
+                    record: dead_letter(&failure, &data),
+                    stage: failure.stage.clone(),
+                    reason: failure.error.to_string(),
+                });
                 continue;
             }
             let skip = disposition == Disposition::Skip;
@@ -97,30 +103,33 @@ impl Settlement<'_> {
     /// the stream did; a letter the sink does not take is retried. Gives how many letters of emitted records were not taken.
     async fn send_dead_letters(
         &mut self,
-        mut letters: Vec<(Record, Arc<str>)>,
+        mut letters: Vec<Letter>,
         fates: &mut Fates,
         deadline: Option<Instant>,
     ) -> u64 {
-        letters.sort_by_key(|(letter, _)| letter.input);
-        let (mut letters, stages): (Vec<Record>, Vec<Arc<str>>) = letters.into_iter().unzip();
+        letters.sort_by_key(|letter| letter.record.input);
+        let (mut records, reasons): (Vec<Record>, Vec<(Arc<str>, String)>) = letters
+            .into_iter()
+            .map(|letter| (letter.record, (letter.stage, letter.reason)))
+            .unzip();
         let (name, sink) = self
             .dead_letter
             .as_deref_mut()
             .expect("dead letters are made only when there is a dead-letter sink");
         let started = Instant::now();
-        let delivery = deliver_within(sink.as_mut(), &mut letters, deadline, || {
+        let delivery = deliver_within(sink.as_mut(), &mut records, deadline, || {
             "the dead-letter sink did not answer before the deadline".into()
         })
         .await;
         self.measured.sinks.push(SinkMetrics::of(
             name,
-            &letters,
+            &records,
             &delivery,
             started.elapsed(),
             sink.take_stats(),
             self.clock.now_ms(),
         ));
-        let mut undelivered = vec![false; letters.len()];
+        let mut undelivered = vec![false; records.len()];
         for failure in delivery.failures {
             if let Some(slot) = undelivered.get_mut(failure.index) {
                 *slot = true;
@@ -128,9 +137,18 @@ impl Settlement<'_> {
             }
         }
         let mut emitted_failed = 0;
-        for ((letter, stage), undelivered) in letters.iter().zip(&stages).zip(undelivered) {
+        for ((letter, (stage, reason)), undelivered) in records.iter().zip(reasons).zip(undelivered)
+        {
             if !undelivered {
-                count_by_stage(&mut self.measured.dead_letters, stage);
+                count_by_stage(&mut self.measured.dead_letters, &stage);
+                if self.measured.dead_letter_samples.len() < DEAD_LETTER_SAMPLES {
+                    self.measured.dead_letter_samples.push(DeadLetterSample {
+                        stage,
+                        shard: letter.origin.shard.clone(),
+                        sequence: letter.origin.sequence.clone(),
+                        message: reason,
+                    });
+                }
             }
             if letter.input == InputIndex::EMITTED {
                 emitted_failed += u64::from(undelivered);
@@ -145,4 +163,14 @@ impl Settlement<'_> {
         }
         emitted_failed
     }
+}
+
+/// A dead letter on its way to the dead-letter sink.
+struct Letter {
+    /// The letter: the record's original bytes, its origin and the reason.
+    record: Record,
+    /// The stage that failed the record.
+    stage: Arc<str>,
+    /// Why, as the letter says it.
+    reason: String,
 }

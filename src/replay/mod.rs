@@ -178,10 +178,19 @@ impl Driver<'_> {
         let policy = self.pipeline.source().retry_policy();
         // Halves of a bisected batch wait here, in stream order.
         let mut queue = VecDeque::from([batch]);
+        // Every invocation after the first sends records sent before: a
+        // retry, or a half of a bisected batch.
+        let mut sent_before = false;
         while let Some(mut pending) = queue.pop_front() {
             let mut retries = 0;
             loop {
+                let again = if sent_before { pending.len() as u64 } else { 0 };
                 let invocation = self.invoke(&shard, pending.clone(), false, false).await;
+                sent_before = true;
+                // A record sent again is still one record in; each of its
+                // deliveries has a fate.
+                self.report.totals.records_in -= again;
+                self.report.redelivered += again;
                 if invocation.state_too_big {
                     // Past Lambda's limit: the window ends early and starts afresh.
                     self.invoke(&shard, Vec::new(), true, true).await;
@@ -272,6 +281,7 @@ impl Driver<'_> {
         let sequences: Vec<String> = records.iter().map(|r| r.origin.sequence.clone()).collect();
         let mut outcome = self.pipeline.run_with(records, context).await;
         self.report.totals += outcome.totals();
+        self.report.deliveries.add(&outcome.metrics);
         self.report.batches += 1;
         if outcome.emitted_failed > 0 {
             self.report.undelivered_aggregates += outcome.emitted_failed;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tributary_core::SourceKind;
 
-use crate::{BatchMetrics, Totals};
+use crate::{BatchMetrics, DeliveryTotals, Totals};
 
 /// One invocation of a replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +31,13 @@ pub struct ReplayReport {
     pub pipeline: String,
     /// The recording's source kind.
     pub source: SourceKind,
-    /// Counts of input records by fate.
+    /// Counts of input records by fate. `records_in` counts each record of
+    /// the recording once; the fates count each delivery, so a record sent
+    /// again after a failure (see `redelivered`) has a fate for each time:
+    /// the fates add up to `records_in + redelivered`.
     pub totals: Totals,
+    /// What each sink received and stored, and the first dead letters.
+    pub deliveries: DeliveryTotals,
     /// How many batches (invocations) ran.
     pub batches: u64,
     /// How many shards the records came from.
@@ -42,6 +47,9 @@ pub struct ReplayReport {
     pub undelivered_aggregates: u64,
     /// Invocations that redelivered records after a failure.
     pub redeliveries: u64,
+    /// Records sent again after a failure (a retry, or a half of a bisected
+    /// batch), each time: not counted again in `totals.records_in`.
+    pub redelivered: u64,
     /// Records given up after the retries: Lambda sends them to the
     /// on-failure destination.
     pub discarded: u64,
@@ -70,10 +78,12 @@ impl ReplayReport {
             pipeline: pipeline.to_owned(),
             source,
             totals: Totals::default(),
+            deliveries: DeliveryTotals::default(),
             batches: 0,
             shards: 0,
             undelivered_aggregates: 0,
             redeliveries: 0,
+            redelivered: 0,
             discarded: 0,
             lines: None,
             unreadable_lines: 0,
@@ -89,10 +99,12 @@ impl ReplayReport {
     /// count is the largest seen; `stopped` keeps the first reason.
     pub fn absorb(&mut self, part: ReplayReport) {
         self.totals += part.totals;
+        self.deliveries.absorb(&part.deliveries);
         self.batches += part.batches;
         self.shards = self.shards.max(part.shards);
         self.undelivered_aggregates += part.undelivered_aggregates;
         self.redeliveries += part.redeliveries;
+        self.redelivered += part.redelivered;
         self.discarded += part.discarded;
         self.lines = match (self.lines, part.lines) {
             (Some(a), Some(b)) => Some(a + b),
@@ -135,7 +147,11 @@ impl fmt::Display for ReplayReport {
                 self.unreadable_lines
             )?;
         }
-        writeln!(f, "  records in     {:>10}", t.records_in)?;
+        writeln!(
+            f,
+            "  records in     {:>10}   each once, however often it was sent",
+            t.records_in
+        )?;
         writeln!(f, "  delivered      {:>10}", t.delivered)?;
         writeln!(
             f,
@@ -159,14 +175,21 @@ impl fmt::Display for ReplayReport {
         writeln!(f, "  dead-lettered  {:>10}", t.dead_lettered)?;
         writeln!(
             f,
-            "  failed         {:>10}   reported to Lambda (each retry counts again)",
+            "  failed         {:>10}   reported to Lambda (each delivery that failed)",
             t.failed
         )?;
-        if self.redeliveries > 0 || self.discarded > 0 {
+        if self.redelivered > 0 {
             writeln!(
                 f,
-                "  redeliveries   {:>10}   invocations retrying failed records; {} records discarded after the retries",
-                self.redeliveries, self.discarded
+                "  redelivered    {:>10}   records sent again after a failure, in {} invocation(s); each delivery has a fate above",
+                self.redelivered, self.redeliveries
+            )?;
+        }
+        if self.discarded > 0 {
+            writeln!(
+                f,
+                "  discarded      {:>10}   records given up after the retries (Lambda's on-failure destination)",
+                self.discarded
             )?;
         }
         writeln!(

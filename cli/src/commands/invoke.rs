@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use tributary_processors::Registry;
 
+use super::summary::{self, Destinations};
 use super::{EXIT_FAILED, EXIT_INVALID};
+use tributary::DeliveryTotals;
 use tributary::lambda::Handler;
 use tributary::lambda::metrics::emf_lines;
 
@@ -14,17 +16,21 @@ use tributary::lambda::metrics::emf_lines;
 /// response Lambda would receive (or, when the invocation fails, the error
 /// document it would receive) on standard output; with `metrics`, the
 /// metric lines the function would write, on standard error.
+/// With `json`, the response and the summary are one JSON document on
+/// standard output (docs/replay.md#summaries).
 pub(super) fn run(
     pipeline: &Path,
     event: &Path,
     timeout: Duration,
     metrics: bool,
+    json: bool,
     registry: &Registry,
 ) -> ExitCode {
     let plan = match super::load_plan(pipeline, registry) {
         Ok(plan) => plan,
         Err(status) => return status,
     };
+    let destinations = Destinations::of(&plan);
     let event = match std::fs::read_to_string(event) {
         Ok(text) => text,
         Err(error) => {
@@ -60,12 +66,29 @@ pub(super) fn run(
                     }
                 }
                 let t = invocation.totals;
+                let mut deliveries = DeliveryTotals::default();
+                deliveries.add(&invocation.metrics);
+                if json {
+                    let (sinks, dead_letters) = destinations.json(&deliveries);
+                    let summary = serde_json::json!({
+                        "command": "invoke",
+                        "pipeline": handler.pipeline_name(),
+                        "response": invocation.response,
+                        "totals": summary::totals_json(&t),
+                        "sinks": sinks,
+                        "dead_letters": dead_letters,
+                        "elapsed_secs": invocation.duration.as_secs_f64(),
+                    });
+                    println!("{summary}");
+                    return ExitCode::SUCCESS;
+                }
                 println!("{}", serde_json::to_string(&invocation.response).expect("a response serializes"));
                 eprintln!(
                     "invoke: {} records in: {} delivered, {} dropped, {} skipped, {} aggregated, {} dead-lettered, {} failed in {:.1} ms",
                     t.records_in, t.delivered, t.dropped, t.skipped, t.aggregated, t.dead_lettered, t.failed,
                     invocation.duration.as_secs_f64() * 1000.0
                 );
+                eprint!("{}", destinations.text(&deliveries));
                 ExitCode::SUCCESS
             }
             Err(error) => {

@@ -13,6 +13,7 @@ mod record;
 mod redrive;
 mod remap;
 mod replay;
+mod summary;
 mod test;
 mod validate;
 
@@ -61,6 +62,10 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Print the summary as one JSON document on standard output
+        /// (docs/replay.md#summaries) instead of text on standard error.
+        #[arg(long)]
+        json: bool,
         /// Replay at this multiple of the recorded pace (1 as recorded, 10
         /// ten times faster); default as fast as possible.
         #[arg(long)]
@@ -221,6 +226,10 @@ enum Command {
         /// the function would write, on standard error.
         #[arg(long)]
         metrics: bool,
+        /// Print the response and the summary as one JSON document on
+        /// standard output (docs/replay.md#summaries).
+        #[arg(long)]
+        json: bool,
     },
     /// Test an event against an EventBridge event pattern, like `aws events
     /// test-event-pattern`: print `true` or `false`; exit 2 if either is invalid.
@@ -318,6 +327,13 @@ impl AwsArgs {
     }
 }
 
+/// The log filter when `TRIBUTARY_LOG` is not set: tributary's warnings,
+/// and only the errors of the AWS SDK and its HTTP stack, whose warnings (an
+/// instance metadata lookup for each credential search off EC2, a retry)
+/// say nothing a summary does not; `TRIBUTARY_LOG=warn` shows them. A
+/// target matches by prefix: `aws_smithy` is every `aws_smithy_*` crate.
+const DEFAULT_LOG: &str = "warn,aws_config=error,aws_runtime=error,aws_sdk=error,aws_smithy=error,hyper=error,h2=error,rustls=error";
+
 /// Exit status for a pipeline or recording the user must fix.
 const EXIT_INVALID: u8 = 1;
 /// Exit status for a failure while running.
@@ -351,11 +367,13 @@ pub fn run(registry: Registry) -> ExitCode {
             event,
             timeout,
             metrics,
+            json,
         } => invoke::run(
             &pipeline,
             &event,
             std::time::Duration::from_secs(timeout),
             metrics,
+            json,
             &registry,
         ),
         Command::TestPattern {
@@ -418,6 +436,7 @@ pub fn run(registry: Registry) -> ExitCode {
             batch_size,
             no_progress,
             speed,
+            json,
             ..
         } => {
             let pipeline = pipeline.expect("clap requires a pipeline without --to-kinesis");
@@ -427,7 +446,7 @@ pub fn run(registry: Registry) -> ExitCode {
                 log_invocations: false,
                 speed,
             };
-            replay::run(&pipeline, &recording, &options, &registry)
+            replay::run(&pipeline, &recording, &options, json, &registry)
         }
         Command::Backfill {
             pipeline,
@@ -559,10 +578,10 @@ fn now_ms() -> i64 {
 }
 
 /// Human-readable logs on standard error; `TRIBUTARY_LOG` sets the filter
-/// (default `warn`).
+/// (default [`DEFAULT_LOG`]).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TRIBUTARY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -4,35 +4,61 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use tributary_connectors::recording::RecordingReader;
+use tributary_connectors::recording::{RecordingReader, check_source};
 use tributary_processors::Registry;
 
 use super::{EXIT_FAILED, EXIT_INVALID};
 use tributary::Plan;
-use tributary::replay::{ReplayOptions, replay};
+use tributary::replay::{ReplayOptions, ReplayReport, replay};
 
+use super::summary::{self, Destinations};
+use serde_json::{Value, json};
+
+/// Replays a recording through a pipeline; prints the summary on standard
+/// error, or with `json` as one JSON document on standard output.
 pub(super) fn run(
     pipeline: &Path,
     recording: &Path,
     options: &ReplayOptions,
+    json: bool,
     registry: &Registry,
 ) -> ExitCode {
     let plan = match super::load_plan(pipeline, registry) {
         Ok(plan) => plan,
         Err(status) => return status,
     };
-    let reader = match RecordingReader::open(recording) {
-        Ok(reader) => reader,
-        Err(error) => {
+    let open = || {
+        RecordingReader::open(recording).map_err(|error| {
             eprintln!("error: {error}");
-            return ExitCode::from(EXIT_INVALID);
-        }
+            ExitCode::from(EXIT_INVALID)
+        })
     };
+    // Nothing is sent until the whole recording is known to be of the
+    // pipeline's source.
+    let checked = open().and_then(|reader| {
+        check_source(reader, plan.source().kind()).map_err(|mismatch| {
+            eprintln!(
+                "error: cannot replay through `{}`: {mismatch}",
+                pipeline.display()
+            );
+            ExitCode::from(EXIT_INVALID)
+        })
+    });
+    let reader = match checked.and_then(|()| open()) {
+        Ok(reader) => reader,
+        Err(status) => return status,
+    };
+    let destinations = Destinations::of(&plan);
     match run_replay(plan, reader, recording, options) {
         // The summary comes first, whatever happened: it accounts for every
         // line read.
         Ok(report) => {
-            eprintln!("{report}");
+            if json {
+                println!("{}", summary_json(&report, recording, &destinations));
+            } else {
+                eprintln!("{report}");
+                eprint!("{}", destinations.text(&report.deliveries));
+            }
             match &report.stopped {
                 Some(stopped) => {
                     eprintln!("error: {stopped}");
@@ -46,6 +72,29 @@ pub(super) fn run(
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// The summary of a replay as JSON (docs/replay.md#summaries).
+fn summary_json(report: &ReplayReport, recording: &Path, destinations: &Destinations) -> Value {
+    let (sinks, dead_letters) = destinations.json(&report.deliveries);
+    json!({
+        "command": "replay",
+        "pipeline": report.pipeline,
+        "source": report.source.as_str(),
+        "recording": recording.display().to_string(),
+        "lines": report.lines,
+        "unreadable_lines": report.unreadable_lines,
+        "totals": summary::totals_json(&report.totals),
+        "redelivered": report.redelivered,
+        "redeliveries": report.redeliveries,
+        "discarded": report.discarded,
+        "batches": report.batches,
+        "shards": report.shards,
+        "sinks": sinks,
+        "dead_letters": dead_letters,
+        "stopped": report.stopped,
+        "elapsed_secs": report.elapsed.as_secs_f64(),
+    })
 }
 
 fn run_replay(

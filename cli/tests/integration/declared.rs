@@ -14,7 +14,8 @@ fn the_example_pipelines_tests_pass() {
             "examples/alerts/pipeline.toml",
             "examples/cloudwatch-logs/pipeline.toml",
         ],
-        7,
+        // orders and alerts test on their recordings too.
+        9,
     );
 }
 

@@ -15,8 +15,11 @@
 //! A dead letter is a record line with an `error` object beside it, so a
 //! dead-letter file is itself a recording once a header is put before it.
 
+mod check;
 mod reader;
 mod writer;
+
+pub use check::{SourceMismatch, check_source};
 
 pub use reader::{DeadLetterReason, RecordingError, RecordingReader, UNREADABLE_LINES_SHARD};
 pub(crate) use writer::encode_json_record;

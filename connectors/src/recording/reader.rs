@@ -219,6 +219,12 @@ impl RecordingReader {
         })
     }
 
+    /// The recording's name, as its errors give it: the path it was opened
+    /// at.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The recording's header.
     pub fn header(&self) -> &Header {
         &self.header

@@ -1,8 +1,8 @@
 //! `type = "jsonl"`: each output record as one line of JSON, to a file or stdout.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::{self, BufRead as _, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,10 +33,36 @@ pub struct JsonlSinkConfig {
 }
 
 impl JsonlSinkConfig {
+    /// The file it writes; `None` for standard output.
+    pub fn file(&self) -> Option<&Path> {
+        self.path.as_deref().filter(|path| path.as_os_str() != "-")
+    }
+
+    /// How many lines the file holds now that [`Self::build`] would replace:
+    /// `None` when it appends, writes to standard output, or the file does
+    /// not exist (or cannot be read). A summary says so: a file is never
+    /// replaced without a word.
+    pub fn lines_replaced(&self) -> Option<u64> {
+        if self.append {
+            return None;
+        }
+        let file = File::open(self.file()?).ok()?;
+        let mut lines = 0;
+        let mut reader = io::BufReader::new(file);
+        loop {
+            let buffer = reader.fill_buf().ok()?;
+            if buffer.is_empty() {
+                return Some(lines);
+            }
+            lines += memchr::memchr_iter(b'\n', buffer).count() as u64;
+            let read = buffer.len();
+            reader.consume(read);
+        }
+    }
+
     /// Opens the file (or standard output).
     pub fn build(&self) -> io::Result<JsonlSink> {
-        let path = self.path.as_ref().filter(|p| p.as_os_str() != "-");
-        let out: Box<dyn Write + Send> = match path {
+        let out: Box<dyn Write + Send> = match self.file() {
             None => Box::new(io::stdout()),
             Some(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

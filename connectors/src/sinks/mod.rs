@@ -48,11 +48,22 @@ trait SinkType: DeserializeOwned + JsonSchema {
     /// Starts the sink in the pipeline `context` tells of: opens its file
     /// or prepares its connection.
     fn start(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError>;
+
+    /// Where it writes, in words a summary prints: a path, an endpoint and
+    /// index, a bucket and key.
+    fn destination(&self) -> String;
 }
 
 impl SinkType for JsonlSinkConfig {
     fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
+    }
+
+    fn destination(&self) -> String {
+        match self.file() {
+            Some(path) => path.display().to_string(),
+            None => "standard output".to_owned(),
+        }
     }
 }
 
@@ -64,9 +75,17 @@ impl SinkType for OpensearchSinkConfig {
     fn start(&self, _: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(self.build()?))
     }
+
+    fn destination(&self) -> String {
+        format!("{}, index {}", self.endpoint, self.index)
+    }
 }
 
 impl SinkType for S3SinkConfig {
+    fn destination(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+
     fn check(&self, options: &Options) -> Result<(), Diagnostic> {
         S3SinkConfig::check(self, options)
     }
@@ -114,6 +133,14 @@ macro_rules! registry {
             pub fn build(&self, context: &SinkContext<'_>) -> Result<Box<dyn Sink>, BoxError> {
                 match self {
                     $( SinkConfig::$variant(config) => SinkType::start(&**config, context), )*
+                }
+            }
+
+            /// Where the sink writes, in words a summary prints: a path,
+            /// an endpoint and index, a bucket and key.
+            pub fn destination(&self) -> String {
+                match self {
+                    $( SinkConfig::$variant(config) => SinkType::destination(&**config), )*
                 }
             }
 
