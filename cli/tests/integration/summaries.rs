@@ -173,3 +173,19 @@ fn test_says_what_each_sink_received_and_why_records_were_dead_lettered() {
     assert_eq!(aggregates["records"], aggregates["aggregate_documents"]);
     assert!(aggregates["records"].as_u64().unwrap() > 0, "{summary}");
 }
+
+#[test]
+fn invoke_json_of_a_failed_invocation_holds_the_error_document() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "invoke",
+        "examples/orders/pipeline.toml",
+        "--event",
+        "examples/alerts/event.json",
+        "--json",
+    ]));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["command"], "invoke");
+    assert_eq!(summary["pipeline"], "orders-search");
+    assert_eq!(summary["error"]["errorType"], "tributary.EventError");
+}
