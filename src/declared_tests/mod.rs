@@ -106,6 +106,11 @@ pub struct Outcome {
     pub name: String,
     /// What differed from the expectations, each readable on its own.
     pub problems: Vec<String>,
+    /// The input records by fate.
+    pub totals: crate::Totals,
+    /// What each sink received (captured by the test: nothing is written),
+    /// and the first dead letters with why.
+    pub deliveries: crate::DeliveryTotals,
 }
 
 /// Reads and runs the tests of a pipeline file. An error is a file that
@@ -141,6 +146,8 @@ pub fn run_file(path: &Path, registry: &Registry) -> Result<Vec<Outcome>, Vec<Di
         outcomes.push(Outcome {
             problems: check(&case.expect, &run),
             name: case.name,
+            totals: run.report.totals,
+            deliveries: run.report.deliveries,
         });
     }
     Ok(outcomes)

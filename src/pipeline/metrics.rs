@@ -260,3 +260,68 @@ pub(super) fn count_by_stage(counts: &mut Vec<(Arc<str>, u64)>, stage: &Arc<str>
         None => counts.push((stage.clone(), 1)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sink(name: &str, records: u64, emitted: u64, failed: u64) -> SinkMetrics {
+        SinkMetrics {
+            name: Arc::from(name),
+            records,
+            emitted,
+            delivered: records - failed,
+            rejected: 0,
+            failed,
+            time: Duration::ZERO,
+            sent: SinkStats::default(),
+            latency: Latencies::default(),
+        }
+    }
+
+    fn letter(sequence: u32) -> DeadLetterSample {
+        DeadLetterSample {
+            stage: Arc::from("source"),
+            shard: Arc::from("s"),
+            sequence: sequence.to_string(),
+            message: "not JSON".to_owned(),
+        }
+    }
+
+    #[test]
+    fn delivery_totals_add_up_per_sink_and_keep_the_first_letters() {
+        let batch = |first: u32| BatchMetrics {
+            sinks: vec![sink("out", 10, 2, 1), sink("dlq", 4, 0, 0)],
+            dead_letters: vec![(Arc::from("source"), 4)],
+            dead_letter_samples: (first..first + 4).map(letter).collect(),
+            ..BatchMetrics::default()
+        };
+        let mut totals = DeliveryTotals::default();
+        totals.add(&batch(0));
+        let mut part = DeliveryTotals::default();
+        part.add(&batch(4));
+        totals.absorb(&part);
+        let out = &totals.sinks[0];
+        assert_eq!(
+            (
+                &*out.name,
+                out.records,
+                out.emitted,
+                out.delivered,
+                out.failed
+            ),
+            ("out", 20, 4, 18, 2)
+        );
+        assert_eq!(
+            (&*totals.sinks[1].name, totals.sinks[1].records),
+            ("dlq", 8)
+        );
+        assert_eq!(totals.dead_lettered(), 8);
+        let kept: Vec<&str> = totals
+            .dead_letter_samples
+            .iter()
+            .map(|l| l.sequence.as_str())
+            .collect();
+        assert_eq!(kept, ["0", "1", "2", "3", "4"], "the first five, in order");
+    }
+}

@@ -218,6 +218,7 @@ mod tests {
         report.batches = 1;
         report.shards = shards;
         report.redeliveries = failed;
+        report.redelivered = 2 * failed;
         report.stopped = stopped.map(str::to_owned);
         report.elapsed = Duration::from_millis(10);
         report
@@ -232,6 +233,7 @@ mod tests {
         assert_eq!(run.totals.delivered, 10);
         assert_eq!(run.totals.failed, 1);
         assert_eq!((run.batches, run.shards, run.redeliveries), (3, 2, 1));
+        assert_eq!(run.redelivered, 2);
         assert_eq!(run.stopped.as_deref(), Some("first"));
         assert_eq!(run.lines, None);
         assert_eq!(run.elapsed, Duration::from_millis(30));

@@ -91,6 +91,15 @@ pub(super) fn run(
                 eprint!("{}", destinations.text(&deliveries));
                 ExitCode::SUCCESS
             }
+            Err(error) if json => {
+                let summary = serde_json::json!({
+                    "command": "invoke",
+                    "pipeline": handler.pipeline_name(),
+                    "error": error.diagnostic(),
+                });
+                println!("{summary}");
+                ExitCode::from(EXIT_FAILED)
+            }
             Err(error) => {
                 println!("{}", serde_json::to_string(&error.diagnostic()).expect("a diagnostic serializes"));
                 eprintln!("invoke: the invocation failed: {error}");

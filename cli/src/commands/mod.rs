@@ -46,6 +46,10 @@ enum Command {
         /// The pipeline files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print the results as one JSON document on standard output
+        /// (docs/replay.md#summaries).
+        #[arg(long)]
+        json: bool,
     },
     /// Replay a recorded stream through a pipeline, in Lambda-sized batches;
     /// or, with --to-kinesis, put it into a Kinesis stream.
@@ -353,7 +357,7 @@ pub fn run(registry: Registry) -> ExitCode {
     init_logging();
     match cli.command {
         Command::Validate { files } => validate::run(&files, &registry),
-        Command::Test { files } => test::run(&files, &registry),
+        Command::Test { files, json } => test::run(&files, json, &registry),
         Command::Schema => {
             let schema = crate::schema::pipeline_schema(&registry);
             println!(

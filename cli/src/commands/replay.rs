@@ -4,15 +4,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use serde_json::{Value, json};
+use tributary::Plan;
+use tributary::replay::{ReplayOptions, ReplayReport, replay};
 use tributary_connectors::recording::{RecordingReader, check_source};
 use tributary_processors::Registry;
 
-use super::{EXIT_FAILED, EXIT_INVALID};
-use tributary::Plan;
-use tributary::replay::{ReplayOptions, ReplayReport, replay};
-
 use super::summary::{self, Destinations};
-use serde_json::{Value, json};
+use super::{EXIT_FAILED, EXIT_INVALID};
 
 /// Replays a recording through a pipeline; prints the summary on standard
 /// error, or with `json` as one JSON document on standard output.

@@ -63,30 +63,7 @@ impl Destinations {
                 destination.name, destination.place
             );
         }
-        let lettered = deliveries.dead_lettered();
-        if lettered > 0 {
-            let stages: Vec<String> = deliveries
-                .dead_letters
-                .iter()
-                .map(|(stage, count)| format!("{count} at `{stage}`"))
-                .collect();
-            let _ = writeln!(
-                text,
-                "  dead letters   {lettered:>10}   {}",
-                stages.join(", ")
-            );
-            for letter in &deliveries.dead_letter_samples {
-                let _ = writeln!(
-                    text,
-                    "    {} {} at `{}`: {}",
-                    letter.shard, letter.sequence, letter.stage, letter.message
-                );
-            }
-            let more = lettered.saturating_sub(deliveries.dead_letter_samples.len() as u64);
-            if more > 0 {
-                let _ = writeln!(text, "    ... and {more} more");
-            }
-        }
+        text.push_str(&dead_letters_text(deliveries));
         text
     }
 
@@ -112,30 +89,85 @@ impl Destinations {
                 })
             })
             .collect();
-        let by_stage: serde_json::Map<String, Value> = deliveries
+        (Value::Array(sinks), dead_letters_json(deliveries))
+    }
+}
+
+/// The dead-letter lines of a summary: how many, by stage, then the first
+/// few with why, and how many more; nothing when there are none.
+pub(super) fn dead_letters_text(deliveries: &DeliveryTotals) -> String {
+    let mut text = String::new();
+    let lettered = deliveries.dead_lettered();
+    if lettered > 0 {
+        let stages: Vec<String> = deliveries
             .dead_letters
             .iter()
-            .map(|(stage, count)| (stage.to_string(), json!(count)))
+            .map(|(stage, count)| format!("{count} at `{stage}`"))
             .collect();
-        let first: Vec<Value> = deliveries
-            .dead_letter_samples
-            .iter()
-            .map(|letter| {
-                json!({
-                    "stage": &*letter.stage,
-                    "shard": &*letter.shard,
-                    "sequence": letter.sequence,
-                    "message": letter.message,
-                })
-            })
-            .collect();
-        let letters = json!({
-            "count": deliveries.dead_lettered(),
-            "by_stage": by_stage,
-            "first": first,
-        });
-        (Value::Array(sinks), letters)
+        let _ = writeln!(
+            text,
+            "  dead letters   {lettered:>10}   {}",
+            stages.join(", ")
+        );
+        for letter in &deliveries.dead_letter_samples {
+            let _ = writeln!(
+                text,
+                "    {} {} at `{}`: {}",
+                letter.shard, letter.sequence, letter.stage, letter.message
+            );
+        }
+        let more = lettered.saturating_sub(deliveries.dead_letter_samples.len() as u64);
+        if more > 0 {
+            let _ = writeln!(text, "    ... and {more} more");
+        }
     }
+    text
+}
+
+/// What each sink received, as JSON, for a run that wrote nowhere (`test`
+/// captures what sinks get).
+pub(super) fn captured_sinks_json(deliveries: &DeliveryTotals) -> Value {
+    deliveries
+        .sinks
+        .iter()
+        .map(|sink| {
+            json!({
+                "name": &*sink.name,
+                "records": sink.records,
+                "aggregate_documents": sink.emitted,
+                "delivered": sink.delivered,
+                "rejected": sink.rejected,
+                "failed": sink.failed,
+            })
+        })
+        .collect()
+}
+
+/// The dead letters of a summary, as JSON: how many, by stage, and the
+/// first few with why.
+pub(super) fn dead_letters_json(deliveries: &DeliveryTotals) -> Value {
+    let by_stage: serde_json::Map<String, Value> = deliveries
+        .dead_letters
+        .iter()
+        .map(|(stage, count)| (stage.to_string(), json!(count)))
+        .collect();
+    let first: Vec<Value> = deliveries
+        .dead_letter_samples
+        .iter()
+        .map(|letter| {
+            json!({
+                "stage": &*letter.stage,
+                "shard": &*letter.shard,
+                "sequence": letter.sequence,
+                "message": letter.message,
+            })
+        })
+        .collect();
+    json!({
+        "count": deliveries.dead_lettered(),
+        "by_stage": by_stage,
+        "first": first,
+    })
 }
 
 /// The counts of input records by fate, as JSON.

@@ -140,3 +140,52 @@ fn json_prints_one_summary_on_standard_output() {
     assert_eq!(summary["sinks"][0]["records"], 5);
     assert_eq!(summary["dead_letters"]["count"], 1);
 }
+
+#[test]
+fn test_says_what_each_sink_received_and_why_records_were_dead_lettered() {
+    let (output, stdout, stderr) = run(tributary().args(["test", PIPELINE]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("  sinks received: events 2, rejected 1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("00000000000000000002 at `source`: payload is not valid JSON"),
+        "{stdout}"
+    );
+
+    let (output, stdout, stderr) = run(tributary().args([
+        "test",
+        "--json",
+        PIPELINE,
+        "examples/clickstream/aggregates.toml",
+    ]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["command"], "test");
+    assert_eq!(summary["failed"], 0);
+    let test = &summary["files"][0]["tests"][0];
+    assert_eq!(test["passed"], true);
+    assert_eq!(test["sinks"][0]["name"], "events");
+    assert_eq!(test["sinks"][0]["records"], 2);
+    assert_eq!(test["dead_letters"]["by_stage"]["source"], 1);
+    let aggregates = &summary["files"][1]["tests"][0]["sinks"][0];
+    assert_eq!(aggregates["records"], aggregates["aggregate_documents"]);
+    assert!(aggregates["records"].as_u64().unwrap() > 0, "{summary}");
+}
+
+#[test]
+fn invoke_json_of_a_failed_invocation_holds_the_error_document() {
+    let (output, stdout, stderr) = run(tributary().args([
+        "invoke",
+        "examples/orders/pipeline.toml",
+        "--event",
+        "examples/alerts/event.json",
+        "--json",
+    ]));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["command"], "invoke");
+    assert_eq!(summary["pipeline"], "orders-search");
+    assert_eq!(summary["error"]["errorType"], "tributary.EventError");
+}

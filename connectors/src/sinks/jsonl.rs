@@ -196,6 +196,24 @@ mod tests {
     }
 
     #[test]
+    fn says_how_many_lines_it_replaces_and_none_when_it_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let mut config = JsonlSinkConfig {
+            path: Some(path.clone()),
+            append: false,
+        };
+        assert_eq!(config.lines_replaced(), None, "no file yet");
+        fs::write(&path, "{}\n{}\n{}\n").unwrap();
+        assert_eq!(config.lines_replaced(), Some(3));
+        config.append = true;
+        assert_eq!(config.lines_replaced(), None);
+        config.path = Some(PathBuf::from("-"));
+        config.append = false;
+        assert_eq!((config.lines_replaced(), config.file()), (None, None));
+    }
+
+    #[test]
     fn creates_the_folder_of_its_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/out.jsonl");
