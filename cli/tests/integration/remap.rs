@@ -147,9 +147,15 @@ fn output_closed_early_stops_the_run_quietly() {
         .read_line(&mut first)
         .unwrap();
     assert!(first.contains("\"n\":1"), "{first}");
-    // The reader is dropped here, closing the pipe.
+    // The reader is dropped here, closing the pipe: the command stops on
+    // its own, or SIGPIPE ends it, as it ends any Unix tool; never a panic.
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let by_sigpipe = std::os::unix::process::ExitStatusExt::signal(&output.status) == Some(13);
+    assert!(
+        output.status.success() || by_sigpipe,
+        "{:?} {stderr}",
+        output.status
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
