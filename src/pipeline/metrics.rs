@@ -215,10 +215,7 @@ impl DeliveryTotals {
 
     fn add_letters(&mut self, by_stage: &[(Arc<str>, u64)], samples: &[DeadLetterSample]) {
         for (stage, count) in by_stage {
-            match self.dead_letters.iter_mut().find(|(name, _)| name == stage) {
-                Some((_, total)) => *total += count,
-                None => self.dead_letters.push((stage.clone(), *count)),
-            }
+            count_by_stage(&mut self.dead_letters, stage, *count);
         }
         let room = DEAD_LETTER_SAMPLES.saturating_sub(self.dead_letter_samples.len());
         self.dead_letter_samples
@@ -252,12 +249,12 @@ impl Latencies {
     }
 }
 
-/// Counts dead letters by stage, keeping the stages in order of first
-/// letter.
-pub(super) fn count_by_stage(counts: &mut Vec<(Arc<str>, u64)>, stage: &Arc<str>) {
+/// Adds `letters` dead letters of `stage` to the counts by stage, keeping
+/// the stages in order of first letter: one batch's, or a run's totals.
+pub(super) fn count_by_stage(counts: &mut Vec<(Arc<str>, u64)>, stage: &Arc<str>, letters: u64) {
     match counts.iter_mut().find(|(name, _)| name == stage) {
-        Some((_, count)) => *count += 1,
-        None => counts.push((stage.clone(), 1)),
+        Some((_, count)) => *count += letters,
+        None => counts.push((stage.clone(), letters)),
     }
 }
 

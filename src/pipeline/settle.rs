@@ -140,7 +140,7 @@ impl Settlement<'_> {
         for ((letter, (stage, reason)), undelivered) in records.iter().zip(reasons).zip(undelivered)
         {
             if !undelivered {
-                count_by_stage(&mut self.measured.dead_letters, &stage);
+                count_by_stage(&mut self.measured.dead_letters, &stage, 1);
                 if self.measured.dead_letter_samples.len() < DEAD_LETTER_SAMPLES {
                     self.measured.dead_letter_samples.push(DeadLetterSample {
                         stage,
