@@ -29,6 +29,7 @@
 //! only when its pipeline has an `s3` sink.
 #![warn(missing_docs)]
 
+pub mod aws_error;
 pub mod recording;
 pub mod sinks;
 pub mod sources;

@@ -574,6 +574,22 @@ fn async_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
+/// Checks, before a command makes or sends anything, that AWS can be called
+/// from here: the default chain gives a region and credentials. When not,
+/// says what to set and gives the exit status.
+fn check_aws(
+    runtime: &tokio::runtime::Runtime,
+    endpoint: &tributary_connectors::sources::Endpoint,
+) -> Result<(), ExitCode> {
+    runtime
+        .block_on(endpoint.checked_sdk_config())
+        .map(drop)
+        .map_err(|error| {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_INVALID)
+        })
+}
+
 /// Now, in milliseconds since the Unix epoch (0 on a clock before it).
 fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -84,6 +84,16 @@ pub(super) fn deploy(
     build: BuildArgs,
     registry: &Registry,
 ) -> ExitCode {
+    let runtime = match super::async_runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    // Checked before the build, which takes minutes.
+    if !args.dry_run
+        && let Err(status) = super::check_aws(&runtime, &args.endpoint)
+    {
+        return status;
+    }
     let out = args.out.unwrap_or_else(|| default_out(pipeline));
     let package = match deploy::package(pipeline, registry, &build.options(out)) {
         Ok(package) => package,
@@ -115,10 +125,6 @@ pub(super) fn deploy(
         wait: Duration::from_secs(args.wait_secs),
         poll: Duration::from_secs(2),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime starts");
     let mut progress = |step: &str| eprintln!("{step}");
     match runtime.block_on(stack::deploy(&package, &options, &mut progress)) {
         Ok(deployed) => {

@@ -38,6 +38,13 @@ pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    let runtime = match super::async_runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    if let Err(status) = super::check_aws(&runtime, &args.endpoint) {
+        return status;
+    }
     let out: Box<dyn Write> = match File::create(args.out) {
         Ok(file) if args.out.extension().is_some_and(|e| e == "gz") => Box::new(
             flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default()),
@@ -49,10 +56,6 @@ pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
         }
     };
     let progress = progress_bar();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime starts");
     let writer: RefCell<Option<RecordingWriter<Box<dyn Write>>>> = RefCell::new(None);
     let mut out = Some(out);
     let made_by = std::env::args().collect::<Vec<_>>().join(" ");
@@ -88,15 +91,22 @@ pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
         }
     });
     progress.finish_and_clear();
+    let writer = writer.into_inner();
     let recorded = match result {
         Ok(recorded) => recorded,
         Err(error) => {
             eprintln!("error: {error}");
+            match writer {
+                // What was read is a recording of its own: keep it.
+                Some(writer) => keep_partial(writer, args.out),
+                None => remove_unwritten(args.out),
+            }
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    let Some(writer) = writer.into_inner() else {
+    let Some(writer) = writer else {
         eprintln!("error: nothing was recorded");
+        remove_unwritten(args.out);
         return ExitCode::from(EXIT_FAILED);
     };
     match writer.finish().and_then(|mut out| out.flush()) {
@@ -113,6 +123,29 @@ pub(super) fn run(args: RecordArgs<'_>) -> ExitCode {
             eprintln!("error: cannot write `{}`: {error}", args.out.display());
             ExitCode::from(EXIT_FAILED)
         }
+    }
+}
+
+/// Finishes the recording of a run that stopped on an error, and says what
+/// it holds.
+fn keep_partial(writer: RecordingWriter<Box<dyn Write>>, out: &Path) {
+    match writer.finish().and_then(|mut out| out.flush()) {
+        Ok(()) => eprintln!(
+            "note: `{}` holds the records read before the error",
+            out.display()
+        ),
+        Err(error) => eprintln!("error: cannot write `{}`: {error}", out.display()),
+    }
+}
+
+/// Removes the output file of a run that wrote nothing into it, so no empty
+/// recording is left to replay.
+fn remove_unwritten(out: &Path) {
+    if let Err(error) = std::fs::remove_file(out) {
+        eprintln!(
+            "warning: cannot remove the empty `{}`: {error}",
+            out.display()
+        );
     }
 }
 

@@ -133,10 +133,13 @@ pub(super) fn to_kinesis(
     };
     let mut bad = None;
     let records = reader.map_while(|record| record.map_err(|e| bad = Some(e)).ok());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime starts");
+    let runtime = match super::async_runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    if let Err(status) = super::check_aws(&runtime, &endpoint) {
+        return status;
+    }
     let put = runtime.block_on(tributary_connectors::sources::kinesis::put_records(
         &endpoint,
         stream,

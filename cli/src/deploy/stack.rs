@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudformation::config::http::HttpResponse;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use aws_sdk_s3::primitives::ByteStream;
 use tributary_connectors::sources::Endpoint;
@@ -389,7 +389,7 @@ where
                 format!("HTTP {}: {body}", raw.status().as_u16())
             }
         },
-        _ => DisplayErrorContext(&error).to_string(),
+        _ => tributary_connectors::aws_error::describe(&error),
     };
     DeployError::failed(format!("{doing}: {described}"))
 }

@@ -235,3 +235,82 @@ fn replayed(dir: &tempfile::TempDir, recording: &std::path::Path, settings: &str
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+/// `tributary` with no AWS configuration at all: no keys, no region, no
+/// profile files, and no instance metadata lookup (which would leave
+/// 127.0.0.1).
+fn tributary_without_aws() -> std::process::Command {
+    let mut command = crate::support::tributary();
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    command
+}
+
+#[test]
+fn record_without_a_region_or_credentials_says_what_to_set_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recorded.jsonl");
+    let record = |command: &mut std::process::Command| {
+        run(command
+            .args(["record", "--stream", "orders", "--until-caught-up", "--out"])
+            .arg(&out))
+    };
+
+    let (output, _, stderr) = record(&mut tributary_without_aws());
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no AWS region is set"), "{stderr}");
+    assert!(stderr.contains("--region REGION"), "{stderr}");
+    assert!(
+        !out.exists(),
+        "nothing is created before AWS can be reached"
+    );
+
+    let (output, _, stderr) = record(tributary_without_aws().env("AWS_REGION", "eu-west-1"));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
+    assert!(
+        stderr.contains("AWS_ACCESS_KEY_ID"),
+        "how to give them: {stderr}"
+    );
+    assert!(!stderr.contains("DispatchFailure"), "no SDK dump: {stderr}");
+    assert!(
+        !out.exists(),
+        "nothing is created before AWS can be reached"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_one_plain_line_and_leaves_no_empty_recording() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recorded.jsonl");
+    let (output, _, stderr) = run(moto::tributary()
+        .args(["record", "--stream", "orders", "--until-caught-up"])
+        .args(["--endpoint-url", &url, "--out"])
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("describing stream `orders`"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(!stderr.contains("ConnectorError"), "no SDK dump: {stderr}");
+    assert!(
+        !out.exists(),
+        "a run that recorded nothing leaves no empty file to replay"
+    );
+}

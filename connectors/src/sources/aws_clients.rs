@@ -55,6 +55,53 @@ impl Endpoint {
         }
         loader.load().await
     }
+
+    /// The SDK configuration, once it is known to have a region and
+    /// credentials from the chain: a command checks this before it makes
+    /// anything (an output file), so a machine without AWS set up hears what
+    /// to set rather than the SDK's dispatch failure.
+    pub async fn checked_sdk_config(&self) -> Result<aws_config::SdkConfig, AwsSetupError> {
+        use aws_sdk_kinesis::config::ProvideCredentials as _;
+
+        let config = self.sdk_config().await;
+        if config.region().is_none() {
+            return Err(AwsSetupError::NoRegion);
+        }
+        let Some(provider) = config.credentials_provider() else {
+            return Err(AwsSetupError::NoCredentials {
+                reason: "no credential provider is configured".to_owned(),
+            });
+        };
+        match provider.provide_credentials().await {
+            Ok(_) => Ok(config),
+            Err(error) => Err(AwsSetupError::NoCredentials {
+                reason: crate::aws_error::describe(&error),
+            }),
+        }
+    }
+}
+
+/// What keeps a command from talking to AWS at all, and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsSetupError {
+    /// The chain gave no region.
+    #[error(
+        "no AWS region is set\n  \
+         hint: give `--region REGION`, or set AWS_REGION, or a `region` in ~/.aws/config \
+         for your profile"
+    )]
+    NoRegion,
+    /// The chain gave no credentials.
+    #[error(
+        "no AWS credentials were found: {reason}\n  \
+         hint: the default chain looks in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+         the profile named by AWS_PROFILE (~/.aws/credentials, ~/.aws/config, `aws sso login`), \
+         then a container or instance role; with --endpoint-url (a local emulator) any key pair will do"
+    )]
+    NoCredentials {
+        /// Why the chain's last provider gave up, in its own words.
+        reason: String,
+    },
 }
 
 /// Where in a stream to start.

@@ -41,7 +41,9 @@ mod mapping;
 mod sequence_range;
 
 #[cfg(feature = "aws-clients")]
-pub use aws_clients::{AwsError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen};
+pub use aws_clients::{
+    AwsError, AwsSetupError, Endpoint, Recorded, RecordingOutput, StartAt, StopWhen,
+};
 pub use codec::{Codec, DecodeError, DecompressionBudget, log_event_record};
 pub use decoder::EventDecoder;
 pub use dynamodb_streams::{DynamodbPayload, DynamodbStreamsSourceConfig};

@@ -108,6 +108,9 @@ pub(super) fn run(args: BackfillArgs, registry: &Registry) -> ExitCode {
         Ok(runtime) => runtime,
         Err(status) => return status,
     };
+    if let Err(status) = super::check_aws(&runtime, &args.endpoint) {
+        return status;
+    }
     match runtime.block_on(backfill(&args, plan, payload)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -108,7 +107,12 @@ async fn read_segment(
                 items: answer.items.take().unwrap_or_default(),
                 last_evaluated_key: answer.last_evaluated_key.take().filter(|k| !k.is_empty()),
             })
-            .map_err(|error| format!("scanning segment {segment}: {}", DisplayErrorContext(error)));
+            .map_err(|error| {
+                format!(
+                    "scanning segment {segment}: {}",
+                    tributary_connectors::aws_error::describe(&error)
+                )
+            });
         let next = page
             .as_ref()
             .ok()

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{ExportFormat, ExportStatus};
 use indicatif::ProgressBar;
 
@@ -45,7 +44,7 @@ pub(super) async fn start_and_wait(
             format!(
                 "starting an export of {table_arn} (point-in-time recovery must be on; or backfill by scan, \
                  without --start-export): {}",
-                DisplayErrorContext(error)
+                tributary_connectors::aws_error::describe(&error)
             )
         })?;
     let arn = started
@@ -60,7 +59,12 @@ pub(super) async fn start_and_wait(
             .export_arn(&arn)
             .send()
             .await
-            .map_err(|error| format!("describing export {arn}: {}", DisplayErrorContext(error)))?;
+            .map_err(|error| {
+                format!(
+                    "describing export {arn}: {}",
+                    tributary_connectors::aws_error::describe(&error)
+                )
+            })?;
         let Some(description) = answer.export_description else {
             return Err(format!("DynamoDB does not describe export {arn}"));
         };

@@ -2,7 +2,6 @@
 //! stream's, its key schema and its approximate item count.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::KeyType;
 
@@ -43,7 +42,7 @@ pub(super) async fn describe(client: &Client, table: &str) -> Result<TableDescri
             )),
             _ => failed(format!(
                 "describing table `{table}`: {}",
-                DisplayErrorContext(error)
+                tributary_connectors::aws_error::describe(&error)
             )),
         })?;
     let Some(description) = answer.table() else {

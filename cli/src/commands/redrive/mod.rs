@@ -102,6 +102,10 @@ pub(super) fn run(args: RedriveArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(status) => return status,
     };
+    let calls_aws = locations.iter().any(|l| !matches!(l, Location::Local(_)));
+    if calls_aws && let Err(status) = super::check_aws(&runtime, &args.endpoint) {
+        return status;
+    }
     runtime.block_on(redrive(&args, &locations, &filters))
 }
 

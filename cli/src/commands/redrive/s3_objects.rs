@@ -3,7 +3,6 @@
 //! lists and downloads an export's objects with the same functions.
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
 use futures_util::StreamExt as _;
 use tributary_connectors::sources::Endpoint;
 
@@ -36,7 +35,7 @@ pub(in crate::commands) async fn list(
             format!(
                 "s3://{bucket}/{prefix}: cannot list the objects: {}; check the bucket's name, \
                  --region and --endpoint-url, and the credentials' s3:ListBucket permission",
-                DisplayErrorContext(error)
+                tributary_connectors::aws_error::describe(&error)
             )
         })?;
         // A key ending in `/` is a folder's marker (the console makes
@@ -84,7 +83,7 @@ pub(in crate::commands) async fn download(
         .key(key)
         .send()
         .await
-        .map_err(|error| cannot(DisplayErrorContext(error).to_string()))?;
+        .map_err(|error| cannot(tributary_connectors::aws_error::describe(&error)))?;
     let body = object
         .body
         .collect()

@@ -8,7 +8,6 @@
 use std::collections::HashSet;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use tributary_connectors::sources::Endpoint;
 
@@ -109,7 +108,7 @@ impl Queue {
                 format!(
                     "sqs://{url_or_name}: cannot find the queue: {}; check its name, --region \
                      and --endpoint-url (or give its URL)",
-                    DisplayErrorContext(error)
+                    tributary_connectors::aws_error::describe(&error)
                 )
             })?;
         let url = answer.queue_url().unwrap_or_default().to_owned();
@@ -138,7 +137,7 @@ impl Queue {
                         "{}: cannot receive messages: {}; check the queue, --region and \
                          --endpoint-url, and the credentials' sqs:ReceiveMessage permission",
                         self.url,
-                        DisplayErrorContext(error)
+                        tributary_connectors::aws_error::describe(&error)
                     );
                     return (messages, Some(error));
                 }
@@ -205,7 +204,7 @@ impl Queue {
                     "{}: cannot delete {} message(s): {}; they stay in the queue",
                     self.url,
                     chunk.len(),
-                    DisplayErrorContext(error)
+                    tributary_connectors::aws_error::describe(&error)
                 )),
             }
         }
@@ -230,7 +229,7 @@ impl Queue {
                 warnings.push(format!(
                     "sqs message {}: stays hidden for up to {HIDDEN_SECS} s: {}",
                     message.id,
-                    DisplayErrorContext(error)
+                    tributary_connectors::aws_error::describe(&error)
                 ));
             }
         }

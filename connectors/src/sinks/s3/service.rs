@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use aws_sdk_s3::config::retry::RetryConfig;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use tributary_core::BoxFuture;
 
@@ -76,10 +76,8 @@ fn put_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             code: refused.err().code().unwrap_or("(no code)").to_owned(),
             message: refused.err().message().unwrap_or("(no message)").to_owned(),
         },
-        SdkError::ConstructionFailure(_) => {
-            PutError::NotMade(DisplayErrorContext(&error).to_string())
-        }
-        _ => PutError::NoAnswer(DisplayErrorContext(&error).to_string()),
+        SdkError::ConstructionFailure(_) => PutError::NotMade(crate::aws_error::describe(&error)),
+        _ => PutError::NoAnswer(crate::aws_error::describe(&error)),
     }
 }
 

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodbstreams::Client;
-use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 
 use super::recorder::changes_page;
@@ -23,7 +22,7 @@ impl ShardReads for Client {
             .sequence_number(&range.first)
             .send()
             .await
-            .map_err(|e| DisplayErrorContext(e).to_string())?;
+            .map_err(|e| crate::aws_error::describe(&e))?;
         Ok(opened.shard_iterator().map(str::to_owned))
     }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodbstreams::Client;
-use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{
     AttributeValue, Record, Shard, ShardIteratorType, StreamRecord, StreamStatus, StreamViewType,
 };
@@ -60,7 +59,10 @@ pub async fn record_table(
                 .send()
                 .await
                 .map_err(|e| {
-                    AwsError::new(format!("opening shard {shard}"), DisplayErrorContext(e))
+                    AwsError::new(
+                        format!("opening shard {shard}"),
+                        crate::aws_error::describe(&e),
+                    )
                 })?;
             match answer.shard_iterator() {
                 Some(iterator) => iterators.insert(shard, iterator.to_owned()),
@@ -132,7 +134,7 @@ pub(super) async fn changes_page(
         .limit(1000)
         .send()
         .await
-        .map_err(|e| DisplayErrorContext(e).to_string())?;
+        .map_err(|e| crate::aws_error::describe(&e))?;
     let records = answer
         .records()
         .iter()
@@ -259,7 +261,10 @@ async fn list_shards(client: &Client, arn: &str) -> Result<Vec<Shard>, AwsError>
             .send()
             .await
             .map_err(|e| {
-                AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
+                AwsError::new(
+                    format!("describing stream {arn}"),
+                    crate::aws_error::describe(&e),
+                )
             })?;
         let Some(description) = answer.stream_description() else {
             return Ok(shards);
@@ -305,7 +310,7 @@ pub async fn table_stream(client: &Client, table: &str) -> Result<TableStream, A
         .map_err(|e| {
             AwsError::new(
                 format!("listing the streams of table `{table}`"),
-                DisplayErrorContext(e),
+                crate::aws_error::describe(&e),
             )
         })?;
     for arn in streams
@@ -320,7 +325,10 @@ pub async fn table_stream(client: &Client, table: &str) -> Result<TableStream, A
             .send()
             .await
             .map_err(|e| {
-                AwsError::new(format!("describing stream {arn}"), DisplayErrorContext(e))
+                AwsError::new(
+                    format!("describing stream {arn}"),
+                    crate::aws_error::describe(&e),
+                )
             })?;
         let description = answer.stream_description();
         let status = description.and_then(|d| d.stream_status());

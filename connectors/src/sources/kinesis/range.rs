@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::error::DisplayErrorContext;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use bytes::Bytes;
 
@@ -25,7 +24,7 @@ impl ShardReads for Client {
             .starting_sequence_number(&range.first)
             .send()
             .await
-            .map_err(|e| DisplayErrorContext(e).to_string())?;
+            .map_err(|e| crate::aws_error::describe(&e))?;
         Ok(opened.shard_iterator().map(str::to_owned))
     }
 
@@ -39,7 +38,7 @@ impl ShardReads for Client {
             .limit(1000)
             .send()
             .await
-            .map_err(|e| DisplayErrorContext(e).to_string())?;
+            .map_err(|e| crate::aws_error::describe(&e))?;
         let stream: Arc<str> = Arc::from(range.stream.as_str());
         let shard: Arc<str> = Arc::from(range.shard.as_str());
         let mut records = Vec::with_capacity(answer.records().len());

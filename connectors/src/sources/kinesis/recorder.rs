@@ -40,7 +40,7 @@ pub async fn record_stream(
         .map_err(|e| {
             AwsError::new(
                 format!("describing stream `{name}`"),
-                aws_sdk_kinesis::error::DisplayErrorContext(e),
+                crate::aws_error::describe(&e),
             )
         })?;
     let arn: Arc<str> = Arc::from(
@@ -148,7 +148,7 @@ impl Reader {
         let answer = request.send().await.map_err(|e| {
             AwsError::new(
                 format!("opening shard {shard}"),
-                aws_sdk_kinesis::error::DisplayErrorContext(e),
+                crate::aws_error::describe(&e),
             )
         })?;
         match answer.shard_iterator() {
@@ -184,7 +184,7 @@ impl Reader {
             .map_err(|e| {
                 AwsError::new(
                     format!("reading shard {shard}"),
-                    aws_sdk_kinesis::error::DisplayErrorContext(e),
+                    crate::aws_error::describe(&e),
                 )
             })?;
         let shard_id: Arc<str> = Arc::from(shard);
@@ -249,7 +249,7 @@ async fn list_shards(client: &Client, name: &str) -> Result<Vec<Shard>, AwsError
         let answer = request.send().await.map_err(|e| {
             AwsError::new(
                 format!("listing the shards of `{name}`"),
-                aws_sdk_kinesis::error::DisplayErrorContext(e),
+                crate::aws_error::describe(&e),
             )
         })?;
         shards.extend(answer.shards().iter().cloned());

@@ -4,7 +4,6 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::error::DisplayErrorContext;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use governor::{Quota, RateLimiter};
@@ -88,7 +87,7 @@ async fn send(
             .map_err(|e| {
                 AwsError::new(
                     format!("putting records into `{stream}`"),
-                    DisplayErrorContext(e),
+                    crate::aws_error::describe(&e),
                 )
             })?;
         if answer.failed_record_count().unwrap_or(0) == 0 {
