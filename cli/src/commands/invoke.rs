@@ -9,8 +9,8 @@ use tributary_processors::Registry;
 use super::summary::{self, Destinations};
 use super::{EXIT_FAILED, EXIT_INVALID};
 use tributary::DeliveryTotals;
-use tributary::lambda::Handler;
 use tributary::lambda::metrics::emf_lines;
+use tributary::lambda::{Handler, InvocationError};
 
 /// Runs the handler once on a Lambda event, as Lambda would, and prints the
 /// response Lambda would receive (or, when the invocation fails, the error
@@ -46,8 +46,9 @@ pub(super) fn run(
         let pipeline = match plan.start() {
             Ok(pipeline) => pipeline,
             Err(error) => {
+                // Nothing ran: a sink's file or client could not be made.
                 eprintln!("error: {error:#}");
-                return ExitCode::from(EXIT_FAILED);
+                return ExitCode::from(EXIT_INVALID);
             }
         };
         let mut handler = Handler::new(pipeline);
@@ -98,13 +99,24 @@ pub(super) fn run(
                     "error": error.diagnostic(),
                 });
                 println!("{summary}");
-                ExitCode::from(EXIT_FAILED)
+                exit_for(&error)
             }
             Err(error) => {
                 println!("{}", serde_json::to_string(&error.diagnostic()).expect("a diagnostic serializes"));
                 eprintln!("invoke: the invocation failed: {error}");
-                ExitCode::from(EXIT_FAILED)
+                exit_for(&error)
             }
         }
     })
+}
+
+/// The exit status of a failed invocation: 1 when the event file is not one
+/// the pipeline can take (fix the file), 2 when the pipeline failed on it.
+fn exit_for(error: &InvocationError) -> ExitCode {
+    match error {
+        InvocationError::Event(_) | InvocationError::NoWindow { .. } => {
+            ExitCode::from(EXIT_INVALID)
+        }
+        _ => ExitCode::from(EXIT_FAILED),
+    }
 }

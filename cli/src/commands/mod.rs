@@ -259,7 +259,7 @@ enum Command {
         invert_match: bool,
     },
     /// Try a remap (VRL) program on events, without a pipeline: print each
-    /// result as a JSON line; exit 2 when the program does not compile, 1
+    /// result as a JSON line; exit 1 when the program does not compile, 2
     /// when an event failed.
     Remap {
         /// The program file.
@@ -338,9 +338,12 @@ impl AwsArgs {
 /// target matches by prefix: `aws_smithy` is every `aws_smithy_*` crate.
 const DEFAULT_LOG: &str = "warn,aws_config=error,aws_runtime=error,aws_sdk=error,aws_smithy=error,hyper=error,h2=error,rustls=error";
 
-/// Exit status for a pipeline or recording the user must fix.
+/// Exit status for something the user gave that must be fixed (a file, an
+/// argument, an event or recording, the AWS setup), found before anything
+/// was sent or written. README.md#exit-status is the table of all three.
 const EXIT_INVALID: u8 = 1;
-/// Exit status for a failure while running.
+/// Exit status for a failure while working (an AWS call, a build, an input
+/// read part of the way).
 const EXIT_FAILED: u8 = 2;
 
 /// Lets a write to a closed pipe end the process, as it does any Unix tool

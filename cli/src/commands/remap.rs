@@ -10,10 +10,7 @@ use std::sync::Arc;
 use tributary_core::{InputIndex, Origin, Payload, Record, SourceKind};
 use tributary_processors::remap::{Remap, RemapProgram, Remapped};
 
-use super::{EXIT_INVALID, now_ms};
-
-/// Exit status for a program that does not compile.
-const EXIT_DOES_NOT_COMPILE: u8 = 2;
+use super::{EXIT_FAILED, EXIT_INVALID, now_ms};
 
 /// Where the program comes from.
 pub(super) enum ProgramText {
@@ -25,8 +22,9 @@ pub(super) enum ProgramText {
 
 /// Compiles the program and runs it on each event: `event` is JSON text or
 /// a file of JSON lines; standard input (JSON lines) when absent. Prints
-/// each result as a JSON line; exit 2 when the program does not compile, 1
-/// when an event failed, else 0.
+/// each result as a JSON line; exit 1 when the program does not compile (or
+/// the events cannot be opened), 2 when an event failed or could not be
+/// read, else 0.
 pub(super) fn run(program: ProgramText, event: Option<&str>) -> ExitCode {
     let source = match &program {
         ProgramText::Inline(text) => text.clone(),
@@ -45,7 +43,7 @@ pub(super) fn run(program: ProgramText, event: Option<&str>) -> ExitCode {
         Ok(program) => program,
         Err(error) => {
             eprint!("{error}");
-            return ExitCode::from(EXIT_DOES_NOT_COMPILE);
+            return ExitCode::from(EXIT_INVALID);
         }
     };
     let (name, events) = match events(event) {
@@ -65,7 +63,7 @@ pub(super) fn run(program: ProgramText, event: Option<&str>) -> ExitCode {
             Ok(line) => line,
             Err(error) => {
                 eprintln!("error: {name}:{number}: {error}");
-                return ExitCode::from(EXIT_INVALID);
+                return ExitCode::from(EXIT_FAILED);
             }
         };
         let record = Record::new(
@@ -95,7 +93,7 @@ pub(super) fn run(program: ProgramText, event: Option<&str>) -> ExitCode {
     }
     let _ = out.flush();
     if failed > 0 {
-        ExitCode::from(EXIT_INVALID)
+        ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
     }

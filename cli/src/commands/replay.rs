@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
-use tributary::Plan;
 use tributary::replay::{ReplayOptions, ReplayReport, replay};
 use tributary_connectors::recording::{RecordingReader, check_source};
 use tributary_processors::Registry;
@@ -48,7 +47,15 @@ pub(super) fn run(
         Err(status) => return status,
     };
     let destinations = Destinations::of(&plan);
-    match run_replay(plan, reader, recording, options) {
+    let pipeline = match plan.start() {
+        Ok(pipeline) => pipeline,
+        Err(error) => {
+            // Nothing ran: a sink's file or client could not be made.
+            eprintln!("error: {error:#}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    match run_replay(pipeline, reader, recording, options) {
         // The summary comes first, whatever happened: it accounts for every
         // line read.
         Ok(report) => {
@@ -97,13 +104,12 @@ fn summary_json(report: &ReplayReport, recording: &Path, destinations: &Destinat
 }
 
 fn run_replay(
-    plan: Plan,
+    mut pipeline: tributary::Pipeline,
     reader: RecordingReader,
     recording: &Path,
     options: &ReplayOptions,
 ) -> anyhow::Result<tributary::replay::ReplayReport> {
     let total_bytes = std::fs::metadata(recording).ok().map(|m| m.len());
-    let mut pipeline = plan.start()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -13,8 +13,9 @@ fn pipeline(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
     file
 }
 
-/// Runs `tributary invoke` on an event that fails the invocation as a whole;
-/// gives the error document it prints, and its log.
+/// Runs `tributary invoke` on an event the pipeline cannot take, which fails
+/// the invocation as a whole; gives the error document it prints, and its
+/// log. The exit status is 1: the event file is what must be fixed.
 fn failed_invocation(
     file: &std::path::Path,
     event: &std::path::Path,
@@ -24,7 +25,7 @@ fn failed_invocation(
         .arg(file)
         .arg("--event")
         .arg(event));
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     (serde_json::from_str(&stdout).unwrap(), stderr)
 }
 

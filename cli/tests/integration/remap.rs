@@ -49,7 +49,11 @@ fn events_from_a_file_run_line_by_line_and_what_fails_is_named_by_its_line() {
             "--event",
         ])
         .arg(&events));
-    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an event failed while running: {stdout}{stderr}"
+    );
     assert_eq!(json_lines(&stdout), [json!({"n": 1}), json!({"n": 5})]);
     let name = events.display();
     let line = |n: usize| {
@@ -70,7 +74,7 @@ fn events_from_a_file_run_line_by_line_and_what_fails_is_named_by_its_line() {
 }
 
 #[test]
-fn a_program_that_does_not_compile_exits_2_with_vrls_report() {
+fn a_program_that_does_not_compile_exits_1_with_vrls_report() {
     let (output, stdout, stderr) = run(tributary().args([
         "remap",
         "--source",
@@ -78,7 +82,11 @@ fn a_program_that_does_not_compile_exits_2_with_vrls_report() {
         "--event",
         "{}",
     ]));
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the program must be fixed: {stderr}"
+    );
     assert_eq!(stdout, "");
     assert!(stderr.contains("E103"), "{stderr}");
     assert!(stderr.contains("unhandled fallible assignment"), "{stderr}");

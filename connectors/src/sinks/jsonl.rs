@@ -60,24 +60,32 @@ impl JsonlSinkConfig {
         }
     }
 
-    /// Opens the file (or standard output).
+    /// Opens the file (or standard output). An error names the folder or
+    /// file it could not make.
     pub fn build(&self) -> io::Result<JsonlSink> {
-        let out: Box<dyn Write + Send> = match self.file() {
-            None => Box::new(io::stdout()),
-            Some(path) => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    fs::create_dir_all(parent)?;
-                }
-                let file: File = if self.append {
-                    OpenOptions::new().create(true).append(true).open(path)?
-                } else {
-                    File::create(path)?
-                };
-                Box::new(file)
-            }
+        let Some(path) = self.file() else {
+            return Ok(JsonlSink::new(Box::new(io::stdout())));
         };
-        Ok(JsonlSink::new(out))
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .map_err(|error| naming_path("cannot create the folder", parent, error))?;
+        }
+        let file = if self.append {
+            OpenOptions::new().create(true).append(true).open(path)
+        } else {
+            File::create(path)
+        };
+        let file = file.map_err(|error| naming_path("cannot open", path, error))?;
+        Ok(JsonlSink::new(Box::new(file)).writing_to(path))
     }
+}
+
+/// `error`, with what could not be done to which path.
+fn naming_path(doing: &str, path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!("{doing} `{}`: {error}", path.display()),
+    )
 }
 
 /// The JSON Lines sink: one compact JSON document a line.
@@ -86,6 +94,8 @@ pub struct JsonlSink {
     buffer: Vec<u8>,
     /// Bytes written since the metrics last asked.
     written: u64,
+    /// The file written, for errors; `None` for any other writer.
+    path: Option<PathBuf>,
 }
 
 impl JsonlSink {
@@ -95,7 +105,14 @@ impl JsonlSink {
             out,
             buffer: Vec::with_capacity(64 * 1024),
             written: 0,
+            path: None,
         }
+    }
+
+    /// Names the file `out` writes, so a failed write says which.
+    pub fn writing_to(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_path_buf());
+        self
     }
 
     fn write_batch(&mut self, records: &mut [Record]) -> Delivery {
@@ -123,6 +140,10 @@ impl JsonlSink {
         }
         if let Err(error) = written {
             // Nothing of this batch is known to be written: all of it failed.
+            let error = match &self.path {
+                Some(path) => naming_path("cannot write", path, error),
+                None => error,
+            };
             let error: SharedError = Arc::new(error);
             delivery.failures = (0..records.len())
                 .map(|index| DeliveryFailure {
