@@ -167,6 +167,11 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Print the summary as one JSON document on standard output
+        /// (docs/mirror.md#progress-summary-exit-status) instead of text on
+        /// standard error.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -470,6 +475,7 @@ pub fn run(registry: Registry) -> ExitCode {
             max_items,
             batch_size,
             no_progress,
+            json,
             aws,
         } => {
             let export_time_ms = match export_time
@@ -500,6 +506,7 @@ pub fn run(registry: Registry) -> ExitCode {
                     progress: !no_progress,
                     batch_size,
                     endpoint: aws.endpoint(),
+                    json,
                 },
                 &registry,
             )

@@ -82,25 +82,17 @@ pub(super) fn run(
 
 /// The summary of a replay as JSON (docs/replay.md#summaries).
 fn summary_json(report: &ReplayReport, recording: &Path, destinations: &Destinations) -> Value {
-    let (sinks, dead_letters) = destinations.json(&report.deliveries);
-    json!({
-        "command": "replay",
-        "pipeline": report.pipeline,
-        "source": report.source.as_str(),
-        "recording": recording.display().to_string(),
-        "lines": report.lines,
-        "unreadable_lines": report.unreadable_lines,
-        "totals": summary::totals_json(&report.totals),
-        "redelivered": report.redelivered,
-        "redeliveries": report.redeliveries,
-        "discarded": report.discarded,
-        "batches": report.batches,
-        "shards": report.shards,
-        "sinks": sinks,
-        "dead_letters": dead_letters,
-        "stopped": report.stopped,
-        "elapsed_secs": report.elapsed.as_secs_f64(),
-    })
+    let mut summary = summary::report_json("replay", report, destinations);
+    summary.insert(
+        "recording".to_owned(),
+        json!(recording.display().to_string()),
+    );
+    summary.insert("lines".to_owned(), json!(report.lines));
+    summary.insert(
+        "unreadable_lines".to_owned(),
+        json!(report.unreadable_lines),
+    );
+    Value::Object(summary)
 }
 
 fn run_replay(

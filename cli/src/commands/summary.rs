@@ -1,4 +1,4 @@
-//! What `replay` and `invoke` say at the end of a run: where everything
+//! What `replay`, `backfill` and `invoke` say at the end of a run: where everything
 //! went. Each sink, what it received and where it wrote (a jsonl file it
 //! replaced says how many lines the file held), and the first dead letters
 //! with why. As text on standard error, or with `--json` as one JSON
@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
+use tributary::replay::ReplayReport;
 use tributary::{DeliveryTotals, Plan, Totals};
 use tributary_connectors::sinks::SinkConfig;
 
@@ -181,4 +182,33 @@ pub(super) fn totals_json(totals: &Totals) -> Value {
         "dead_lettered": totals.dead_lettered,
         "failed": totals.failed,
     })
+}
+
+/// What a summary of a run of the replay engine (`replay`, `backfill`)
+/// holds, as JSON: the fates, the batches, each sink and the dead letters.
+/// Each command adds what it read from.
+pub(super) fn report_json(
+    command: &str,
+    report: &ReplayReport,
+    destinations: &Destinations,
+) -> serde_json::Map<String, Value> {
+    let (sinks, dead_letters) = destinations.json(&report.deliveries);
+    [
+        ("command", json!(command)),
+        ("pipeline", json!(report.pipeline)),
+        ("source", json!(report.source.as_str())),
+        ("totals", totals_json(&report.totals)),
+        ("redelivered", json!(report.redelivered)),
+        ("redeliveries", json!(report.redeliveries)),
+        ("discarded", json!(report.discarded)),
+        ("batches", json!(report.batches)),
+        ("shards", json!(report.shards)),
+        ("sinks", sinks),
+        ("dead_letters", dead_letters),
+        ("stopped", json!(report.stopped)),
+        ("elapsed_secs", json!(report.elapsed.as_secs_f64())),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect()
 }

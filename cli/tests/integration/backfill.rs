@@ -124,14 +124,63 @@ fn a_scan_backfills_every_item_once_as_the_stream_gives_it() {
         stderr.contains(&format!("delivered      {ITEMS:>10}")),
         "{stderr}"
     );
+    // What the sink received and where it wrote.
+    let sink_line = stderr
+        .lines()
+        .find(|line| line.trim_start().starts_with("out "))
+        .unwrap_or_else(|| panic!("a line for sink `out`: {stderr}"));
+    assert!(
+        sink_line.contains(&format!("{ITEMS}   records, {ITEMS} stored")),
+        "{sink_line}"
+    );
+    assert!(
+        sink_line.ends_with(&format!("-> {}", sink.display())),
+        "{sink_line}"
+    );
     assert_same_as_stream(lines(&sink), dir.path(), &pipeline, &sink, "scanned");
 
     // The whole change: the same keys (so the same document ids) and image
-    // as the stream's INSERTs, with the backfill's sequence number.
+    // as the stream's INSERTs, with the backfill's sequence number. With
+    // --json, the summary is one JSON document on standard output.
     let dir = tempfile::tempdir().unwrap();
     let (pipeline, sink) = pipeline_with(dir.path(), "scanned", "payload = \"change\"");
-    backfill(&pipeline, "scanned", &dir.path().join("cp.json"), &[]);
+    let checkpoint = dir.path().join("cp.json");
+    let backfill_json = || {
+        let (output, stdout, stderr) = run(moto::tributary()
+            .arg("backfill")
+            .arg(&pipeline)
+            .args([
+                "--table",
+                "scanned",
+                "--endpoint-url",
+                moto::url(),
+                "--json",
+            ])
+            .arg("--checkpoint")
+            .arg(&checkpoint));
+        assert!(output.status.success(), "{stderr}");
+        serde_json::from_str::<Value>(&stdout)
+            .unwrap_or_else(|e| panic!("one JSON document ({e}): {stdout}"))
+    };
+    let summary = backfill_json();
+    assert_eq!(summary["command"], "backfill");
+    assert_eq!(summary["table"], "scanned");
+    assert_eq!(summary["ending"], "finished");
+    assert_eq!(summary["totals"]["records_in"], ITEMS);
+    assert_eq!(summary["totals"]["delivered"], ITEMS);
+    assert_eq!(summary["sinks"][0]["name"], "out");
+    assert_eq!(summary["sinks"][0]["records"], ITEMS);
+    assert_eq!(
+        summary["sinks"][0]["destination"],
+        sink.display().to_string()
+    );
+    assert_eq!(summary["dead_letters"]["count"], 0);
+    // Run again: the checkpoint says it is finished, and nothing is sent.
+    let again = backfill_json();
+    assert_eq!(again["ending"], "already_finished");
+    assert_eq!(again["from"], Value::Null);
     let changes = lines(&sink);
+    assert_eq!(changes.len(), ITEMS, "the second run sent nothing");
     assert!(
         changes
             .iter()

@@ -38,8 +38,10 @@ use tributary_processors::Registry;
 use super::{EXIT_FAILED, EXIT_INVALID, now_ms};
 use checkpoint::{Checkpoint, Progress};
 use export::{ExportReader, ExportStore as _, S3Store};
-use progress::Ending;
+use progress::{Ending, Summary};
 use send::PipelineFeed;
+
+use super::summary::Destinations;
 
 /// What to backfill, from where, and how.
 pub(super) struct BackfillArgs {
@@ -59,6 +61,8 @@ pub(super) struct BackfillArgs {
     pub(super) progress: bool,
     pub(super) batch_size: Option<u32>,
     pub(super) endpoint: Endpoint,
+    /// Print the summary as one JSON document on standard output.
+    pub(super) json: bool,
 }
 
 /// A failure, and the exit status it gives.
@@ -138,12 +142,14 @@ async fn backfill(
     } else {
         Checkpoint::load(&path).map_err(invalid)?
     };
+    let summary = Summary {
+        table: &args.table,
+        checkpoint: &path,
+        destinations: Destinations::of(&plan),
+        json: args.json,
+    };
     if saved.as_ref().is_some_and(|saved| saved.finished) {
-        eprintln!(
-            "the backfill of table `{}` recorded in `{}` is finished: nothing to do (--restart to run it again)",
-            args.table,
-            path.display()
-        );
+        summary.print_already_finished();
         return Ok(());
     }
     // Started only now: starting it opens its sinks (a jsonl file is
@@ -186,7 +192,7 @@ async fn backfill(
             &mut feed,
         )
         .await;
-        return settle(ended, checkpoint, &path, &from, feed);
+        return settle(ended, checkpoint, &from, feed, &summary);
     }
     // From an export: one being resumed, one given, or one to start.
     let (bucket, folder, export_time_ms) = match (&saved, &args.export, &args.start_export) {
@@ -286,7 +292,7 @@ async fn backfill(
         &mut feed,
     )
     .await;
-    settle(ended, checkpoint, &path, &from, feed)
+    settle(ended, checkpoint, &from, feed, &summary)
 }
 
 /// The layout of the export in `folder` of `bucket`.
@@ -366,24 +372,24 @@ fn resume_or(
 fn settle(
     ended: Result<Ending, String>,
     mut checkpoint: Checkpoint,
-    path: &Path,
     from: &str,
     feed: PipelineFeed<'_>,
+    summary: &Summary<'_>,
 ) -> Result<(), Failure> {
     let report = feed.finish();
     match ended {
         Ok(Ending::Finished) => {
             checkpoint.finished = true;
-            let saved = checkpoint.save(path);
-            progress::print_summary(from, Ending::Finished, path, &report);
+            let saved = checkpoint.save(summary.checkpoint);
+            summary.print(from, Ending::Finished, &report);
             saved.map_err(failed)
         }
         Ok(ending) => {
-            progress::print_summary(from, ending, path, &report);
+            summary.print(from, ending, &report);
             Ok(())
         }
         Err(message) => {
-            progress::print_summary(from, Ending::Failed, path, &report);
+            summary.print(from, Ending::Failed, &report);
             Err(failed(message))
         }
     }
