@@ -154,7 +154,10 @@ async fn backfill(
     }
     // Started only now: starting it opens its sinks (a jsonl file is
     // truncated unless `append = true`), which a finished backfill must not.
-    let mut pipeline = plan.start().map_err(|error| failed(format!("{error:#}")))?;
+    // A sink that cannot open its file is something to fix: nothing was sent.
+    let mut pipeline = plan
+        .start()
+        .map_err(|error| invalid(format!("{error:#}")))?;
     let pipeline = &mut pipeline;
     let options = ReplayOptions {
         batch_size: args.batch_size,
