@@ -71,7 +71,10 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     length 10" in ComparableNumber. tributary accepts them.
 // D3. 5e-324 (the smallest double): JDK 17's Double.toString writes it
 //     4.9E-324, so ComparableNumber refuses it as inexact ("Cannot compare
-//     number"). tributary accepts the shortest decimal of any double.
+//     number"), in a pattern and in an event. tributary accepts the
+//     shortest decimal of any double (as JDK 19's Double.toString writes
+//     it). A number that is not a double as written (9007199254740993) is
+//     compared by its text alone, as event-ruler does.
 // D4. An empty list inside an anything-but operator ({"anything-but":
 //     {"wildcard": []}}): JsonRuleCompiler.check accepts it, then adding it
 //     to a Machine fails with a NullPointerException, except inside `$or`,
@@ -79,7 +82,8 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     every other empty list ("Empty arrays are not allowed").
 //
 // D5. equals-ignore-case (alone, or in prefix or suffix) beside a wildcard
-//     that starts with `*` on the same field: the two share states in
+//     that starts with `*` on the same field (left out: pairs with both on
+//     one field's values, in any `$or` branch): the two share states in
 //     ByteMachine, and the case-folded text then matches anywhere in the
 //     value, so [{"wildcard": "*a"}, {"suffix": {"equals-ignore-case":
 //     "null"}}] matches "null1", which neither operator matches alone (a
@@ -91,6 +95,8 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     absent one's, so {"b": {"a": ["x"], "z": [{"exists": false}]}} matches
 //     {"b": [{"a": -1, "z": ""}, {"a": "x"}]} and the same pattern with the
 //     names swapped does not. tributary takes each element alone, always.
+//     Left out: events with an array of objects, and patterns with a field
+//     that must be absent and another whose path sorts after it.
 // D7. cidr (and an exact IP address, which event-ruler compiles to a range)
 //     is matched digit by digit on the address in hex, and a match is
 //     reported at the first digit that settles the range, whatever the
@@ -107,26 +113,22 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     other and one of the two is silently dropped. The user guide's `$or`
 //     ("Event patterns", "$or matching") and every other field keep both
 //     conditions; tributary requires both.
+// D9. An exact string beside a `numeric` with only a `<` bound and an
+//     equals-ignore-case (alone or in suffix) on the same field: the string
+//     stops matching itself, so ["abc", {"numeric": ["<", 5]},
+//     {"equals-ignore-case": "xyz"}] does not match "abc" (with `<=`, or a
+//     lower bound too, or without the equals-ignore-case, it does). A
+//     field's list is an OR; tributary matches "abc". Left out: a field
+//     whose values hold an exact string, a `numeric` without a lower bound
+//     and an equals-ignore-case, in any `$or` branch.
 //
-// And one difference tributary has not closed yet (issue 19):
-//
-// N1. A number that a double does not hold as written (9007199254740993;
-//     5e-324 on JDK 17): event-ruler's number matching skips it
-//     (ComparableNumber refuses it), so no `numeric`, exact number or
-//     anything-but number matches such an event number, and such an exact
-//     number in a pattern matches only the same text; tributary compares the
-//     nearest double. Closing it needs the raw-bytes reader's numbers
-//     (tributary-core) to say whether they are exact.
 // ---------------------------------------------------------------------------
 
 /// The event-ruler defect (or open difference) a pair meets, if any.
 fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
-    let inexact = |text: &str| text.contains("9007199254740993") || text.contains("5e-324");
     let parsed: Option<serde_json::Value> = serde_json::from_str(pattern).ok();
-    if (inexact(event) || pattern.contains("9007199254740993"))
-        && parsed.as_ref().is_some_and(compares_numbers)
-    {
-        return Some("N1");
+    if event.contains("5e-324") && parsed.as_ref().is_some_and(compares_numbers) {
+        return Some("D3");
     }
     if pattern.contains("equals-ignore-case") && pattern.chars().any(|c| c > '\u{FFFF}') {
         return Some("D1");
@@ -141,11 +143,16 @@ fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
     if empty_anything_but_list(&value) {
         return Some("D4");
     }
-    if pattern.contains("\"wildcard\": \"*") && pattern.contains("equals-ignore-case") {
+    let mut fields = Vec::new();
+    field_lists(&value, "", &mut fields);
+    if ignore_case_beside_leading_wildcard(&fields) {
         return Some("D5");
     }
-    if pattern.contains("\"exists\": false") && event.contains("[{") {
+    if event.contains("[{") && absent_field_before_another(&fields) {
         return Some("D6");
+    }
+    if string_beside_upper_bound_and_ignore_case(&fields) {
+        return Some("D9");
     }
     let event: serde_json::Value = serde_json::from_str(event).ok()?;
     if cidr_by_first_digits(&value, &event) {
@@ -188,6 +195,97 @@ fn ip_family(text: &str) -> Option<u8> {
     } else {
         None
     }
+}
+
+/// Each field of a pattern with its list of values, by path (`b.a`), the
+/// fields of `$or` branches included.
+fn field_lists<'a>(
+    value: &'a serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<(String, &'a [serde_json::Value])>,
+) {
+    use serde_json::Value;
+    let Value::Object(entries) = value else {
+        return;
+    };
+    for (key, inner) in entries {
+        match inner {
+            Value::Array(branches) if key == "$or" => branches
+                .iter()
+                .for_each(|branch| field_lists(branch, prefix, out)),
+            Value::Array(values) => out.push((format!("{prefix}{key}"), values)),
+            Value::Object(_) => field_lists(inner, &format!("{prefix}{key}."), out),
+            _ => {}
+        }
+    }
+}
+
+/// D5: a field with equals-ignore-case (alone, or in prefix or suffix)
+/// and a wildcard that starts with `*` among its values (in any branch).
+fn ignore_case_beside_leading_wildcard(fields: &[(String, &[serde_json::Value])]) -> bool {
+    fields.iter().any(|(path, _)| {
+        let values = fields
+            .iter()
+            .filter(|(other, _)| other == path)
+            .flat_map(|(_, values)| values.iter());
+        let (mut leading_star, mut ignore_case) = (false, false);
+        for value in values {
+            let mut found = Vec::new();
+            strings(value, "", &mut found);
+            leading_star |= found
+                .iter()
+                .any(|(key, text)| *key == "wildcard" && text.starts_with('*'));
+            ignore_case |= found.iter().any(|(key, _)| *key == "equals-ignore-case");
+        }
+        leading_star && ignore_case
+    })
+}
+
+/// D6: a field that must be absent (`{"exists": false}`) and another field
+/// whose path sorts after its own, which event-ruler leaves out of its check
+/// of array elements.
+fn absent_field_before_another(fields: &[(String, &[serde_json::Value])]) -> bool {
+    let absent = |values: &[serde_json::Value]| {
+        values
+            .iter()
+            .any(|value| value.get("exists") == Some(&serde_json::Value::Bool(false)))
+    };
+    fields.iter().any(|(path, values)| {
+        absent(values)
+            && fields
+                .iter()
+                .any(|(other, _)| other.as_str() > path.as_str())
+    })
+}
+
+/// D9: a field with an exact string, a `numeric` without a lower bound and
+/// an equals-ignore-case among its values (in any branch).
+fn string_beside_upper_bound_and_ignore_case(fields: &[(String, &[serde_json::Value])]) -> bool {
+    use serde_json::Value;
+    fields.iter().any(|(path, _)| {
+        let values: Vec<&Value> = fields
+            .iter()
+            .filter(|(other, _)| other == path)
+            .flat_map(|(_, values)| values.iter())
+            .collect();
+        let string = values.iter().any(|value| value.is_string());
+        let upper_only = values.iter().any(|value| {
+            value
+                .get("numeric")
+                .and_then(Value::as_array)
+                .is_some_and(|range| {
+                    !range
+                        .iter()
+                        .any(|item| matches!(item.as_str(), Some(">" | ">=" | "=")))
+                })
+        });
+        let ignore_case = values.iter().any(|value| {
+            let mut found = Vec::new();
+            strings(value, "", &mut found);
+            found.iter().any(|(key, _)| *key == "equals-ignore-case")
+        });
+        string && upper_only && ignore_case
+    })
 }
 
 /// D7: a pair whose answer event-ruler may settle on the first hex digits.

@@ -7,7 +7,7 @@
 //! parsed tree. `Collected` is scratch space, reused from event to event, so
 //! matching allocates nothing once it has warmed up.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde_json::Value;
 
@@ -48,8 +48,12 @@ enum Stored {
     /// A string in `Collected::text`.
     Text(u32, u32),
     Number(f64),
-    /// A long number's approximation, and its text in the event's bytes.
+    /// A long number's value or approximation, and its text in the event's
+    /// bytes.
     Approximate(f64, u32, u32),
+    /// A parsed integer that a double does not hold, and its digits in
+    /// `Collected::text`.
+    LongInteger(f64, u32, u32),
     Bool(bool),
     Null,
 }
@@ -88,6 +92,10 @@ impl Collected {
                 number,
                 &bytes[start as usize..end as usize],
             )),
+            Stored::LongInteger(number, start, end) => Leaf::Number(Number::approximate(
+                number,
+                &self.text.as_bytes()[start as usize..end as usize],
+            )),
             Stored::Bool(b) => Leaf::Bool(b),
             Stored::Null => Leaf::Null,
         }
@@ -120,6 +128,29 @@ impl Collected {
         let start = self.text.len() as u32;
         self.text.push_str(text);
         self.record(field, Stored::Text(start, self.text.len() as u32));
+    }
+
+    /// Records a parsed number. An integer that a double does not hold
+    /// (9007199254740993) keeps its digits, as a scanned one does, so that
+    /// matching knows it is not a double as written; a fraction has been
+    /// rounded to a double by the parser already.
+    fn record_number(&mut self, field: FieldId, number: &serde_json::Number) {
+        let value = number.as_f64().unwrap_or(f64::NAN);
+        let integer = number
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| number.as_u64().map(i128::from));
+        match integer {
+            Some(integer) if value as i128 != integer => {
+                let start = self.text.len() as u32;
+                let _ = write!(self.text, "{integer}");
+                self.record(
+                    field,
+                    Stored::LongInteger(value, start, self.text.len() as u32),
+                );
+            }
+            _ => self.record(field, Stored::Number(value)),
+        }
     }
 
     /// Collects from a parsed event. A tree nested deeper than
@@ -167,9 +198,7 @@ impl Collected {
                 if let Some(field) = fields.field(node) {
                     match leaf {
                         Value::String(text) => self.record_text(field, text),
-                        Value::Number(number) => {
-                            self.record(field, Stored::Number(number.as_f64().unwrap_or(f64::NAN)))
-                        }
+                        Value::Number(number) => self.record_number(field, number),
                         Value::Bool(b) => self.record(field, Stored::Bool(*b)),
                         _ => self.record(field, Stored::Null),
                     }
@@ -553,13 +582,15 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 ];
 
 /// Reads the JSON number at the start of `bytes`, in one pass: how many
-/// bytes it takes, and its value with whether that value is exact.
+/// bytes it takes, and its value with whether it is short and exact (else
+/// the caller keeps its text beside it).
 ///
 /// Plain decimals of at most 15 digits take Clinger's fast path: the digits
 /// and the power of ten are both exact in an `f64`, so one division gives the
 /// correctly rounded value. Plain decimals of 16 to 19 digits get the same
 /// computation as an approximation (within about 2 units in the last place;
-/// see [`Number`]). Anything else goes to the standard library's parser.
+/// see [`Number`]). Anything else goes to the standard library's parser,
+/// exactly, and is not short.
 fn parse_number(bytes: &[u8]) -> (usize, Option<(f64, bool)>) {
     let negative = bytes.first() == Some(&b'-');
     let mut at = usize::from(negative);
@@ -583,8 +614,10 @@ fn parse_number(bytes: &[u8]) -> (usize, Option<(f64, bool)>) {
     }
     let text = &bytes[..at];
     if !plain || decimals >= EXACT_POWERS_OF_TEN.len() {
+        // Exact, but not short: the text is kept (as an approximation's is),
+        // for matching to tell whether it is a double as written.
         let parsed = std::str::from_utf8(text).ok().and_then(|t| t.parse().ok());
-        return (at, parsed.map(|value| (value, true)));
+        return (at, parsed.map(|value| (value, false)));
     }
     if count == 0 || text.last() == Some(&b'.') {
         return (at, None);

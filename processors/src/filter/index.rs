@@ -279,13 +279,18 @@ impl FieldIndex {
                     patterns.iter().copied().for_each(&mut *out);
                 }
                 self.ranges.find(number, out);
+                // A number of the pattern that is not a double, by its text.
+                self.find_other(value, out);
             }
-            other => self
-                .others
-                .iter()
-                .filter(|(literal, _)| literal.matches(other))
-                .for_each(|(_, id)| out(*id)),
+            other => self.find_other(other, out),
         }
+    }
+
+    fn find_other(&self, value: Leaf<'_>, out: &mut impl FnMut(PatternId)) {
+        self.others
+            .iter()
+            .filter(|(literal, _)| literal.matches(value))
+            .for_each(|(_, id)| out(*id));
     }
 }
 

@@ -7,10 +7,18 @@ pub(super) use tributary_core::json::{Leaf, Number};
 
 /// A pattern value to compare with an event value: strings as strings,
 /// numbers as numbers (`300` equals `300.0`), and `true`, `false`, `null`.
+///
+/// Numbers compare as numbers only when both are doubles as written
+/// ([`Number::is_double`]), as in EventBridge (event-ruler's
+/// `ComparableNumber`); a number that is not one, on either side, matches
+/// only the same text (`9007199254740993` matches `9007199254740993`, not
+/// `9007199254740992`).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Literal {
     String(String),
     Number(f64),
+    /// A number of the pattern that is not a double as written, by its text.
+    NumberText(String),
     Bool(bool),
     Null,
 }
@@ -19,7 +27,10 @@ impl Literal {
     pub(super) fn matches(&self, value: Leaf<'_>) -> bool {
         match (self, value) {
             (Literal::String(s), Leaf::String(v)) => s.as_bytes() == v,
-            (Literal::Number(n), Leaf::Number(v)) => v.compare(*n) == Some(Ordering::Equal),
+            (Literal::Number(n), Leaf::Number(v)) => {
+                v.is_double() && v.compare(*n) == Some(Ordering::Equal)
+            }
+            (Literal::NumberText(text), Leaf::Number(v)) => v.text() == Some(text.as_bytes()),
             (Literal::Bool(b), Leaf::Bool(v)) => *b == v,
             (Literal::Null, Leaf::Null) => true,
             _ => false,
@@ -169,7 +180,12 @@ pub(super) struct Range {
 }
 
 impl Range {
+    /// Whether `value` is in the range; a number that is not a double as
+    /// written is in none (EventBridge does not compare it).
     fn contains(&self, value: Number<'_>) -> bool {
+        if !value.is_double() {
+            return false;
+        }
         let above = match self.lower {
             Some((bound, inclusive)) => match value.compare(bound) {
                 Some(Ordering::Greater) => true,

@@ -627,10 +627,28 @@ fn shortest_is(value: f64, integer: i128) -> bool {
     magnitude.map(|m| if negative { -m } else { m }) == Some(integer)
 }
 
+/// An exact number of a pattern: compared as a number when it is a double
+/// as written, else by its text, as event-ruler's `JsonRuleCompiler` does
+/// (the JSON reader keeps an integer's digits; a fraction has been rounded
+/// to a double already).
+fn number_literal(number: &serde_json::Number) -> Option<Literal> {
+    let value = number.as_f64().filter(|n| n.is_finite())?;
+    let integer = number
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| number.as_u64().map(i128::from));
+    match integer {
+        Some(integer) if !shortest_is(value, integer) => {
+            Some(Literal::NumberText(number.to_string()))
+        }
+        _ => Some(Literal::Number(value)),
+    }
+}
+
 fn literal_of(value: &Value) -> Option<Literal> {
     match value {
         Value::String(text) => Some(Literal::String(text.clone())),
-        Value::Number(number) => number.as_f64().map(Literal::Number),
+        Value::Number(number) => number_literal(number),
         Value::Bool(b) => Some(Literal::Bool(*b)),
         Value::Null => Some(Literal::Null),
         _ => None,

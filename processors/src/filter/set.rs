@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::index::Index;
 use super::pattern::{PathGoal, Pattern};
 use super::solve::{Goal, Search};
-use tributary_core::json::FieldTable;
 use tributary_core::json::{Collected, ScanError, Step};
+use tributary_core::json::{FieldId, FieldTable};
 use tributary_core::{BoxError, Record};
 
 /// Patterns compiled together, matched with one read of each event.
@@ -25,6 +25,7 @@ pub struct PatternSet {
     index: Option<Index>,
     collected: Collected,
     bound: Vec<Step>,
+    absent: Vec<FieldId>,
     /// Per pattern, the event it was last checked for, to check it once.
     checked: Vec<u32>,
     event: u32,
@@ -50,6 +51,7 @@ impl PatternSet {
             index,
             collected: Collected::default(),
             bound: Vec::new(),
+            absent: Vec::new(),
             checked,
             event: 0,
         }
@@ -99,6 +101,7 @@ impl PatternSet {
             collected: &self.collected,
             bytes,
             bound: &mut self.bound,
+            absent: &mut self.absent,
         };
         let Some(index) = &self.index else {
             return self.patterns.iter().any(|goals| search.holds(goals));
@@ -133,6 +136,7 @@ impl Clone for PatternSet {
             index: self.index.clone(),
             collected: Collected::default(),
             bound: Vec::new(),
+            absent: Vec::new(),
             checked: vec![0; self.patterns.len()],
             event: 0,
         }

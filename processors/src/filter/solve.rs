@@ -5,7 +5,10 @@
 //! taken from the same array must come from the same element of it. The
 //! search binds array elements as it goes and backtracks when a later goal
 //! cannot be met; events without arrays never backtrack. `exists: false`
-//! holds when no value at the field agrees with the elements bound so far.
+//! holds when no value at the field agrees with the array elements the
+//! other goals chose: it is judged last, once they are bound, so
+//! `{"x": {"a": [{"exists": false}, "q"], "b": ["1"]}}` holds for `{"x":
+//! [{"b": "1"}, {"a": "q"}]}` in its first element.
 
 use super::operator::Operator;
 use tributary_core::json::FieldId;
@@ -26,11 +29,13 @@ pub(super) enum Goal {
     AnyOf(Vec<Vec<Goal>>),
 }
 
-/// What the search reads and the array elements it has bound.
+/// What the search reads, the array elements it has bound, and the fields
+/// it has chosen to find absent, judged at the end.
 pub(super) struct Search<'a> {
     pub(super) collected: &'a Collected,
     pub(super) bytes: &'a [u8],
     pub(super) bound: &'a mut Vec<Step>,
+    pub(super) absent: &'a mut Vec<FieldId>,
 }
 
 /// The goals still to meet after the current list: a linked list on the stack.
@@ -43,13 +48,14 @@ impl Search<'_> {
     /// Whether every goal can be met together.
     pub(super) fn holds(&mut self, goals: &[Goal]) -> bool {
         self.bound.clear();
+        self.absent.clear();
         self.solve(goals, None)
     }
 
     fn solve(&mut self, goals: &[Goal], then: Option<&Then<'_, '_>>) -> bool {
         let Some((goal, rest)) = goals.split_first() else {
             return match then {
-                None => true,
+                None => self.absent.iter().all(|field| !self.present(*field)),
                 Some(then) => self.solve(then.goals, then.next),
             };
         };
@@ -70,7 +76,6 @@ impl Search<'_> {
                 if_absent,
             } => {
                 let collected = self.collected;
-                let mut present = false;
                 for entry in collected
                     .leaves
                     .iter()
@@ -80,7 +85,6 @@ impl Search<'_> {
                     if !consistent(self.bound, trail) {
                         continue;
                     }
-                    present = true;
                     let value = collected.leaf(self.bytes, entry);
                     if *if_present || operators.iter().any(|op| op.matches(value)) {
                         if trail.is_empty() {
@@ -100,9 +104,22 @@ impl Search<'_> {
                         }
                     }
                 }
-                *if_absent && !present && self.solve(rest, then)
+                if !*if_absent {
+                    return false;
+                }
+                self.absent.push(*field);
+                let solved = self.solve(rest, then);
+                self.absent.pop();
+                solved
             }
         }
+    }
+
+    /// Whether the field has a value in the array elements bound.
+    fn present(&self, field: FieldId) -> bool {
+        self.collected.leaves.iter().any(|entry| {
+            entry.field == field && consistent(self.bound, self.collected.trail(entry))
+        })
     }
 }
 

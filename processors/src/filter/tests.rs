@@ -96,6 +96,62 @@ fn exists_binds_to_an_array_element_like_any_other_field() {
         absent,
         json!({"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]})
     ));
+    // Absent or another value: absence is judged in the element the other
+    // fields chose, even where the field has a value in another element.
+    let either = json!({"x": {"a": [{"exists": false}, "q"], "b": ["1"]}});
+    assert!(matches(
+        either.clone(),
+        json!({"x": [{"b": "1"}, {"a": "q"}]})
+    ));
+    assert!(matches(
+        either.clone(),
+        json!({"x": [{"b": "2"}, {"a": "q", "b": "1"}]})
+    ));
+    assert!(!matches(
+        either,
+        json!({"x": [{"a": "r", "b": "1"}, {"a": "q"}]})
+    ));
+}
+
+#[test]
+fn a_number_that_is_no_double_as_written_matches_only_its_own_text() {
+    // event-ruler compares a number as a number only when its text is the
+    // value of a double (ComparableNumber.generate); any other matches an
+    // exact number of the pattern written the same, and no range.
+    let scanned = |pattern: Value, event: &str| {
+        let mut set = super::PatternSet::new([Pattern::from_value(&pattern).unwrap()]);
+        set.matches_bytes(event.as_bytes()).unwrap()
+    };
+    let both = |pattern: Value, event: &str| {
+        let parsed = matches(pattern.clone(), serde_json::from_str(event).unwrap());
+        assert_eq!(
+            scanned(pattern.clone(), event),
+            parsed,
+            "scanned and parsed agree on {pattern} / {event}"
+        );
+        parsed
+    };
+    let long = json!({"n": [9007199254740993u64]});
+    assert!(both(long.clone(), r#"{"n": 9007199254740993}"#));
+    assert!(!both(long, r#"{"n": 9007199254740992}"#));
+    let positive = json!({"n": [{"numeric": [">", 0]}]});
+    assert!(!both(positive.clone(), r#"{"n": 9007199254740993}"#));
+    assert!(both(positive.clone(), r#"{"n": 9007199254740992}"#));
+    assert!(both(
+        json!({"n": [9007199254740992u64]}),
+        r#"{"n": 9007199254740992}"#
+    ));
+    assert!(both(
+        json!({"n": [{"anything-but": 5}]}),
+        r#"{"n": 9007199254740993}"#
+    ));
+    // Read from bytes, a fraction keeps its digits too: 0.30000000000000001
+    // rounds to the double 0.3, whose value is not what it writes.
+    assert!(!scanned(positive.clone(), r#"{"n": 0.30000000000000001}"#));
+    assert!(scanned(positive.clone(), r#"{"n": 0.3}"#));
+    assert!(scanned(positive.clone(), r#"{"n": 1.5e3}"#));
+    assert!(scanned(positive.clone(), r#"{"n": 0.30000000000000004}"#));
+    assert!(!scanned(positive, r#"{"n": 123456789012345678901}"#));
 }
 
 #[test]
@@ -607,7 +663,7 @@ fn an_exact_ip_address_matches_the_same_address_however_written() {
 }
 
 #[test]
-fn not_event_rulers_defects_d5_to_d8() {
+fn not_event_rulers_defects_d5_to_d9() {
     // D5: a field's list is an OR, whatever shares it with a wildcard.
     assert!(!matches(
         json!({"a": [{"wildcard": "*a"}, {"suffix": {"equals-ignore-case": "null"}}]}),
@@ -631,4 +687,9 @@ fn not_event_rulers_defects_d5_to_d8() {
         json!({"a": [{"anything-but": 1}], "$or": [{"a": [{"numeric": [">", 0]}]}, {"b": [1]}]});
     assert!(!matches(both.clone(), json!({"a": 1})));
     assert!(matches(both, json!({"a": 2})));
+    // D9: an exact string matches whatever else its field lists.
+    assert!(matches(
+        json!({"x": ["abc", {"numeric": ["<", 5]}, {"equals-ignore-case": "xyz"}]}),
+        json!({"x": "abc"})
+    ));
 }
