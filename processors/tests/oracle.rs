@@ -65,13 +65,20 @@ const DEFAULT_PAIRS: usize = 7_500;
 // D1. equals-ignore-case with a character outside the Basic Multilingual
 //     Plane: EqualsIgnoreCaseParser cases each UTF-16 half alone, which
 //     encodes as `?`, so {"equals-ignore-case": "😀"} matches "??" and never
-//     "😀". tributary compares the character.
-// D2. ±1.7976931348623157e308 (the largest doubles) as a numeric bound in
-//     some positions: event-ruler fails with "Index 10 out of bounds for
-//     length 10" in ComparableNumber. tributary accepts them.
+//     "😀". tributary compares the character. Left out: patterns with such a
+//     character in an equals-ignore-case.
+// D2. ±1.7976931348623157e308 (the largest doubles) as a numeric bound
+//     past which nothing lies: as a lower bound (`>`, `>=`) the largest,
+//     as an upper bound (`<`, `<=`) the most negative, event-ruler fails
+//     with "Index 10 out of bounds for length 10" in Range; and
+//     [">", -1.7976931348623157e308] alone matches -1.7976931348623157e308
+//     itself. tributary accepts these bounds and keeps `>` exclusive. Left
+//     out: patterns with a `numeric` bound of these forms.
 // D3. 5e-324 (the smallest double): JDK 17's Double.toString writes it
 //     4.9E-324, so ComparableNumber refuses it as inexact ("Cannot compare
-//     number"), in a pattern and in an event. tributary accepts the
+//     number"), in a pattern and in an event. Left out: patterns with it in
+//     a `numeric` or `anything-but`, and events with it against patterns
+//     that compare numbers. tributary accepts the
 //     shortest decimal of any double (as JDK 19's Double.toString writes
 //     it). A number that is not a double as written (9007199254740993) is
 //     compared by its text alone, as event-ruler does.
@@ -113,14 +120,14 @@ const DEFAULT_PAIRS: usize = 7_500;
 //     other and one of the two is silently dropped. The user guide's `$or`
 //     ("Event patterns", "$or matching") and every other field keep both
 //     conditions; tributary requires both.
-// D9. An exact string beside a `numeric` with only a `<` bound and an
-//     equals-ignore-case (alone or in suffix) on the same field: the string
-//     stops matching itself, so ["abc", {"numeric": ["<", 5]},
-//     {"equals-ignore-case": "xyz"}] does not match "abc" (with `<=`, or a
-//     lower bound too, or without the equals-ignore-case, it does). A
-//     field's list is an OR; tributary matches "abc". Left out: a field
-//     whose values hold an exact string, a `numeric` without a lower bound
-//     and an equals-ignore-case, in any `$or` branch.
+// D9. An exact string beside a `numeric` and a suffix, a wildcard or an
+//     equals-ignore-case (alone or in suffix) on the same field: for some
+//     strings and ranges, the string stops matching itself, so ["abc",
+//     {"numeric": ["<", 5]}, {"suffix": "x"}] does not match "abc" (with
+//     `<=`, or without the suffix, it does), nor ["abba/baé*", {"numeric":
+//     [">", -100.5, "<=", 100]}, {"suffix": "::1"}] "abba/baé*". A field's
+//     list is an OR; tributary matches. Left out: a field whose values hold
+//     an exact string, a `numeric` and one of those, in any `$or` branch.
 //
 // ---------------------------------------------------------------------------
 
@@ -130,13 +137,19 @@ fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
     if event.contains("5e-324") && parsed.as_ref().is_some_and(compares_numbers) {
         return Some("D3");
     }
-    if pattern.contains("equals-ignore-case") && pattern.chars().any(|c| c > '\u{FFFF}') {
+    if parsed.as_ref().is_some_and(|value| {
+        let mut found = Vec::new();
+        strings(value, "", &mut found);
+        found
+            .iter()
+            .any(|(key, text)| *key == "equals-ignore-case" && text.chars().any(|c| c > '\u{FFFF}'))
+    }) {
         return Some("D1");
     }
-    if pattern.contains("1.7976931348623157e308") {
+    if parsed.as_ref().is_some_and(extreme_bound) {
         return Some("D2");
     }
-    if pattern.contains("5e-324") {
+    if parsed.as_ref().is_some_and(smallest_double_compared) {
         return Some("D3");
     }
     let value = parsed?;
@@ -151,7 +164,7 @@ fn event_ruler_defect(pattern: &str, event: &str) -> Option<&'static str> {
     if event.contains("[{") && absent_field_before_another(&fields) {
         return Some("D6");
     }
-    if string_beside_upper_bound_and_ignore_case(&fields) {
+    if string_beside_numeric_and_suffix(&fields) {
         return Some("D9");
     }
     let event: serde_json::Value = serde_json::from_str(event).ok()?;
@@ -170,6 +183,54 @@ fn compares_numbers(value: &serde_json::Value) -> bool {
             .iter()
             .any(|(key, inner)| key == "numeric" || compares_numbers(inner)),
         Value::Array(items) => items.iter().any(compares_numbers),
+        _ => false,
+    }
+}
+
+/// D2: a `numeric` with a bound at the largest double on the side where
+/// event-ruler fails: `>` or `>=` the largest, `<` or `<=` or `>` the most
+/// negative.
+fn extreme_bound(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Object(entries) => entries.iter().any(|(key, inner)| {
+            let bounds = inner.as_array().filter(|_| key == "numeric");
+            bounds.is_some_and(|items| {
+                items.windows(2).any(|pair| {
+                    let bound = pair[1].as_f64();
+                    match pair[0].as_str() {
+                        Some(">") => bound == Some(f64::MAX) || bound == Some(-f64::MAX),
+                        Some(">=") => bound == Some(f64::MAX),
+                        Some("<" | "<=") => bound == Some(-f64::MAX),
+                        _ => false,
+                    }
+                })
+            }) || extreme_bound(inner)
+        }),
+        Value::Array(items) => items.iter().any(extreme_bound),
+        _ => false,
+    }
+}
+
+/// D3: 5e-324 in a `numeric` or an `anything-but` of the pattern (an exact
+/// 5e-324 is text to event-ruler, and a double to tributary, and both match
+/// the same events).
+fn smallest_double_compared(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    fn holds_it(value: &Value) -> bool {
+        match value {
+            Value::Number(number) => number.as_f64() == Some(5e-324),
+            Value::Array(items) => items.iter().any(holds_it),
+            Value::Object(entries) => entries.values().any(holds_it),
+            _ => false,
+        }
+    }
+    match value {
+        Value::Object(entries) => entries.iter().any(|(key, inner)| {
+            (matches!(key.as_str(), "numeric" | "anything-but") && holds_it(inner))
+                || smallest_double_compared(inner)
+        }),
+        Value::Array(items) => items.iter().any(smallest_double_compared),
         _ => false,
     }
 }
@@ -258,9 +319,9 @@ fn absent_field_before_another(fields: &[(String, &[serde_json::Value])]) -> boo
     })
 }
 
-/// D9: a field with an exact string, a `numeric` without a lower bound and
-/// an equals-ignore-case among its values (in any branch).
-fn string_beside_upper_bound_and_ignore_case(fields: &[(String, &[serde_json::Value])]) -> bool {
+/// D9: a field with an exact string, a `numeric` and a suffix, a wildcard
+/// or an equals-ignore-case among its values (in any branch).
+fn string_beside_numeric_and_suffix(fields: &[(String, &[serde_json::Value])]) -> bool {
     use serde_json::Value;
     fields.iter().any(|(path, _)| {
         let values: Vec<&Value> = fields
@@ -269,22 +330,15 @@ fn string_beside_upper_bound_and_ignore_case(fields: &[(String, &[serde_json::Va
             .flat_map(|(_, values)| values.iter())
             .collect();
         let string = values.iter().any(|value| value.is_string());
-        let upper_only = values.iter().any(|value| {
-            value
-                .get("numeric")
-                .and_then(Value::as_array)
-                .is_some_and(|range| {
-                    !range
-                        .iter()
-                        .any(|item| matches!(item.as_str(), Some(">" | ">=" | "=")))
-                })
-        });
-        let ignore_case = values.iter().any(|value| {
+        let numeric = values.iter().any(|value| value.get("numeric").is_some());
+        let from_the_end = values.iter().any(|value| {
             let mut found = Vec::new();
             strings(value, "", &mut found);
-            found.iter().any(|(key, _)| *key == "equals-ignore-case")
+            found
+                .iter()
+                .any(|(key, _)| matches!(*key, "equals-ignore-case" | "suffix" | "wildcard"))
         });
-        string && upper_only && ignore_case
+        string && numeric && from_the_end
     })
 }
 

@@ -688,8 +688,14 @@ fn not_event_rulers_defects_d5_to_d9() {
     assert!(!matches(both.clone(), json!({"a": 1})));
     assert!(matches(both, json!({"a": 2})));
     // D9: an exact string matches whatever else its field lists.
+    for other in [json!({"equals-ignore-case": "xyz"}), json!({"suffix": "x"})] {
+        assert!(matches(
+            json!({"x": ["abc", {"numeric": ["<", 5]}, other]}),
+            json!({"x": "abc"})
+        ));
+    }
     assert!(matches(
-        json!({"x": ["abc", {"numeric": ["<", 5]}, {"equals-ignore-case": "xyz"}]}),
-        json!({"x": "abc"})
+        json!({"x": ["abba/baé*", {"numeric": [">", -100.5, "<=", 100]}, {"suffix": "::1"}]}),
+        json!({"x": "abba/baé*"})
     ));
 }
