@@ -23,6 +23,13 @@ pub fn tributary() -> Command {
     command
 }
 
+/// Whether a command whose reader went away ended as a Unix tool does: done,
+/// or ended by SIGPIPE (never a panic on the closed pipe).
+pub fn stopped_quietly(status: std::process::ExitStatus) -> bool {
+    const SIGPIPE: i32 = 13;
+    status.success() || std::os::unix::process::ExitStatusExt::signal(&status) == Some(SIGPIPE)
+}
+
 /// Runs a command and returns its output, with stdout and stderr as text.
 pub fn run(command: &mut Command) -> (Output, String, String) {
     let output = command.output().expect("the tributary binary runs");
