@@ -86,7 +86,7 @@ impl Alarms {
                 ),
                 metric: Metric::pipeline(
                     metrics::namespace(&config.deploy),
-                    names::DEAD_LETTERED,
+                    names::DEAD_LETTERED.name,
                     &config.pipeline.name,
                 ),
                 stat: "Sum",

@@ -221,13 +221,13 @@ pub fn reads_a_stream(source: &SourceConfig) -> bool {
 fn pipeline_graphs(namespace: &str, pipeline: &str) -> Vec<Graph> {
     let metric = |name| Metric::pipeline(namespace, name, pipeline);
     let fates = [
-        names::RECORDS_IN,
-        names::DELIVERED,
-        names::DROPPED,
-        names::FAILED,
-        names::SKIPPED,
-        names::AGGREGATED,
-        names::DEAD_LETTERED,
+        names::RECORDS_IN.name,
+        names::DELIVERED.name,
+        names::DROPPED.name,
+        names::FAILED.name,
+        names::SKIPPED.name,
+        names::AGGREGATED.name,
+        names::DEAD_LETTERED.name,
     ];
     vec![
         Graph {
@@ -241,13 +241,13 @@ fn pipeline_graphs(namespace: &str, pipeline: &str) -> Vec<Graph> {
             title: "Latency (ms): from the stream to delivery",
             lines: ["p50", "p90", "p99"]
                 .into_iter()
-                .map(|stat| Line::new(metric(names::LATENCY), stat, stat))
+                .map(|stat| Line::new(metric(names::LATENCY.name), stat, stat))
                 .collect(),
         },
         Graph {
             title: "Oldest record's age (ms) when an invocation starts",
             lines: vec![Line::new(
-                metric(names::OLDEST_RECORD_AGE),
+                metric(names::OLDEST_RECORD_AGE.name),
                 "Maximum",
                 "Maximum",
             )],
@@ -276,25 +276,25 @@ fn sink_graphs(namespace: &str, pipeline: &str, plan: &Plan) -> Vec<Graph> {
     vec![
         Graph {
             title: "Sinks: items throttled",
-            lines: per_sink(&[(names::SINK_THROTTLED, "")], "Sum"),
+            lines: per_sink(&[(names::SINK_THROTTLED.name, "")], "Sum"),
         },
         Graph {
             title: "Sinks: items retried",
-            lines: per_sink(&[(names::SINK_RETRIES, "")], "Sum"),
+            lines: per_sink(&[(names::SINK_RETRIES.name, "")], "Sum"),
         },
         Graph {
             title: "Sinks: records rejected, and failed for now",
             lines: per_sink(
                 &[
-                    (names::SINK_REJECTED, "rejected"),
-                    (names::SINK_FAILED, "failed"),
+                    (names::SINK_REJECTED.name, "rejected"),
+                    (names::SINK_FAILED.name, "failed"),
                 ],
                 "Sum",
             ),
         },
         Graph {
             title: "Sinks: delivery time (ms)",
-            lines: per_sink(&[(names::SINK_DELIVERY_TIME, "")], "Average"),
+            lines: per_sink(&[(names::SINK_DELIVERY_TIME.name, "")], "Average"),
         },
     ]
 }
@@ -322,7 +322,7 @@ fn dead_letter_graph(
             .map(|stage| {
                 let metric = Metric::of_part(
                     namespace,
-                    names::DEAD_LETTERS,
+                    names::DEAD_LETTERS.name,
                     pipeline,
                     names::STAGE,
                     &stage,
@@ -423,7 +423,7 @@ mod tests {
             let metrics = dashboard(&text).metrics();
             assert_eq!(off_contract(&metrics), Vec::<String>::new(), "{text}");
             assert!(
-                metrics.iter().any(|m| m.name == names::SINK_THROTTLED),
+                metrics.iter().any(|m| m.name == names::SINK_THROTTLED.name),
                 "{metrics:?}"
             );
         }
@@ -445,18 +445,18 @@ mod tests {
             );
         }
         for name in [
-            names::DELIVERED,
-            names::DROPPED,
-            names::FAILED,
-            names::SKIPPED,
-            names::AGGREGATED,
-            names::DEAD_LETTERED,
-            names::LATENCY,
-            names::OLDEST_RECORD_AGE,
-            names::SINK_RETRIES,
-            names::SINK_REJECTED,
-            names::SINK_DELIVERY_TIME,
-            names::DEAD_LETTERS,
+            names::DELIVERED.name,
+            names::DROPPED.name,
+            names::FAILED.name,
+            names::SKIPPED.name,
+            names::AGGREGATED.name,
+            names::DEAD_LETTERED.name,
+            names::LATENCY.name,
+            names::OLDEST_RECORD_AGE.name,
+            names::SINK_RETRIES.name,
+            names::SINK_REJECTED.name,
+            names::SINK_DELIVERY_TIME.name,
+            names::DEAD_LETTERS.name,
         ] {
             assert!(
                 metrics

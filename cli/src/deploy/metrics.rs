@@ -142,8 +142,8 @@ mod tests {
 
     #[test]
     fn metrics_off_the_contract_are_told_apart() {
-        let sink = Metric::of_part("ns", names::SINK_RETRIES, "p", names::SINK, "out");
-        let wrong = Metric::pipeline("ns", names::SINK_RETRIES, "p");
+        let sink = Metric::of_part("ns", names::SINK_RETRIES.name, "p", names::SINK, "out");
+        let wrong = Metric::pipeline("ns", names::SINK_RETRIES.name, "p");
         let lambda = Metric::lambda("IteratorAge", "f");
         let unknown = MetricReference {
             namespace: "ns".into(),

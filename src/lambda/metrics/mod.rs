@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 use crate::{BatchMetrics, Totals};
-use names::{Family, Unit};
+use names::{Family, Metric};
 
 /// The EMF lines of one invocation of `pipeline` that ended at `now`.
 pub fn emf_lines(
@@ -70,7 +70,7 @@ fn pipeline_values(
     totals: &Totals,
     measured: &BatchMetrics,
     duration: Duration,
-) -> Vec<(&'static str, Value)> {
+) -> Vec<(Metric, Value)> {
     let mut values = vec![
         (names::RECORDS_IN, json!(totals.records_in)),
         (names::DROPPED, json!(totals.dropped)),
@@ -88,15 +88,15 @@ fn pipeline_values(
     with_distribution(values, names::LATENCY, latency)
 }
 
-/// `values` with the distribution `name`, when it has samples: a metric
+/// `values` with the distribution `metric`, when it has samples: a metric
 /// with no value is left off its line.
 fn with_distribution(
-    mut values: Vec<(&'static str, Value)>,
-    name: &'static str,
+    mut values: Vec<(Metric, Value)>,
+    metric: Metric,
     distribution: Option<Distribution>,
-) -> Vec<(&'static str, Value)> {
+) -> Vec<(Metric, Value)> {
     if let Some(distribution) = distribution {
-        values.push((name, distribution.to_json()));
+        values.push((metric, distribution.to_json()));
     }
     values
 }
@@ -130,17 +130,11 @@ impl<'a> Emf<'a> {
         &self,
         family: Family,
         dimension: Option<&str>,
-        values: Vec<(&'static str, Value)>,
+        values: Vec<(Metric, Value)>,
     ) -> String {
         let definitions: Vec<Value> = values
             .iter()
-            .map(|(name, _)| {
-                let unit = names::METRICS
-                    .iter()
-                    .find(|metric| metric.name == *name)
-                    .map_or(Unit::Count, |metric| metric.unit);
-                json!({ "Name": name, "Unit": unit.as_str() })
-            })
+            .map(|(metric, _)| json!({ "Name": metric.name, "Unit": metric.unit.as_str() }))
             .collect();
         let dimensions = family.dimensions();
         let mut root = Map::new();
@@ -162,7 +156,7 @@ impl<'a> Emf<'a> {
         root.extend(
             values
                 .into_iter()
-                .map(|(name, value)| (name.to_owned(), value)),
+                .map(|(metric, value)| (metric.name.to_owned(), value)),
         );
         Value::Object(root).to_string()
     }

@@ -108,85 +108,88 @@ const fn distribution(name: &'static str, family: Family) -> Metric {
 }
 
 /// Input records in the invocation.
-pub const RECORDS_IN: &str = "RecordsIn";
+pub const RECORDS_IN: Metric = metric("RecordsIn", Unit::Count, Family::Pipeline);
 /// Input records a processor dropped on purpose.
-pub const DROPPED: &str = "Dropped";
+pub const DROPPED: Metric = metric("Dropped", Unit::Count, Family::Pipeline);
 /// Input records that failed and were skipped (`on_error = "skip"`).
-pub const SKIPPED: &str = "Skipped";
+pub const SKIPPED: Metric = metric("Skipped", Unit::Count, Family::Pipeline);
 /// Input records folded into an aggregate.
-pub const AGGREGATED: &str = "Aggregated";
+pub const AGGREGATED: Metric = metric("Aggregated", Unit::Count, Family::Pipeline);
 /// Input records delivered to every sink that takes them.
-pub const DELIVERED: &str = "Delivered";
+pub const DELIVERED: Metric = metric("Delivered", Unit::Count, Family::Pipeline);
 /// Input records sent to the dead-letter sink.
-pub const DEAD_LETTERED: &str = "DeadLettered";
+pub const DEAD_LETTERED: Metric = metric("DeadLettered", Unit::Count, Family::Pipeline);
 /// Input records reported as failed, for Lambda to retry.
-pub const FAILED: &str = "Failed";
+pub const FAILED: Metric = metric("Failed", Unit::Count, Family::Pipeline);
 /// How long the invocation took, from the event to the answer.
-pub const DURATION: &str = "Duration";
+pub const DURATION: Metric = metric("Duration", Unit::Milliseconds, Family::Pipeline);
 /// From each delivered input record's arrival in the stream to the end of
 /// its delivery: a distribution.
-pub const LATENCY: &str = "Latency";
+pub const LATENCY: Metric = distribution("Latency", Family::Pipeline);
 /// How long before the invocation started its oldest record arrived in the
 /// stream.
-pub const OLDEST_RECORD_AGE: &str = "OldestRecordAge";
+pub const OLDEST_RECORD_AGE: Metric =
+    metric("OldestRecordAge", Unit::Milliseconds, Family::Pipeline);
 
 /// Records handed to the sink.
-pub const SINK_RECORDS: &str = "SinkRecords";
+pub const SINK_RECORDS: Metric = metric("SinkRecords", Unit::Count, Family::Sink);
 /// Records the sink stored.
-pub const SINK_DELIVERED: &str = "SinkDelivered";
+pub const SINK_DELIVERED: Metric = metric("SinkDelivered", Unit::Count, Family::Sink);
 /// Bytes the sink sent or wrote, every attempt counted.
-pub const SINK_BYTES: &str = "SinkBytes";
+pub const SINK_BYTES: Metric = metric("SinkBytes", Unit::Bytes, Family::Sink);
 /// Requests the sink sent, every attempt counted.
-pub const SINK_REQUESTS: &str = "SinkRequests";
+pub const SINK_REQUESTS: Metric = metric("SinkRequests", Unit::Count, Family::Sink);
 /// Items the sink sent again after they were refused for now.
-pub const SINK_RETRIES: &str = "SinkRetries";
+pub const SINK_RETRIES: Metric = metric("SinkRetries", Unit::Count, Family::Sink);
 /// Items the destination refused as throttled or out of capacity (HTTP
 /// 429, 402, 503), every attempt counted.
-pub const SINK_THROTTLED: &str = "SinkThrottled";
+pub const SINK_THROTTLED: Metric = metric("SinkThrottled", Unit::Count, Family::Sink);
 /// Records the destination (or the sink itself) refused for good.
-pub const SINK_REJECTED: &str = "SinkRejected";
+pub const SINK_REJECTED: Metric = metric("SinkRejected", Unit::Count, Family::Sink);
 /// Records not delivered for now, once the sink gave up retrying.
-pub const SINK_FAILED: &str = "SinkFailed";
+pub const SINK_FAILED: Metric = metric("SinkFailed", Unit::Count, Family::Sink);
 /// How long the sink's delivery took.
-pub const SINK_DELIVERY_TIME: &str = "SinkDeliveryTime";
+pub const SINK_DELIVERY_TIME: Metric = metric("SinkDeliveryTime", Unit::Milliseconds, Family::Sink);
 /// From each record's arrival in the stream to the sink's storing it: a
 /// distribution.
-pub const SINK_LATENCY: &str = "SinkLatency";
+pub const SINK_LATENCY: Metric = distribution("SinkLatency", Family::Sink);
 
 /// Records the processor was given.
-pub const PROCESSOR_RECORDS_IN: &str = "ProcessorRecordsIn";
+pub const PROCESSOR_RECORDS_IN: Metric =
+    metric("ProcessorRecordsIn", Unit::Count, Family::Processor);
 /// Records the processor left in the batch.
-pub const PROCESSOR_RECORDS_OUT: &str = "ProcessorRecordsOut";
+pub const PROCESSOR_RECORDS_OUT: Metric =
+    metric("ProcessorRecordsOut", Unit::Count, Family::Processor);
 /// How long the processor took.
-pub const PROCESSOR_TIME: &str = "ProcessorTime";
+pub const PROCESSOR_TIME: Metric = metric("ProcessorTime", Unit::Milliseconds, Family::Processor);
 
 /// Records dead-lettered for a failure in the stage.
-pub const DEAD_LETTERS: &str = "DeadLetters";
+pub const DEAD_LETTERS: Metric = metric("DeadLetters", Unit::Count, Family::DeadLetters);
 
 /// Every metric, family by family.
 pub const METRICS: &[Metric] = &[
-    metric(RECORDS_IN, Unit::Count, Family::Pipeline),
-    metric(DROPPED, Unit::Count, Family::Pipeline),
-    metric(SKIPPED, Unit::Count, Family::Pipeline),
-    metric(AGGREGATED, Unit::Count, Family::Pipeline),
-    metric(DELIVERED, Unit::Count, Family::Pipeline),
-    metric(DEAD_LETTERED, Unit::Count, Family::Pipeline),
-    metric(FAILED, Unit::Count, Family::Pipeline),
-    metric(DURATION, Unit::Milliseconds, Family::Pipeline),
-    distribution(LATENCY, Family::Pipeline),
-    metric(OLDEST_RECORD_AGE, Unit::Milliseconds, Family::Pipeline),
-    metric(SINK_RECORDS, Unit::Count, Family::Sink),
-    metric(SINK_DELIVERED, Unit::Count, Family::Sink),
-    metric(SINK_BYTES, Unit::Bytes, Family::Sink),
-    metric(SINK_REQUESTS, Unit::Count, Family::Sink),
-    metric(SINK_RETRIES, Unit::Count, Family::Sink),
-    metric(SINK_THROTTLED, Unit::Count, Family::Sink),
-    metric(SINK_REJECTED, Unit::Count, Family::Sink),
-    metric(SINK_FAILED, Unit::Count, Family::Sink),
-    metric(SINK_DELIVERY_TIME, Unit::Milliseconds, Family::Sink),
-    distribution(SINK_LATENCY, Family::Sink),
-    metric(PROCESSOR_RECORDS_IN, Unit::Count, Family::Processor),
-    metric(PROCESSOR_RECORDS_OUT, Unit::Count, Family::Processor),
-    metric(PROCESSOR_TIME, Unit::Milliseconds, Family::Processor),
-    metric(DEAD_LETTERS, Unit::Count, Family::DeadLetters),
+    RECORDS_IN,
+    DROPPED,
+    SKIPPED,
+    AGGREGATED,
+    DELIVERED,
+    DEAD_LETTERED,
+    FAILED,
+    DURATION,
+    LATENCY,
+    OLDEST_RECORD_AGE,
+    SINK_RECORDS,
+    SINK_DELIVERED,
+    SINK_BYTES,
+    SINK_REQUESTS,
+    SINK_RETRIES,
+    SINK_THROTTLED,
+    SINK_REJECTED,
+    SINK_FAILED,
+    SINK_DELIVERY_TIME,
+    SINK_LATENCY,
+    PROCESSOR_RECORDS_IN,
+    PROCESSOR_RECORDS_OUT,
+    PROCESSOR_TIME,
+    DEAD_LETTERS,
 ];
