@@ -166,18 +166,36 @@ pub struct SinkTotals {
     pub failed: u64,
 }
 
+impl From<&SinkMetrics> for SinkTotals {
+    /// One batch's counts, to add to a run's.
+    fn from(batch: &SinkMetrics) -> Self {
+        SinkTotals {
+            name: batch.name.clone(),
+            records: batch.records,
+            emitted: batch.emitted,
+            delivered: batch.delivered,
+            rejected: batch.rejected,
+            failed: batch.failed,
+        }
+    }
+}
+
+impl std::ops::AddAssign<&SinkTotals> for SinkTotals {
+    /// Adds another part's counts of the same sink.
+    fn add_assign(&mut self, other: &SinkTotals) {
+        self.records += other.records;
+        self.emitted += other.emitted;
+        self.delivered += other.delivered;
+        self.rejected += other.rejected;
+        self.failed += other.failed;
+    }
+}
+
 impl DeliveryTotals {
     /// Adds what one batch measured.
     pub fn add(&mut self, batch: &BatchMetrics) {
         for sink in &batch.sinks {
-            self.add_sink(&SinkTotals {
-                name: sink.name.clone(),
-                records: sink.records,
-                emitted: sink.emitted,
-                delivered: sink.delivered,
-                rejected: sink.rejected,
-                failed: sink.failed,
-            });
+            self.add_sink(&SinkTotals::from(sink));
         }
         self.add_letters(&batch.dead_letters, &batch.dead_letter_samples);
     }
@@ -206,11 +224,7 @@ impl DeliveryTotals {
                 self.sinks.last_mut().expect("just pushed")
             }
         };
-        totals.records += sink.records;
-        totals.emitted += sink.emitted;
-        totals.delivered += sink.delivered;
-        totals.rejected += sink.rejected;
-        totals.failed += sink.failed;
+        *totals += sink;
     }
 
     fn add_letters(&mut self, by_stage: &[(Arc<str>, u64)], samples: &[DeadLetterSample]) {
