@@ -20,7 +20,10 @@ pub fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     if text.len() > MAX_LEN {
-        let end = text.floor_char_boundary(MAX_LEN);
+        let mut end = MAX_LEN;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
         text.truncate(end);
         text.push('…');
     }
