@@ -1,11 +1,12 @@
-//! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `backfill`, `redrive`, `test`, `test-pattern`, `grep`, `remap`,
-//! `package` and `deploy`.
+//! Defines tributary's command line: `validate`, `schema`, `explain`,
+//! `replay`, `invoke`, `record`, `backfill`, `redrive`, `test`,
+//! `test-pattern`, `grep`, `remap`, `package` and `deploy`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
 mod backfill;
+mod explain;
 mod invoke;
 mod package;
 mod pattern;
@@ -41,6 +42,14 @@ enum Command {
     },
     /// Print the JSON Schema of the pipeline file, for editors.
     Schema,
+    /// Say what a pipeline does, in plain words: its source and event source
+    /// mapping, each processor, which sink takes which records, and whether
+    /// Lambda filters records before they invoke the function (and if not,
+    /// why not).
+    Explain {
+        /// The pipeline file.
+        pipeline: PathBuf,
+    },
     /// Run the `[[tests]]` of pipeline files: exit 0 when all pass, 1 otherwise.
     Test {
         /// The pipeline files.
@@ -356,6 +365,7 @@ pub fn run(registry: Registry) -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
+        Command::Explain { pipeline } => explain::run(&pipeline, &registry),
         Command::Validate { files } => validate::run(&files, &registry),
         Command::Test { files, json } => test::run(&files, json, &registry),
         Command::Schema => {

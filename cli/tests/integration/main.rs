@@ -10,6 +10,7 @@ mod cloudwatch_logs;
 mod declared;
 mod deploy;
 mod examples;
+mod explain;
 mod hostile;
 mod invoke;
 mod mirror;
