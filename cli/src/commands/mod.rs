@@ -1,4 +1,4 @@
-//! Defines tributary's command line: `validate`, `schema`, `explain`,
+//! Defines tributary's command line: `init`, `validate`, `schema`, `explain`,
 //! `replay`, `invoke`, `record`, `backfill`, `redrive`, `test`,
 //! `test-pattern`, `grep`, `remap`, `package` and `deploy`.
 //!
@@ -7,6 +7,7 @@
 
 mod backfill;
 mod explain;
+mod init;
 mod invoke;
 mod package;
 mod pattern;
@@ -34,6 +35,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a pipeline: write DIR/pipeline.toml (a filter, a jsonl sink and
+    /// [[tests]] that pass), the JSON Schema its `#:schema` line points at,
+    /// and a Lambda event for `invoke`; never over a file that is there.
+    Init {
+        /// The folder to write into; made if missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The source the pipeline reads.
+        #[arg(long, value_enum, default_value = "kinesis")]
+        source: init::InitSource,
+        /// The pipeline's name (its function's): 1 to 64 letters, digits,
+        /// `-` and `_`; default: the folder's name.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Check pipeline files; exit 0 when all are valid, 1 otherwise.
     Validate {
         /// The pipeline files.
@@ -365,6 +381,7 @@ pub fn run(registry: Registry) -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
+        Command::Init { dir, source, name } => init::run(&dir, source, name, &registry),
         Command::Explain { pipeline } => explain::run(&pipeline, &registry),
         Command::Validate { files } => validate::run(&files, &registry),
         Command::Test { files, json } => test::run(&files, json, &registry),

@@ -12,6 +12,7 @@ mod deploy;
 mod examples;
 mod explain;
 mod hostile;
+mod init;
 mod invoke;
 mod mirror;
 mod opensearch;
