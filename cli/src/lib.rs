@@ -1,6 +1,6 @@
 //! The `tributary` command line: `init`, `validate`, `test`, `schema`,
 //! `explain`, `replay`, `invoke`, `record`, `backfill`, `redrive`,
-//! `test-pattern`, `grep`, `remap`, `package` and `deploy`.
+//! `test-pattern`, `grep`, `remap`, `package`, `deploy` and `completions`.
 //!
 //! This crate is what a developer runs on their machine; the Lambda function
 //! never links it. It parses the command line ([`run`]), writes the JSON

@@ -1,11 +1,12 @@
 //! Defines tributary's command line: `init`, `validate`, `schema`, `explain`,
 //! `replay`, `invoke`, `record`, `backfill`, `redrive`, `test`,
-//! `test-pattern`, `grep`, `remap`, `package` and `deploy`.
+//! `test-pattern`, `grep`, `remap`, `package`, `deploy` and `completions`.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
 mod backfill;
+mod completions;
 mod explain;
 mod init;
 mod invoke;
@@ -22,7 +23,7 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use tributary_processors::Registry;
 
 /// Declare a stream pipeline in TOML; run it on AWS Lambda; replay it locally.
@@ -334,6 +335,12 @@ enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Print the completion script of a shell for tributary's commands and
+    /// flags.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Where to reach AWS, as the AWS CLI takes it.
@@ -383,6 +390,7 @@ pub fn run(registry: Registry) -> ExitCode {
     match cli.command {
         Command::Init { dir, source, name } => init::run(&dir, source, name, &registry),
         Command::Explain { pipeline } => explain::run(&pipeline, &registry),
+        Command::Completions { shell } => completions::run(shell, Cli::command()),
         Command::Validate { files } => validate::run(&files, &registry),
         Command::Test { files, json } => test::run(&files, json, &registry),
         Command::Schema => {

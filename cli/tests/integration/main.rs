@@ -11,6 +11,7 @@ mod declared;
 mod deploy;
 mod examples;
 mod explain;
+mod help;
 mod hostile;
 mod init;
 mod invoke;
