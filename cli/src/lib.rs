@@ -29,4 +29,4 @@ mod commands;
 pub mod deploy;
 pub mod schema;
 
-pub use commands::{end_quietly_on_a_closed_pipe, run};
+pub use commands::{command, end_quietly_on_a_closed_pipe, run};
