@@ -572,7 +572,12 @@ fn sinks(out: &mut String, config: &PipelineConfig, plan: &Plan) {
             ),
         }
     }
-    if config.sinks.len() - usize::from(dead_letter.is_some()) > 1 {
+    if config
+        .sinks
+        .len()
+        .saturating_sub(usize::from(dead_letter.is_some()))
+        > 1
+    {
         line(
             out,
             1,
@@ -651,7 +656,11 @@ fn push_down_section(out: &mut String, source: &SourceConfig, push_down: &PushDo
                 0,
                 format!("Push-down: no; {target}, and every record invokes the function."),
             );
-            line(out, 1, format!("Why not: {reason}."));
+            line(
+                out,
+                1,
+                format!("Why not: {}.", reason.trim_end_matches('.')),
+            );
         }
     }
 }
@@ -734,6 +743,56 @@ type = "jsonl"
             text.contains("Why not: the first processor is `aggregate`, not `filter`."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_processor_says_what_it_does_in_order() {
+        let text = explained(
+            r#"
+[pipeline]
+name = "many"
+on_error = "skip"
+[source]
+type = "kinesis"
+[[processors]]
+type = "filter"
+patterns = [{ type = ["bot"] }, '{"agent": [null]}']
+invert = true
+[[processors]]
+type = "sample"
+rate = 10
+key = "session_id"
+[[processors]]
+type = "throttle"
+records_per_second = 100
+key = ["user_id"]
+[[processors]]
+type = "project"
+id = "shape"
+select = ["user_id", "page"]
+rename = { user_id = "user" }
+[[processors]]
+type = "remap"
+source = ".seen = true"
+[sinks.out]
+type = "jsonl"
+"#,
+        );
+        let steps = [
+            r#"1. `filter#0` (filter): drops the records that match any of the event patterns {"type":["bot"]}, {"agent":[null]}, and keeps the rest (`invert = true`)."#,
+            "2. `sample#1` (sample): keeps one record in 10, by a hash of `session_id`",
+            "3. `throttle#2` (throttle): passes at most 100 records a second per `user_id` (bursts of 100)",
+            "4. `shape` (project): in each payload, keeps only `user_id` and `page`, then renames `user_id` to `user`.",
+            "5. `remap#4` (remap): runs its VRL program (`source`) on each payload",
+            "Why not: the filter has `invert = true`, and Lambda's filter criteria only keep what matches.",
+        ];
+        let mut from = 0;
+        for step in steps {
+            let at = text[from..]
+                .find(step)
+                .unwrap_or_else(|| panic!("missing, or out of order, {step:?} in:\n{text}"));
+            from += at + step.len();
+        }
     }
 
     #[test]
