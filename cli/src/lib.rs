@@ -1,6 +1,6 @@
-//! The `tributary` command line: `validate`, `test`, `schema`, `replay`,
-//! `invoke`, `record`, `redrive`, `test-pattern`, `grep`, `remap`, `package`
-//! and `deploy`.
+//! The `tributary` command line: `init`, `validate`, `test`, `schema`,
+//! `explain`, `replay`, `invoke`, `record`, `backfill`, `redrive`,
+//! `test-pattern`, `grep`, `remap`, `package`, `deploy` and `completions`.
 //!
 //! This crate is what a developer runs on their machine; the Lambda function
 //! never links it. It parses the command line ([`run`]), writes the JSON
@@ -29,4 +29,4 @@ mod commands;
 pub mod deploy;
 pub mod schema;
 
-pub use commands::{end_quietly_on_a_closed_pipe, run};
+pub use commands::{command, end_quietly_on_a_closed_pipe, run};

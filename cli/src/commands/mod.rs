@@ -1,11 +1,16 @@
-//! Defines tributary's command line: `validate`, `schema`, `replay`,
-//! `invoke`, `record`, `backfill`, `redrive`, `test`, `test-pattern`, `grep`, `remap`,
-//! `package` and `deploy`.
+//! Defines tributary's command line: `init`, `validate`, `schema`, `explain`,
+//! `replay`, `invoke`, `record`, `backfill`, `redrive`, `test`,
+//! `test-pattern`, `grep`, `remap`, `package`, `deploy` and `completions`.
+//! Every command's `--help` ends with examples that work from the
+//! repository's root.
 //!
 //! [`run`] takes the processor [`Registry`], so a user who adds processors
 //! gets the whole command line with them by calling it from their own `main`.
 
 mod backfill;
+mod completions;
+mod explain;
+mod init;
 mod invoke;
 mod package;
 mod pattern;
@@ -20,12 +25,21 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use tributary_processors::Registry;
 
 /// Declare a stream pipeline in TOML; run it on AWS Lambda; replay it locally.
 #[derive(Debug, Parser)]
-#[command(name = "tributary", version, about)]
+#[command(
+    name = "tributary",
+    version,
+    about,
+    after_help = "Examples:
+  tributary init --source kinesis clicks
+  tributary validate examples/*/pipeline.toml
+  tributary explain examples/search/pipeline.toml
+  tributary test examples/purchases/pipeline.toml"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,15 +47,53 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a pipeline: write DIR/pipeline.toml (a filter, a jsonl sink and
+    /// [[tests]] that pass), the JSON Schema its `#:schema` line points at,
+    /// and a Lambda event for `invoke`; never over a file that is there.
+    #[command(after_help = "Examples:
+  tributary init clicks
+  tributary init --source dynamodb_streams orders
+  tributary init --source eventbridge --name order-alerts .")]
+    Init {
+        /// The folder to write into; made if missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The source the pipeline reads.
+        #[arg(long, value_enum, default_value = "kinesis")]
+        source: init::InitSource,
+        /// The pipeline's name (its function's): 1 to 64 letters, digits,
+        /// `-` and `_`; default: the folder's name.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Check pipeline files; exit 0 when all are valid, 1 otherwise.
+    #[command(after_help = "Examples:
+  tributary validate examples/purchases/pipeline.toml
+  tributary validate examples/*/pipeline.toml")]
     Validate {
         /// The pipeline files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Print the JSON Schema of the pipeline file, for editors.
+    #[command(after_help = "Examples:
+  tributary schema > schema/pipeline.schema.json")]
     Schema,
+    /// Say what a pipeline does, in plain words: its source and event source
+    /// mapping, each processor, which sink takes which records, and whether
+    /// Lambda filters records before they invoke the function (and if not,
+    /// why not).
+    #[command(after_help = "Examples:
+  tributary explain examples/search/pipeline.toml
+  tributary explain examples/orders/pipeline.toml")]
+    Explain {
+        /// The pipeline file.
+        pipeline: PathBuf,
+    },
     /// Run the `[[tests]]` of pipeline files: exit 0 when all pass, 1 otherwise.
+    #[command(after_help = "Examples:
+  tributary test examples/purchases/pipeline.toml
+  tributary test --json examples/alerts/pipeline.toml")]
     Test {
         /// The pipeline files.
         #[arg(required = true)]
@@ -53,6 +105,10 @@ enum Command {
     },
     /// Replay a recorded stream through a pipeline, in Lambda-sized batches;
     /// or, with --to-kinesis, put it into a Kinesis stream.
+    #[command(after_help = "Examples:
+  tributary replay examples/clickstream/pipeline.toml --recording examples/clickstream/recording.jsonl
+  tributary replay examples/purchases/pipeline.toml --recording examples/clickstream/recording.jsonl --batch-size 50 --json
+  tributary replay --to-kinesis clickstream --recording examples/clickstream/recording.jsonl --rate 500")]
     Replay {
         /// The pipeline file.
         #[arg(required_unless_present = "to_kinesis")]
@@ -87,6 +143,10 @@ enum Command {
     },
     /// Record a Kinesis stream (--stream) or a DynamoDB table's stream
     /// (--table) into a recording; a name ending in .gz is gzip-compressed.
+    #[command(after_help = "Examples:
+  tributary record --stream clickstream --out clicks.jsonl.gz --until-caught-up
+  tributary record --table orders --out orders.jsonl --max-records 10000
+  tributary replay examples/orders/pipeline.toml --recording orders.jsonl")]
     Record {
         /// The Kinesis stream, by name or ARN.
         #[arg(long, conflicts_with = "table")]
@@ -120,6 +180,9 @@ enum Command {
     /// A checkpoint file lets a rerun resume. Exit 0 when every item was
     /// sent (the summary counts their fates), 1 for what must be fixed
     /// (pipeline, table, export, checkpoint), 2 when reading failed.
+    #[command(after_help = "Examples:
+  tributary backfill examples/orders/pipeline.toml --table orders --segments 4
+  tributary backfill examples/orders/pipeline.toml --table orders --start-export --bucket MY-EXPORT-BUCKET")]
     Backfill {
         /// The pipeline file (its source: `type = "dynamodb_streams"`).
         pipeline: PathBuf,
@@ -182,6 +245,10 @@ enum Command {
     /// again from the stream). Exit 0 when every input was redriven whole, 1
     /// for invalid arguments or records of two streams (nothing written), 2
     /// when some input could not be read (the output holds the rest).
+    #[command(after_help = "Examples:
+  tributary redrive sqs://clickstream-failed --output failed.jsonl --delete-messages
+  tributary redrive s3://my-dlq/dead/search/ --stage search --since 2026-11-28 --output failed.jsonl
+  tributary replay examples/search/pipeline.toml --recording failed.jsonl")]
     Redrive {
         /// Where the failures are: s3://BUCKET/PREFIX (dead-letter objects or
         /// Lambda's on-failure objects, gzip or not, whatever their keys),
@@ -222,6 +289,9 @@ enum Command {
     },
     /// Run the Lambda handler once on a Lambda event and print the response
     /// Lambda would receive: how to debug a pipeline on a captured event.
+    #[command(after_help = "Examples:
+  tributary invoke examples/orders/pipeline.toml --event examples/orders/event.json
+  tributary invoke examples/clickstream/pipeline.toml --event examples/clickstream/event.json --json")]
     Invoke {
         /// The pipeline file.
         pipeline: PathBuf,
@@ -242,6 +312,8 @@ enum Command {
     },
     /// Test an event against an EventBridge event pattern, like `aws events
     /// test-event-pattern`: print `true` or `false`; exit 2 if either is invalid.
+    #[command(after_help = r#"Examples:
+  tributary test-pattern --event-pattern '{"source": ["shop.payments"]}' --event "$(cat examples/alerts/event.json)""#)]
     TestPattern {
         /// The event pattern, as JSON.
         #[arg(long)]
@@ -253,6 +325,9 @@ enum Command {
     /// Print the JSON lines of FILE (or standard input) that match an event
     /// pattern: exit 0 if any matched, 1 if none, 2 on an error. On a
     /// recording, a line is a record: match its payload under `data`.
+    #[command(after_help = r#"Examples:
+  tributary grep --event-pattern '{"data": {"type": ["purchase"]}}' examples/clickstream/recording.jsonl
+  tributary grep -v --event-pattern '{"data": {"type": ["page_view"]}}' examples/clickstream/recording.jsonl"#)]
     Grep {
         /// The event pattern, as JSON.
         #[arg(long)]
@@ -266,6 +341,9 @@ enum Command {
     /// Try a remap (VRL) program on events, without a pipeline: print each
     /// result as a JSON line; exit 1 when the program does not compile, 2
     /// when an event failed.
+    #[command(after_help = r#"Examples:
+  tributary remap --source '.total = to_float!(.price) * to_float!(.quantity)' --event '{"price": 2.5, "quantity": 4}'
+  tributary remap --program examples/cloudwatch-logs/parse.vrl --event events.jsonl"#)]
     Remap {
         /// The program file.
         #[arg(long, required_unless_present = "source", conflicts_with = "source")]
@@ -280,6 +358,9 @@ enum Command {
     },
     /// Build the Lambda function of a pipeline: its zip, its CloudFormation
     /// template and its OpenSearch Serverless data access policy.
+    #[command(after_help = "Examples:
+  tributary package examples/search/pipeline.toml
+  tributary package examples/orders/pipeline.toml --out target/package/orders")]
     Package {
         /// The pipeline file.
         pipeline: PathBuf,
@@ -291,6 +372,9 @@ enum Command {
     },
     /// Package a pipeline, upload its zip to S3, and create or update its
     /// CloudFormation stack; print the stack's outputs.
+    #[command(after_help = "Examples:
+  tributary deploy examples/search/pipeline.toml --bucket my-artifact-bucket --dry-run
+  tributary deploy examples/orders/pipeline.toml --bucket my-artifact-bucket")]
     Deploy {
         /// The pipeline file.
         pipeline: PathBuf,
@@ -313,6 +397,16 @@ enum Command {
         build: package::BuildArgs,
         #[command(flatten)]
         aws: AwsArgs,
+    },
+    /// Print the completion script of a shell for tributary's commands and
+    /// flags.
+    #[command(after_help = "Examples:
+  tributary completions bash > ~/.local/share/bash-completion/completions/tributary
+  tributary completions zsh > ~/.zfunc/_tributary
+  tributary completions fish > ~/.config/fish/completions/tributary.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -359,11 +453,20 @@ pub fn end_quietly_on_a_closed_pipe() {
     sigpipe::reset();
 }
 
+/// The clap command that [`run`] parses: every subcommand, its flags and
+/// its help.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
 /// Parses the command line and runs the command, with processors from `registry`.
 pub fn run(registry: Registry) -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
+        Command::Init { dir, source, name } => init::run(&dir, source, name, &registry),
+        Command::Explain { pipeline } => explain::run(&pipeline, &registry),
+        Command::Completions { shell } => completions::run(shell, Cli::command()),
         Command::Validate { files } => validate::run(&files, &registry),
         Command::Test { files, json } => test::run(&files, json, &registry),
         Command::Schema => {

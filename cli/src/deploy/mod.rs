@@ -59,6 +59,13 @@ use tributary_processors::Registry;
 
 use tributary::Plan;
 
+/// What `package` decides about giving Lambda the first filter (or the
+/// sinks' routes) of a pipeline that is valid, without packaging it: for
+/// `tributary explain`.
+pub fn push_down(config: &PipelineConfig, plan: &Plan) -> PushDown {
+    trigger::push_down(config, plan.source(), plan.on_error())
+}
+
 /// Why a pipeline could not be packaged or deployed.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
