@@ -1,9 +1,11 @@
 //! The usual Kinesis event, read in one pass without serde.
 //!
 //! Most of a Kinesis event's bytes are strings the decoder skips (Lambda's
-//! own fields) or borrows. serde_json reads each one eight bytes at a time,
-//! through its generic visitor machinery; this scanner finds the end of a
-//! string with memchr and knows the few keys it keeps.
+//! own fields) or borrows. serde_json reads each one through its generic
+//! visitor machinery; this scanner knows the few keys it keeps, and first
+//! compares each key, and each string skipped under it, with the previous
+//! entry's (Lambda repeats them); only the others are searched for their
+//! end, eight bytes at a time.
 //!
 //! It reads only what it can read exactly as serde_json reads it into
 //! [`Entry`] and the envelope: every value it skips is checked against
