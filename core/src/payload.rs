@@ -142,17 +142,21 @@ impl Payload {
         if let Repr::Raw { bytes, valid_json } = &mut self.repr
             && !*valid_json
         {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            serde::Deserialize::deserialize(&mut de).map(|_: IgnoredAny| ())?;
-            de.end()?;
-            // serde_json does not check the UTF-8 of strings it skips.
-            if let Err(error) = std::str::from_utf8(bytes) {
-                let message = "invalid UTF-8 (JSON text must be UTF-8)";
-                return Err(PayloadError::at(bytes, error.valid_up_to(), message));
-            }
-            // Nor does skipping count depth (it needs no stack to skip).
-            if let Some(offset) = crate::json::too_deep_at(bytes) {
-                return Err(PayloadError::at(bytes, offset, crate::json::TOO_DEEP));
+            // Most payloads pass a quick check; the others get the full
+            // one, which says what is wrong.
+            if !crate::json::surely_valid(bytes) {
+                let mut de = serde_json::Deserializer::from_slice(bytes);
+                serde::Deserialize::deserialize(&mut de).map(|_: IgnoredAny| ())?;
+                de.end()?;
+                // serde_json does not check the UTF-8 of strings it skips.
+                if let Err(error) = std::str::from_utf8(bytes) {
+                    let message = "invalid UTF-8 (JSON text must be UTF-8)";
+                    return Err(PayloadError::at(bytes, error.valid_up_to(), message));
+                }
+                // Nor does skipping count depth (it needs no stack to skip).
+                if let Some(offset) = crate::json::too_deep_at(bytes) {
+                    return Err(PayloadError::at(bytes, offset, crate::json::TOO_DEEP));
+                }
             }
             *valid_json = true;
         }

@@ -11,6 +11,7 @@ mod fields;
 mod leaf;
 mod nesting;
 mod reader;
+mod valid;
 
 pub use collect::ScanError;
 pub use collect::{Collected, Step};
@@ -18,3 +19,4 @@ pub use fields::{FieldId, FieldTable};
 pub use leaf::{Leaf, Number};
 pub use nesting::{MAX_NESTING, TOO_DEEP, too_deep_at};
 pub use reader::FieldReader;
+pub(crate) use valid::surely_valid;

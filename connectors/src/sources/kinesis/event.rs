@@ -16,31 +16,31 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tributary_core::{Origin, SourceKind};
 
-use super::kpl;
+use super::{kpl, scan};
 use crate::sources::envelope::Envelope;
 use crate::sources::event::{DecodedEvent, EventError, wrong_shape};
 use crate::sources::{DecodeError, SourceRecord};
 
-#[derive(Deserialize)]
-struct Entry<'a> {
+#[derive(Debug, PartialEq, Deserialize)]
+pub(super) struct Entry<'a> {
     #[serde(borrow)]
-    kinesis: Data<'a>,
+    pub(super) kinesis: Data<'a>,
     #[serde(default, borrow, rename = "eventID")]
-    event_id: Option<Cow<'a, str>>,
+    pub(super) event_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, rename = "eventSourceARN")]
-    event_source_arn: Option<Cow<'a, str>>,
+    pub(super) event_source_arn: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct Data<'a> {
+#[derive(Debug, PartialEq, Deserialize)]
+pub(super) struct Data<'a> {
     #[serde(default, borrow, rename = "partitionKey")]
-    partition_key: Cow<'a, str>,
+    pub(super) partition_key: Cow<'a, str>,
     #[serde(borrow, rename = "sequenceNumber")]
-    sequence_number: Cow<'a, str>,
+    pub(super) sequence_number: Cow<'a, str>,
     #[serde(borrow)]
-    data: Cow<'a, str>,
+    pub(super) data: Cow<'a, str>,
     #[serde(default, rename = "approximateArrivalTimestamp")]
-    approximate_arrival_timestamp: f64,
+    pub(super) approximate_arrival_timestamp: f64,
 }
 
 /// The identity of an entry, read leniently from one that does not have the
@@ -65,6 +65,15 @@ pub(in crate::sources) fn decode(
     event: &str,
     buffer: &mut BytesMut,
 ) -> Result<DecodedEvent, EventError> {
+    // The usual event, read fast; any other, by serde_json.
+    if let Some(entries) = scan::entries(event) {
+        each_has_a_sequence_number(&entries)?;
+        let records = records(entries, None, buffer);
+        return Ok(DecodedEvent {
+            records,
+            window: None,
+        });
+    }
     let mut envelope = match serde_json::from_str::<Envelope<Entry<'_>>>(event) {
         Ok(envelope) => envelope,
         Err(_) => return decode_entry_by_entry(event, buffer),
@@ -128,7 +137,7 @@ fn each_has_a_sequence_number(
     Ok(())
 }
 
-struct Unreadable<'a> {
+pub(super) struct Unreadable<'a> {
     identity: Identity<'a>,
     raw: &'a RawValue,
     reason: String,
@@ -275,9 +284,8 @@ impl Names {
     /// The shard, from `eventID` (`shardId-000000000000:49568...`), else
     /// the window's `shardId`.
     fn shard(&mut self, event_id: Option<&str>, window_shard: Option<&str>) -> Arc<str> {
-        let from_event_id = event_id
-            .and_then(|id| id.split_once(':'))
-            .map(|(shard, _)| shard);
+        let from_event_id =
+            event_id.and_then(|id| memchr::memchr(b':', id.as_bytes()).map(|at| &id[..at]));
         intern(
             &mut self.shard,
             from_event_id.or(window_shard).unwrap_or("unknown"),

@@ -3,6 +3,8 @@
 //! - `config.rs`: [`KinesisSourceConfig`], the `[source]` table, and
 //!   [`KinesisConsumer`], how the deployed function reads the stream.
 //! - `event.rs`: Lambda's Kinesis events, decoded into source records.
+//! - `scan.rs`: the usual Kinesis event read in one pass, without serde;
+//!   any other is read by `event.rs` with serde_json.
 //! - `kpl.rs`: splitting KPL-aggregated records into their user records.
 //! - `recorder.rs`: recording a stream with the AWS SDK (`record_stream`,
 //!   with the `aws-clients` feature).
@@ -19,6 +21,7 @@ mod kpl;
 mod range;
 #[cfg(feature = "aws-clients")]
 mod recorder;
+mod scan;
 #[cfg(feature = "aws-clients")]
 mod writer;
 
