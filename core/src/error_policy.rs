@@ -50,6 +50,12 @@ impl ErrorPolicy {
         }
     }
 
+    /// Whether any failure can be dead-lettered: if not, nothing needs to
+    /// be kept for a dead letter.
+    pub fn may_dead_letter(&self) -> bool {
+        self.dead_letter_sink || self.record_failures == Disposition::DeadLetter
+    }
+
     /// Whether a failure of this kind is reported to Lambda for retry, and
     /// so stops its shard.
     pub fn retries(&self, kind: FailureKind) -> bool {
@@ -83,5 +89,14 @@ mod tests {
         );
         assert!(letters.retries(FailureKind::Transient));
         assert!(!ErrorPolicy::default().retries(FailureKind::Record));
+        // Only a policy whose failures can become dead letters needs the
+        // inputs' bytes kept for them.
+        assert!(letters.may_dead_letter());
+        assert!(!skip_without_sink.may_dead_letter());
+        let retry_with_sink = ErrorPolicy {
+            record_failures: Disposition::Retry,
+            dead_letter_sink: true,
+        };
+        assert!(retry_with_sink.may_dead_letter());
     }
 }

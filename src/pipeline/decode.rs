@@ -74,6 +74,7 @@ pub(super) fn decode(
 ) -> (Batch, InputData) {
     let codec = source.codec();
     let input_per_payload = codec == Codec::CloudwatchLogs;
+    let keep_for_dead_letters = policy.may_dead_letter();
     let mut budget = budget.fresh();
     let superseded = source.superseded(&inputs);
     let mut batch = Batch::new(Vec::with_capacity(inputs.len()));
@@ -92,8 +93,15 @@ pub(super) fn decode(
         } = input;
         let origin = Arc::new(origin);
         // What the source gave (for DynamoDB, the `dynamodb` object), so a
-        // dead letter replays as the same record.
-        let original = raw.unwrap_or_else(|| data.clone());
+        // dead letter replays as the same record; nothing, when the
+        // pipeline cannot dead-letter.
+        let original = raw.unwrap_or_else(|| {
+            if keep_for_dead_letters {
+                data.clone()
+            } else {
+                Bytes::new()
+            }
+        });
         if superseded.get(index).copied().unwrap_or(false) {
             kept.add(&mut batch, InputBytes::Delivered(original), origin);
             continue;
