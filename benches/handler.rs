@@ -20,6 +20,9 @@ use tributary::lambda::Handler;
 use tributary::lambda::metrics::emf_lines;
 use tributary::processors::Registry;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PIPELINE: &str = include_str!("data/handler-pipeline.toml");
 
 /// The benchmark event, made on first use.
