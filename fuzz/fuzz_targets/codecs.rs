@@ -8,6 +8,10 @@
 //!   and each payload, wrapped again by `log_event_record` (what a dead
 //!   letter carries), decodes to that one payload again.
 //!
+//! - the quick JSON check that `json` payloads pass first
+//!   (`tributary::core::json::fuzzing::surely_valid`) vouches only for text
+//!   serde_json reads.
+//!
 //! The input is tried as it is (mostly not gzip: the decompressor's errors)
 //! and gzipped first (the JSON readers behind it). No compressed input can
 //! exceed the decompression limits: libFuzzer's inputs are small.
@@ -132,7 +136,19 @@ fn cloudwatch_logs(compressed: &[u8]) {
     }
 }
 
+/// What the quick check vouches for, serde_json reads.
+fn quick_json_check(data: &[u8]) {
+    if tributary::core::json::fuzzing::surely_valid(data) {
+        assert!(
+            serde_json::from_slice::<Value>(data).is_ok(),
+            "vouched for, but serde_json refuses: {:?}",
+            String::from_utf8_lossy(data)
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    quick_json_check(data);
     simple_codecs(data);
     gzip_json(data);
     cloudwatch_logs(data);

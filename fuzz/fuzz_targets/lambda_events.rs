@@ -16,6 +16,10 @@
 //! same bytes, the same origin but for the stream, which a recording keeps
 //! once in its header).
 //!
+//! Kinesis events the scanner of the usual event reads
+//! (connectors/src/sources/kinesis/scan.rs) must give the entries serde_json
+//! reads from them.
+//!
 //! Seeds: tests/fixtures/events, examples/*/event.json,
 //! cli/tests/fixtures/on-failure, and the KPL fixture's event.
 //!
@@ -83,6 +87,7 @@ fn handlers() -> &'static Mutex<Handlers> {
 
 fuzz_target!(|data: &[u8]| {
     let event = String::from_utf8_lossy(data);
+    tributary::connectors::sources::kinesis::fuzzing::agrees_with_serde_json(&event);
     let mut handlers = handlers().lock().unwrap();
     let Handlers {
         runtime,

@@ -14,7 +14,7 @@ const MAX_DEPTH: usize = 64;
 
 /// Whether `bytes` is surely one valid JSON text within the nesting limit.
 /// `false` says nothing: the full check must run.
-pub(crate) fn surely_valid(bytes: &[u8]) -> bool {
+pub fn surely_valid(bytes: &[u8]) -> bool {
     if std::str::from_utf8(bytes).is_err() {
         return false;
     }

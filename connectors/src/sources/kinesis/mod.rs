@@ -31,3 +31,11 @@ pub(super) use event::decode;
 pub use recorder::record_stream;
 #[cfg(feature = "aws-clients")]
 pub use writer::put_records;
+
+/// What the fuzz targets hold to a reference (cargo fuzz builds with
+/// `--cfg fuzzing`): what the event scanner reads, serde_json must read the
+/// same.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub use super::scan::agrees_with_serde_json;
+}

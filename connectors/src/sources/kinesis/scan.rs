@@ -23,6 +23,28 @@ use super::event::{Data, Entry, Unreadable};
 /// (its own limit is 128).
 const MAX_DEPTH: usize = 64;
 
+/// Whether the scanner reads `event` (else serde_json does); when it does,
+/// panics unless serde_json reads the same entries from it. The check of
+/// the tests and of the `lambda_events` fuzz target.
+#[cfg(any(test, fuzzing))]
+pub fn agrees_with_serde_json(event: &str) -> bool {
+    use crate::sources::envelope::Envelope;
+
+    let Some(scanned) = entries(event) else {
+        return false;
+    };
+    let scanned: Option<Vec<Entry<'_>>> = scanned.into_iter().map(Result::ok).collect();
+    // serde_json's reading, of an event without window properties.
+    let by_serde = serde_json::from_str::<Envelope<Entry<'_>>>(event)
+        .ok()
+        .and_then(|mut envelope| {
+            let plain = envelope.take_window().is_none() && envelope.shard_id.is_none();
+            plain.then_some(envelope.records)
+        });
+    assert_eq!(scanned, by_serde, "the scanner and serde_json read {event}");
+    true
+}
+
 /// The entries of `Records`, or `None` when serde_json must read the event.
 pub(super) fn entries(event: &str) -> Option<Vec<Result<Entry<'_>, Unreadable<'_>>>> {
     let mut scanner = Scanner {
@@ -458,35 +480,9 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::envelope::Envelope;
 
-    /// The entries serde_json reads, when it reads the event without window
-    /// properties.
-    fn by_serde(event: &str) -> Option<Vec<Entry<'_>>> {
-        let mut envelope = serde_json::from_str::<Envelope<Entry<'_>>>(event).ok()?;
-        let plain = envelope.take_window().is_none() && envelope.shard_id.is_none();
-        plain.then_some(envelope.records)
-    }
-
-    fn by_scan(event: &str) -> Option<Vec<Entry<'_>>> {
-        let entries = entries(event)?;
-        Some(
-            entries
-                .into_iter()
-                .map(|entry| entry.ok().unwrap())
-                .collect(),
-        )
-    }
-
-    /// Whatever the scanner reads, serde_json reads the same.
     fn agrees(event: &str) -> bool {
-        match by_scan(event) {
-            Some(scanned) => {
-                assert_eq!(Some(scanned), by_serde(event), "{event}");
-                true
-            }
-            None => false,
-        }
+        agrees_with_serde_json(event)
     }
 
     const EVENT: &str = r#"{"Records":[{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":"u-1","sequenceNumber":"4959","data":"eyJhIjoxfQ==","approximateArrivalTimestamp":1790000000.037},"eventSource":"aws:kinesis","eventID":"shardId-000000000000:4959","eventSourceARN":"arn:aws:kinesis:eu-west-1:1:stream/s","x":[1,-2.5e3,true,false,null,{"a":"\u00e9\n\/"},[]]},
@@ -527,11 +523,11 @@ mod tests {
             r#"{"Records":[],"Records":[]}"#,
             r#"{}"#,
         ] {
-            assert!(by_scan(event).is_none(), "{event}");
+            assert!(entries(event).is_none(), "{event}");
         }
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let event = format!(r#"{{"Records":[],"x":{deep}}}"#);
-        assert!(by_scan(&event).is_none());
+        assert!(entries(&event).is_none());
     }
 
     #[test]
