@@ -136,11 +136,13 @@ fn cloudwatch_logs(compressed: &[u8]) {
     }
 }
 
-/// What the quick check vouches for, serde_json reads.
+/// What the quick check vouches for, serde_json reads, as the full check
+/// reads it: the grammar, without the range of numbers (a JSON number has
+/// none).
 fn quick_json_check(data: &[u8]) {
     if tributary::core::json::fuzzing::surely_valid(data) {
         assert!(
-            serde_json::from_slice::<Value>(data).is_ok(),
+            serde_json::from_slice::<serde::de::IgnoredAny>(data).is_ok(),
             "vouched for, but serde_json refuses: {:?}",
             String::from_utf8_lossy(data)
         );

@@ -96,7 +96,7 @@ fuzz_target!(|data: &[u8]| {
     } = &mut *handlers;
     for handler in pipelines.iter_mut() {
         // A whole-invocation error is an answer too.
-        if let Ok(invocation) = runtime.block_on(handler.handle(&event, None)) {
+        if let Ok(invocation) = runtime.block_on(handler.handle(event.as_bytes(), None)) {
             assert!(
                 invocation.totals.balanced(),
                 "{}: {:?}",
