@@ -390,6 +390,17 @@ mod tests {
     }
 
     #[test]
+    fn a_log_events_dead_letter_gives_back_its_numbers_to_the_last_digit() {
+        // Found by the codecs fuzz target: each reading moved the timestamp
+        // by a unit in the last place, before serde_json's float_roundtrip.
+        let message = br#"{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":[],"logEvents":[{"id":"1","timestamp":1.7999999899999996e50,"message":"m"}]}"#;
+        let events = decode(Codec::CloudwatchLogs, &gzip(message)).unwrap();
+        assert_eq!(events[0]["timestamp"].as_f64(), Some(1.7999999899999996e50));
+        let record = log_event_record(serde_json::to_string(&events[0]).unwrap().as_bytes());
+        assert_eq!(decode(Codec::CloudwatchLogs, &record).unwrap(), events);
+    }
+
+    #[test]
     fn an_invocation_decompresses_no_more_than_its_budget() {
         let near_limit = gzip(&vec![b' '; 50 * 1024 * 1024]);
         let mut budget = DecompressionBudget::for_memory_mb(512);
