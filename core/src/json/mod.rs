@@ -11,6 +11,7 @@ mod fields;
 mod leaf;
 mod nesting;
 mod reader;
+mod special;
 mod valid;
 
 pub use collect::ScanError;
@@ -19,6 +20,7 @@ pub use fields::{FieldId, FieldTable};
 pub use leaf::{Leaf, Number};
 pub use nesting::{MAX_NESTING, TOO_DEEP, too_deep_at};
 pub use reader::FieldReader;
+pub use special::special_byte_at;
 pub(crate) use valid::surely_valid;
 
 /// What the fuzz targets hold to a reference (cargo fuzz builds with

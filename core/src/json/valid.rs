@@ -8,6 +8,8 @@
 //! [`MAX_DEPTH`] deep; on `false` the full check runs and says why, so
 //! errors stay as they were.
 
+use super::special_byte_at;
+
 /// Deeper than this, the full check decides (its limit is
 /// [`MAX_NESTING`](super::MAX_NESTING)).
 const MAX_DEPTH: usize = 64;
@@ -107,7 +109,7 @@ impl Checker<'_> {
     /// character, and escapes as serde_json reads them.
     fn string(&mut self) -> Option<()> {
         loop {
-            let end = self.at + find_special(&self.bytes[self.at..])?;
+            let end = self.at + special_byte_at(&self.bytes[self.at..])?;
             self.at = end + 1;
             match self.bytes[end] {
                 b'"' => return Some(()),
@@ -164,35 +166,6 @@ impl Checker<'_> {
         self.at += count;
         count
     }
-}
-
-/// Where the first quote, backslash or control character of `bytes` is,
-/// eight bytes at a time.
-fn find_special(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        // A byte is flagged when it is zero (or below 0x20): the lowest
-        // flagged byte is exact, bytes above it may be flagged falsely.
-        let found = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word);
-        let found = found & HIGH;
-        if found != 0 {
-            return Some(offset + found.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-        .map(|at| offset + at)
 }
 
 #[cfg(test)]

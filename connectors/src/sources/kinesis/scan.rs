@@ -17,6 +17,8 @@
 
 use std::borrow::Cow;
 
+use tributary_core::json::special_byte_at;
+
 use super::event::{Data, Entry, Unreadable};
 
 /// Objects and arrays nest at most this deep; deeper, serde_json decides
@@ -277,7 +279,7 @@ impl<'a> Scanner<'a> {
     /// no escape and no control character.
     fn plain_string(&mut self) -> Option<&'a str> {
         let start = self.at;
-        let end = start + find_special(&self.bytes[start..])?;
+        let end = start + special_byte_at(&self.bytes[start..])?;
         if self.bytes[end] != b'"' {
             return None;
         }
@@ -293,7 +295,7 @@ impl<'a> Scanner<'a> {
         let start = self.at;
         let mut plain = true;
         loop {
-            let end = self.at + find_special(&self.bytes[self.at..])?;
+            let end = self.at + special_byte_at(&self.bytes[self.at..])?;
             self.at = end + 1;
             match self.bytes[end] {
                 b'"' => return Some(plain.then(|| self.text.get(start..end)).flatten()),
@@ -448,34 +450,6 @@ struct Number<'a> {
 const POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
-
-/// Where the first quote, backslash or control character of `bytes` is,
-/// eight bytes at a time.
-fn find_special(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        // A byte is flagged when it is zero (or below 0x20): the lowest
-        // flagged byte is exact, bytes above it may be flagged falsely.
-        let found = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word);
-        let found = found & HIGH;
-        if found != 0 {
-            return Some(offset + found.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    let rest = chunks.remainder();
-    rest.iter()
-        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-        .map(|at| offset + at)
-}
 
 #[cfg(test)]
 mod tests {
