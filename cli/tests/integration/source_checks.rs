@@ -184,3 +184,36 @@ fn the_aws_sdks_warnings_are_shown_only_when_tributary_log_asks_for_them() {
     let asked = replay(Some("warn"));
     assert!(asked.lines().any(sdk_warning), "{asked}");
 }
+
+#[test]
+fn a_misspelt_recording_field_is_named_at_its_place_with_the_field_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"shard":"shardId-0","sequence":"1","partition_key":"k","data":{"a":1},"arrival_ms":1795860000000}"#;
+    let typo = good
+        .replace(r#""sequence":"1""#, r#""sequence":"2""#)
+        .replace("partition_key", "partitionKey");
+    let recording = write(
+        dir.path(),
+        "bad.jsonl",
+        &format!(
+            "{{\"tributary_recording\":1,\"source\":\"kinesis\",\"stream\":\"s\"}}\n{good}\n{typo}\n"
+        ),
+    );
+    let pipeline = jsonl_pipeline(dir.path(), "type = \"kinesis\"", "on_error = \"skip\"");
+    let (code, stderr) = replay(&pipeline, &recording);
+    // The bad line fails alone at stage `source`; the replay goes on.
+    assert_eq!(code, Some(0), "{stderr}");
+    let column = typo.find("partitionKey").unwrap();
+    let place = format!("bad.jsonl:3:{column}: unknown field `partitionKey`");
+    let line = stderr
+        .lines()
+        .find(|line| line.contains(&place))
+        .unwrap_or_else(|| panic!("`{place}` in {stderr}"));
+    assert!(line.contains("did you mean `partition_key`?"), "{line}");
+    assert!(
+        !line.contains("at line 1 column"),
+        "the place is given once: {line}"
+    );
+    let out = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    assert_eq!(out.lines().count(), 1, "the good line is delivered: {out}");
+}
