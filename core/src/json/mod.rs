@@ -22,6 +22,7 @@ pub use nesting::{MAX_NESTING, TOO_DEEP, too_deep_at};
 pub use reader::FieldReader;
 pub use special::special_byte_at;
 pub(crate) use valid::surely_valid;
+pub use valid::{string_end, value_end};
 
 /// What the fuzz targets hold to a reference (cargo fuzz builds with
 /// `--cfg fuzzing`): what [`surely_valid`] vouches for, serde_json must read.

@@ -27,6 +27,26 @@ pub fn surely_valid(bytes: &[u8]) -> bool {
     }
 }
 
+/// Where the JSON value at `bytes[at..]` (after any whitespace) ends,
+/// checked as serde_json checks it (escapes, numbers, no control
+/// character), when it nests at most [`MAX_DEPTH`] deep counting the `depth`
+/// objects and arrays that hold it. The Kinesis event scanner skips the
+/// values it does not keep with it.
+pub fn value_end(bytes: &[u8], at: usize, depth: usize) -> Option<usize> {
+    let mut checker = Checker { bytes, at };
+    checker.value(depth)?;
+    Some(checker.at)
+}
+
+/// Where the JSON string whose opening quote is just before `at` ends (past
+/// its closing quote), checked as serde_json checks it; and whether it has
+/// no escape, so that its text is its value.
+pub fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
+    let mut checker = Checker { bytes, at };
+    let plain = checker.string()?;
+    Some((checker.at, plain))
+}
+
 struct Checker<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -52,7 +72,7 @@ impl Checker<'_> {
             return None;
         }
         match self.next()? {
-            b'"' => self.string(),
+            b'"' => self.string().map(drop),
             b'{' => {
                 if self.next()? == b'}' {
                     return Some(());
@@ -106,14 +126,16 @@ impl Checker<'_> {
     }
 
     /// The rest of a string whose opening quote was consumed: no control
-    /// character, and escapes as serde_json reads them.
-    fn string(&mut self) -> Option<()> {
+    /// character, and escapes as serde_json reads them. Gives whether it had
+    /// no escape.
+    fn string(&mut self) -> Option<bool> {
+        let mut plain = true;
         loop {
             let end = self.at + special_byte_at(&self.bytes[self.at..])?;
             self.at = end + 1;
             match self.bytes[end] {
-                b'"' => return Some(()),
-                b'\\' => {}
+                b'"' => return Some(plain),
+                b'\\' => plain = false,
                 _ => return None,
             }
             match *self.bytes.get(self.at)? {

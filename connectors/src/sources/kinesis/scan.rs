@@ -17,13 +17,9 @@
 
 use std::borrow::Cow;
 
-use tributary_core::json::special_byte_at;
+use tributary_core::json::{self, special_byte_at};
 
 use super::event::{Data, Entry, Unreadable};
-
-/// Objects and arrays nest at most this deep; deeper, serde_json decides
-/// (its own limit is 128).
-const MAX_DEPTH: usize = 64;
 
 /// Whether the scanner reads `event` (else serde_json does); when it does,
 /// panics unless serde_json reads the same entries from it. The check of
@@ -293,27 +289,9 @@ impl<'a> Scanner<'a> {
     /// when it has no escape.
     fn skip_string(&mut self) -> Option<Option<&'a str>> {
         let start = self.at;
-        let mut plain = true;
-        loop {
-            let end = self.at + special_byte_at(&self.bytes[self.at..])?;
-            self.at = end + 1;
-            match self.bytes[end] {
-                b'"' => return Some(plain.then(|| self.text.get(start..end)).flatten()),
-                b'\\' => plain = false,
-                _ => return None,
-            }
-            match *self.bytes.get(self.at)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
-                b'u' => {
-                    let hex = self.bytes.get(self.at + 1..self.at + 5)?;
-                    if !hex.iter().all(u8::is_ascii_hexdigit) {
-                        return None;
-                    }
-                    self.at += 5;
-                }
-                _ => return None,
-            }
-        }
+        let (end, plain) = json::string_end(self.bytes, start)?;
+        self.at = end;
+        Some(plain.then(|| self.text.get(start..end - 1)).flatten())
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -328,39 +306,8 @@ impl<'a> Scanner<'a> {
     /// Skips one JSON value, checking it as serde_json would. `depth` is how
     /// many objects and arrays hold it.
     fn skip_value(&mut self, depth: usize) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        match self.peek()? {
-            b'"' => {
-                self.at += 1;
-                self.skip_string().map(drop)
-            }
-            b'{' => {
-                self.at += 1;
-                self.object(&mut Shape::default(), depth, |_, _| Some(false))
-            }
-            b'[' => {
-                self.at += 1;
-                if self.peek()? == b']' {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth + 1)?;
-                    match self.next()? {
-                        b',' => continue,
-                        b']' => return Some(()),
-                        _ => return None,
-                    }
-                }
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.number().map(drop),
-            _ => None,
-        }
+        self.at = json::value_end(self.bytes, self.at, depth)?;
+        Some(())
     }
 
     /// Skips a number of JSON's grammar, giving its text.
